@@ -1,0 +1,22 @@
+// The subcommands of tongban-admin, as functions so that tests can run them in-process.
+//
+// Each takes the arguments after its own name (for `tongban-admin id check citizen X`, runIdCheck
+// gets {"citizen", "X"}), writes results to `out` and diagnostics to `err`, and returns the
+// process exit code: 0 success, 1 the thing checked or asked for is wrong or failed, 2 usage error.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace tongban::admin {
+
+using Args = std::vector<std::string>;
+
+// id check citizen|credit-code|region|certificate VALUE
+int runIdCheck(const Args& args, std::ostream& out, std::ostream& err);
+
+// seed --persons N --entities M [--seed S] [--replace] [--csv DIR] [--db CONNINFO | --config FILE]
+int runSeed(const Args& args, std::ostream& out, std::ostream& err);
+
+}  // namespace tongban::admin

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# A private PostgreSQL cluster for Tongban's demo and tests.
+#
+#   deploy/pg.sh start  DIR   create the cluster on first use, start it; prints its conninfo
+#   deploy/pg.sh stop   DIR   stop it (fast shutdown); fine if it is not running
+#   deploy/pg.sh status DIR   exit 0 and print the conninfo if running, exit 3 if not
+#
+# The cluster listens on 127.0.0.1 on a port of its own (chosen once, kept in DIR/port) and on a
+# Unix socket in its data directory. Authentication is `trust`, which is why it never listens on
+# another address. DIR/conninfo holds the libpq connection string after a start.
+#
+# As root, initdb and the server run as the `postgres` system user, and the data directory lives
+# under /tmp (DIR may sit under /root, which that user cannot traverse); DIR/data is a symlink to
+# it. Otherwise they run as the caller, with the data in DIR/data. A system cluster is never
+# touched. Extra server settings: TONGBAN_PG_SETTINGS="fsync=off shared_buffers=512MB" (tests).
+set -euo pipefail
+
+usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+[ $# -eq 2 ] || usage
+cmd=$1
+mkdir -p "$2"
+dir=$(cd "$2" && pwd -P)
+
+pgbin=""
+for v in 15 16 17 14; do
+  if [ -x "/usr/lib/postgresql/$v/bin/pg_ctl" ]; then pgbin=/usr/lib/postgresql/$v/bin; break; fi
+done
+[ -n "$pgbin" ] || { echo "pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  data=/tmp/tongban-pg-$(printf '%s' "$dir" | sha1sum | cut -c1-12)
+  as_pg() { runuser -u postgres -- "$@"; }
+else
+  data=$dir/data
+  as_pg() { "$@"; }
+fi
+
+running() { [ -f "$data/PG_VERSION" ] && as_pg "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+conninfo() { echo "host=127.0.0.1 port=$(cat "$dir/port") user=postgres dbname=postgres"; }
+
+case "$cmd" in
+  start)
+    if [ ! -f "$data/PG_VERSION" ]; then
+      rm -rf "$data"
+      mkdir -p "$data"
+      chmod 700 "$data"
+      [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$data"
+      as_pg "$pgbin/initdb" -D "$data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync \
+        >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+      echo "include_if_exists = 'tongban.conf'" | as_pg tee -a "$data/postgresql.conf" >/dev/null
+    fi
+    [ "$(id -u)" -eq 0 ] && ln -sfn "$data" "$dir/data"
+    if running; then conninfo; exit 0; fi
+    port=$(cat "$dir/port" 2>/dev/null || true)
+    if [ -z "$port" ] || port_busy "$port"; then
+      port=$(( 54320 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 2000 ))
+      while port_busy "$port"; do port=$((port + 1)); done
+      echo "$port" >"$dir/port"
+    fi
+    {
+      echo "port = $port"
+      echo "listen_addresses = '127.0.0.1'"
+      echo "unix_socket_directories = '$data'"
+      echo "max_connections = 200"
+      echo "shared_buffers = 256MB"
+      echo "logging_collector = off"
+      for s in ${TONGBAN_PG_SETTINGS:-}; do echo "${s%%=*} = '${s#*=}'"; done
+    } | as_pg tee "$data/tongban.conf" >/dev/null
+    if ! as_pg "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null; then
+      echo "pg.sh: server did not start; last lines of $data/server.log:" >&2
+      tail -n 20 "$data/server.log" >&2
+      exit 1
+    fi
+    conninfo | tee "$dir/conninfo"
+    ;;
+  stop)
+    if running; then as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    ;;
+  status)
+    if running; then conninfo; exit 0; fi
+    echo "not running" >&2
+    exit 3
+    ;;
+  *) usage ;;
+esac

@@ -1,0 +1,20 @@
+// Paths and processes tests need: the source and build trees, the built programs, and a helper
+// that runs a command and captures its exit code and output.
+#pragma once
+
+#include <string>
+
+namespace tongban::testing {
+
+std::string sourceDir();
+std::string binaryDir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `command` with /bin/sh, capturing stdout+stderr.
+CommandResult runCommand(const std::string& command);
+
+}  // namespace tongban::testing
