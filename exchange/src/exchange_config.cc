@@ -1,1 +1,60 @@
-// (in progress)
+#include "tongban/exchange/exchange_config.h"
+
+namespace tongban::exchange {
+
+namespace {
+
+template <typename T>
+Status readInt(const Config& c, const std::string& key, T* out, int64_t min, int64_t max) {
+  auto v = c.getInt(key, static_cast<int64_t>(*out), min, max);
+  if (!v) return v.status();
+  *out = static_cast<T>(*v);
+  return Status::ok();
+}
+
+Status readBool(const Config& c, const std::string& key, bool* out) {
+  auto v = c.getBool(key, *out);
+  if (!v) return v.status();
+  *out = *v;
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
+  ExchangeConfig e;
+  e.host = c.getString("server.host", e.host);
+  e.port_file = c.getString("server.port_file", "");
+  e.database_url = c.getString("database.url", "");
+  e.log_level = c.getString("log.level", e.log_level);
+  e.log_path = c.getString("log.path", "");
+  for (Status s : {
+           readInt(c, "server.port", &e.port, 0, 65535),
+           readInt(c, "server.max_threads", &e.max_threads, 1, 4096),
+           readInt(c, "server.max_queued", &e.max_queued, 1, 65536),
+           readInt(c, "server.max_body_bytes", &e.max_body_bytes, 1, int64_t{1} << 30),
+           readInt(c, "server.keep_alive_timeout_s", &e.keep_alive_timeout_s, 1, 3600),
+           readInt(c, "server.shutdown_grace_s", &e.shutdown_grace_s, 0, 3600),
+           readInt(c, "database.pool_size", &e.pool_size, 1, 1000),
+           readInt(c, "database.acquire_timeout_ms", &e.pool_acquire_timeout_ms, 1, 600000),
+           readBool(c, "database.migrate_on_start", &e.migrate_on_start),
+           readBool(c, "log.access", &e.access_log),
+       }) {
+    if (!s) return s;
+  }
+  if (e.host.empty()) return Status::invalid("server.host", "must not be empty");
+  if (e.database_url.empty()) {
+    return Status::invalid("database.url",
+                           "no database configured: set database.url in the configuration file "
+                           "or TONGBAN_DATABASE_URL");
+  }
+  return e;
+}
+
+std::string withConnectTimeout(const std::string& conninfo, int seconds) {
+  if (conninfo.find("://") != std::string::npos) return conninfo;  // URI: leave it alone
+  if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
+  return conninfo + " connect_timeout=" + std::to_string(seconds);
+}
+
+}  // namespace tongban::exchange

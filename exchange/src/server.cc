@@ -1,1 +1,413 @@
-// (in progress)
+#include "tongban/exchange/server.h"
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include "registry_handlers.h"
+#include "tongban/common/db_pool.h"
+#include "tongban/common/log.h"
+#include "tongban/common/migrations.h"
+#include "tongban/exchange/http.h"
+#include "tongban/exchange/metrics.h"
+#include "tongban/exchange/problem.h"
+
+namespace tongban::exchange {
+
+// ---------------------------------------------------------------------------------------------
+// Router
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool isParam(const std::string& seg) {
+  return seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+}
+
+}  // namespace
+
+Router::Route& Router::add(std::string method, std::string pattern, Handler handler) {
+  Route r;
+  r.method = std::move(method);
+  r.segments = splitPath(pattern);
+  r.pattern = std::move(pattern);
+  r.handler = std::move(handler);
+  routes_.push_back(std::move(r));
+  return routes_.back();
+}
+
+Router::Match Router::match(const std::string& method, const std::string& path) const {
+  Match m;
+  // A trailing slash is a different resource; "/v1/x/" does not match "/v1/x".
+  if (path.size() > 1 && path.back() == '/') return m;
+  std::vector<std::string> segs = splitPath(path);
+  for (const auto& r : routes_) {
+    if (r.segments.size() != segs.size()) continue;
+    std::vector<std::string> params;
+    bool ok = true;
+    for (size_t i = 0; i < segs.size() && ok; ++i) {
+      if (isParam(r.segments[i])) {
+        params.push_back(segs[i]);
+      } else {
+        ok = r.segments[i] == segs[i];
+      }
+    }
+    if (!ok) continue;
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
+      m.route = &r;
+      m.params = std::move(params);
+      m.allow.clear();
+      return m;
+    }
+    if (!m.allow.empty()) m.allow += ", ";
+    m.allow += r.method;
+  }
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ServerState {
+  ExchangeConfig config;
+  std::unique_ptr<db::ConnectionPool> pool;
+  Router router;
+  Metrics metrics;
+  size_t unmatched_route = 0;  // metrics index for requests that matched no route
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> inflight{0};
+  Poco::Logger* access_log = nullptr;
+  Poco::Logger* log = nullptr;
+  std::string request_id_prefix;
+  std::atomic<uint64_t> request_counter{0};
+};
+
+bool saneRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+class DispatchHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit DispatchHandler(ServerState& state) : state_(state) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& raw,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    const auto start = Clock::now();
+    state_.inflight.fetch_add(1, std::memory_order_relaxed);
+    std::string request_id = raw.get("X-Request-Id", "");
+    if (!saneRequestId(request_id)) {
+      request_id = state_.request_id_prefix + std::to_string(state_.request_counter.fetch_add(1));
+    }
+    HttpRequest req{raw, raw.getMethod(), "", "", {}, "", request_id};
+    size_t route_index = state_.unmatched_route;
+    std::string route_label = "unmatched";
+    HttpResponse out;
+    Result<HttpResponse> result = dispatch(req, &route_index, &route_label);
+    bool close = false;
+    if (result) {
+      out = std::move(result).value();
+    } else {
+      const Status& s = result.status();
+      out.status = httpStatusFor(s.code());
+      out.content_type = kProblemContentType;
+      out.body = problemJson(s, req.path.empty() ? raw.getURI() : req.path, request_id);
+      if (s.code() == ErrorCode::kPayloadTooLarge) close = true;  // body left unread
+      if (s.code() == ErrorCode::kInternal) {
+        logJson(*state_.log, Poco::Message::PRIO_ERROR, "request failed",
+                {{"request_id", request_id}, {"route", route_label}, {"error", s.message()}});
+      }
+    }
+    send(raw, resp, out, request_id, close);
+    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    state_.metrics.record(route_index, out.status, secs);
+    state_.inflight.fetch_sub(1, std::memory_order_relaxed);
+    if (state_.config.access_log) {
+      logJson(*state_.access_log, Poco::Message::PRIO_INFORMATION, "request",
+              {{"method", req.method},
+               {"path", req.path.empty() ? raw.getURI() : req.path},
+               {"route", route_label},
+               {"status", out.status},
+               {"duration_ms", secs * 1000.0},
+               {"bytes", static_cast<int64_t>(out.body.size())},
+               {"remote", raw.clientAddress().host().toString()},
+               {"request_id", request_id}});
+    }
+  }
+
+ private:
+  Result<HttpResponse> dispatch(HttpRequest& req, size_t* route_index, std::string* label) {
+    try {
+      Poco::URI uri(req.raw.getURI());
+      req.path = uri.getPath();
+      req.query = uri.getRawQuery();
+    } catch (const Poco::Exception& e) {
+      return Status::invalid("uri", "malformed request target: " + e.message());
+    }
+    if (req.path.empty() || req.path[0] != '/') {
+      return Status::invalid("uri", "request target must be an absolute path");
+    }
+    Router::Match m = state_.router.match(req.method, req.path);
+    if (!m.route) {
+      if (!m.allow.empty()) {
+        HttpResponse r;
+        r.status = 405;
+        r.content_type = kProblemContentType;
+        r.body = "{\"type\":\"urn:tongban:problem:method_not_allowed\",\"title\":\"Method not "
+                 "allowed\",\"status\":405,\"detail\":\"" + req.method +
+                 " is not allowed here; allowed: " + m.allow + "\",\"instance\":";
+        appendJsonString(r.body, req.path);
+        r.body += ",\"request_id\":";
+        appendJsonString(r.body, req.request_id);
+        r.body += "}";
+        r.headers.emplace_back("Allow", m.allow);
+        return r;
+      }
+      return Status::notFound("no such endpoint: " + req.path);
+    }
+    *route_index = m.route->metrics_index;
+    *label = m.route->pattern;
+    req.params = std::move(m.params);
+    if (Status s = readBody(req); !s) return s;
+    try {
+      return m.route->handler(req);
+    } catch (const std::exception& e) {
+      return Status::internal(std::string("unexpected error: ") + e.what());
+    }
+  }
+
+  // Reads the request body, refusing more than max_body_bytes without reading it all.
+  Status readBody(HttpRequest& req) {
+    const int64_t limit = state_.config.max_body_bytes;
+    const auto too_large = [&] {
+      return Status(ErrorCode::kPayloadTooLarge,
+                    "request body exceeds the limit of " + std::to_string(limit) + " bytes",
+                    "body");
+    };
+    if (req.raw.hasContentLength() && req.raw.getContentLength64() > limit) return too_large();
+    if (!req.raw.hasContentLength() && !req.raw.getChunkedTransferEncoding()) return Status::ok();
+    std::istream& in = req.raw.stream();
+    char buf[8192];
+    while (in) {
+      in.read(buf, sizeof buf);
+      req.body.append(buf, static_cast<size_t>(in.gcount()));
+      if (static_cast<int64_t>(req.body.size()) > limit) return too_large();
+    }
+    return Status::ok();
+  }
+
+  static void send(Poco::Net::HTTPServerRequest& raw, Poco::Net::HTTPServerResponse& resp,
+                   const HttpResponse& out, const std::string& request_id, bool close) {
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
+    resp.setContentType(out.content_type);
+    resp.set("X-Request-Id", request_id);
+    for (const auto& h : out.headers) resp.set(h.first, h.second);
+    if (close) resp.setKeepAlive(false);
+    if (raw.getMethod() == "HEAD") {
+      resp.setContentLength64(static_cast<int64_t>(out.body.size()));
+      resp.send();
+      return;
+    }
+    resp.sendBuffer(out.body.data(), out.body.size());
+  }
+
+  ServerState& state_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(ServerState& state) : state_(state) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new DispatchHandler(state_);  // POCO takes ownership
+  }
+
+ private:
+  ServerState& state_;
+};
+
+std::string randomPrefix() {
+  std::random_device rd;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%08x-", rd());
+  return buf;
+}
+
+class ExchangeServerImpl : public ExchangeServer {
+ public:
+  explicit ExchangeServerImpl(const ExchangeConfig& config) {
+    state_.config = config;
+    state_.log = &Poco::Logger::get("exchange");
+    state_.access_log = &Poco::Logger::get("access");
+    state_.request_id_prefix = randomPrefix();
+    db::PoolOptions opts;
+    opts.conninfo = withConnectTimeout(config.database_url, 3);
+    opts.size = static_cast<size_t>(config.pool_size);
+    opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
+    opts.on_connect = prepareRegistryStatements;
+    state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
+    addRoutes();
+  }
+
+  ~ExchangeServerImpl() override { stop(); }
+
+  Status listen() {
+    try {
+      Poco::Net::SocketAddress addr(state_.config.host, state_.config.port);
+      Poco::Net::ServerSocket socket;
+      socket.bind(addr, true);
+      socket.listen(1024);
+      auto* params = new Poco::Net::HTTPServerParams;  // HTTPServer takes ownership
+      params->setServerName("tongban-exchange");
+      params->setMaxThreads(state_.config.max_threads);
+      params->setMaxQueued(state_.config.max_queued);
+      params->setKeepAlive(true);
+      params->setKeepAliveTimeout(Poco::Timespan(state_.config.keep_alive_timeout_s, 0));
+      params->setMaxKeepAliveRequests(0);  // unlimited
+      params->setTimeout(Poco::Timespan(60, 0));
+      threads_ = std::make_unique<Poco::ThreadPool>(2, state_.config.max_threads + 2, 60);
+      http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket,
+                                                      params);
+      http_->start();
+      port_ = socket.address().port();
+    } catch (const Poco::Exception& e) {
+      return Status::unavailable("cannot listen on " + state_.config.host + ":" +
+                                 std::to_string(state_.config.port) + ": " + e.displayText());
+    }
+    if (!state_.config.port_file.empty()) {
+      std::ofstream f(state_.config.port_file, std::ios::trunc);
+      f << port_ << "\n";
+      if (!f) return Status::invalid("server.port_file", "cannot write " + state_.config.port_file);
+    }
+    return Status::ok();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void stop() override {
+    if (!http_ || stopped_.exchange(true)) return;
+    state_.draining = true;
+    // Stops accepting; each connection finishes the request it is serving, then closes. This
+    // returns once the requests in flight are done.
+    http_->stopAll(false);
+    const auto deadline = Clock::now() + std::chrono::seconds(state_.config.shutdown_grace_s);
+    while ((http_->currentConnections() > 0 || state_.inflight.load() > 0) &&
+           Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (http_->currentConnections() > 0) http_->stopAll(true);
+    threads_->joinAll();
+    http_.reset();
+  }
+
+ private:
+  void addRoutes() {
+    Router& r = state_.router;
+    r.add("GET", "/healthz", [](HttpRequest&) -> Result<HttpResponse> {
+      return HttpResponse::json("{\"status\":\"ok\"}");
+    });
+    r.add("GET", "/readyz", [this](HttpRequest&) { return ready(); });
+    r.add("GET", "/metrics", [this](HttpRequest&) -> Result<HttpResponse> {
+      HttpResponse out;
+      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      out.body = state_.metrics.render();
+      return out;
+    });
+    addRegistryRoutes(r, *state_.pool);
+    for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
+    state_.unmatched_route = state_.metrics.addRoute("unmatched");
+
+    db::ConnectionPool* pool = state_.pool.get();
+    auto stat = [pool](size_t db::PoolStats::*field) {
+      return [pool, field] { return static_cast<double>(pool->stats().*field); };
+    };
+    auto counter = [pool](uint64_t db::PoolStats::*field) {
+      return [pool, field] { return static_cast<double>(pool->stats().*field); };
+    };
+    state_.metrics.addGauge(
+        "tongban_db_pool_connections", "gauge", "Database connections by state.",
+        {{"tongban_db_pool_connections{state=\"max\"}", "", stat(&db::PoolStats::size)},
+         {"tongban_db_pool_connections{state=\"open\"}", "", stat(&db::PoolStats::open)},
+         {"tongban_db_pool_connections{state=\"in_use\"}", "", stat(&db::PoolStats::in_use)}});
+    state_.metrics.addGauge("tongban_db_pool_acquire_timeouts_total", "counter",
+                            "Requests that gave up waiting for a database connection.",
+                            {{"tongban_db_pool_acquire_timeouts_total", "",
+                              counter(&db::PoolStats::timeouts)}});
+    state_.metrics.addGauge("tongban_db_pool_connect_failures_total", "counter",
+                            "Failed attempts to open a database connection.",
+                            {{"tongban_db_pool_connect_failures_total", "",
+                              counter(&db::PoolStats::connect_failures)}});
+    state_.metrics.addGauge("tongban_http_inflight_requests", "gauge",
+                            "Requests being served now.",
+                            {{"tongban_http_inflight_requests", "", [this] {
+                                return static_cast<double>(state_.inflight.load());
+                              }}});
+  }
+
+  Result<HttpResponse> ready() {
+    if (state_.draining) return Status::unavailable("shutting down");
+    auto lease = state_.pool->acquire();
+    if (!lease) return lease.status();
+    Status s = db::checkMigrationsCurrent(**lease);
+    if (!s) {
+      if (!(*lease)->is_open()) lease->discard();
+      return Status::unavailable("not ready: " + s.message());
+    }
+    return HttpResponse::json("{\"status\":\"ready\"}");
+  }
+
+  ServerState state_;
+  std::unique_ptr<Poco::ThreadPool> threads_;
+  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ExchangeServer>> ExchangeServer::start(const ExchangeConfig& config) {
+  auto server = std::make_unique<ExchangeServerImpl>(config);
+  if (Status s = server->listen(); !s) return s;
+  return std::unique_ptr<ExchangeServer>(std::move(server));
+}
+
+}  // namespace tongban::exchange

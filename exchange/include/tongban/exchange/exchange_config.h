@@ -1,0 +1,41 @@
+// The exchange's settings, read from a Config (INI file + TONGBAN_* environment overrides) and
+// checked once at start-up. docs/configuration.md lists every key; keep the two in step.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tongban/common/config.h"
+#include "tongban/common/result.h"
+
+namespace tongban::exchange {
+
+struct ExchangeConfig {
+  // [server]
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;               // 0: any free port (tests)
+  int max_threads = 64;               // connections served at once (one thread per connection)
+  int max_queued = 256;               // accepted connections waiting for a thread
+  int64_t max_body_bytes = 1 << 20;   // larger request bodies get 413
+  int keep_alive_timeout_s = 15;
+  int shutdown_grace_s = 10;          // SIGTERM: time in-flight requests get to finish
+  std::string port_file;              // if set, the bound port is written there once listening
+  // [database]
+  std::string database_url;           // libpq conninfo or URI; required
+  int pool_size = 16;
+  int pool_acquire_timeout_ms = 2000;
+  bool migrate_on_start = true;
+  // [log]
+  std::string log_level = "info";
+  std::string log_path;               // empty: stdout
+  bool access_log = true;
+};
+
+// kInvalidArgument naming the key when a value is missing or out of range.
+Result<ExchangeConfig> loadExchangeConfig(const Config& config);
+
+// conninfo with connect_timeout added when it has none (key=value form only), so that a database
+// that does not answer fails a request in seconds rather than hanging.
+std::string withConnectTimeout(const std::string& conninfo, int seconds);
+
+}  // namespace tongban::exchange

@@ -1,0 +1,70 @@
+// The exchange's small HTTP layer over POCO: requests and responses as values, and a router that
+// maps "METHOD /path/{param}" patterns to handlers.
+//
+// Handlers return Result<HttpResponse>; an error Status becomes a problem document (problem.h),
+// so a handler never writes to the socket itself. The router is built before serving and is
+// read-only afterwards (thread-safe for lookups).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Poco/Net/HTTPServerRequest.h>
+
+#include "tongban/common/result.h"
+
+namespace tongban::exchange {
+
+struct HttpRequest {
+  const Poco::Net::HTTPServerRequest& raw;
+  std::string method;
+  std::string path;    // decoded path, without the query
+  std::string query;   // raw query string, without '?'
+  std::vector<std::string> params;  // path parameters, in pattern order
+  std::string body;
+  std::string request_id;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  static HttpResponse json(std::string body, int status = 200) {
+    HttpResponse r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+};
+
+using Handler = std::function<Result<HttpResponse>(HttpRequest&)>;
+
+class Router {
+ public:
+  struct Route {
+    std::string method;
+    std::string pattern;  // also the metrics label
+    std::vector<std::string> segments;
+    Handler handler;
+    size_t metrics_index = 0;
+  };
+  struct Match {
+    const Route* route = nullptr;      // null: no route for this method and path
+    std::vector<std::string> params;
+    std::string allow;                 // when the path matched other methods only: "GET, POST"
+  };
+
+  // pattern: "/v1/registry/persons/{citizen_id}"; a {name} segment matches one non-empty segment.
+  Route& add(std::string method, std::string pattern, Handler handler);
+  Match match(const std::string& method, const std::string& path) const;
+  std::vector<Route>& routes() { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+}  // namespace tongban::exchange
