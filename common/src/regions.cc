@@ -689,9 +689,10 @@ const Region* regionTable(size_t* count) {
 
 std::string regionName(std::string_view code) {
   const Region* end = std::end(kRegions);
-  const Region* it = std::lower_bound(
-      std::begin(kRegions), end, code,
-      [](const Region& region, std::string_view key) { return std::string_view(region.code) < key; });
+  const Region* it = std::lower_bound(std::begin(kRegions), end, code,
+                                      [](const Region& region, std::string_view key) {
+                                        return std::string_view(region.code) < key;
+                                      });
   if (it == end || std::string_view(it->code) != code) return {};
   return it->name;
 }

@@ -1,1 +1,139 @@
-int main() { return 0; }
+// tongban-exchange: the exchange server.
+//
+//   tongban-exchange serve   [--config FILE]   migrate (unless database.migrate_on_start=false),
+//                                              then serve until SIGTERM/SIGINT
+//   tongban-exchange migrate [--config FILE]   apply pending migrations and exit
+//
+// Exit codes: 0 done; 64 usage; 69 database unavailable; 78 bad configuration; 1 other failure.
+#include <iostream>
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+#include <pqxx/pqxx>
+
+#include "tongban/common/config.h"
+#include "tongban/common/log.h"
+#include "tongban/common/migrations.h"
+#include "tongban/exchange/exchange_config.h"
+#include "tongban/exchange/server.h"
+
+namespace {
+
+using Poco::Util::Application;
+using Poco::Util::Option;
+using Poco::Util::OptionSet;
+using tongban::Status;
+
+class ExchangeApp : public Poco::Util::ServerApplication {
+ protected:
+  void defineOptions(OptionSet& options) override {
+    ServerApplication::defineOptions(options);
+    options.addOption(Option("config", "c", "configuration file (INI)")
+                          .required(false)
+                          .repeatable(false)
+                          .argument("FILE")
+                          .callback(Poco::Util::OptionCallback<ExchangeApp>(
+                              this, &ExchangeApp::handleConfig)));
+    options.addOption(Option("help", "h", "show this help")
+                          .required(false)
+                          .repeatable(false)
+                          .callback(Poco::Util::OptionCallback<ExchangeApp>(
+                              this, &ExchangeApp::handleHelp)));
+  }
+
+  void handleConfig(const std::string&, const std::string& value) { config_path_ = value; }
+
+  void handleHelp(const std::string&, const std::string&) {
+    Poco::Util::HelpFormatter help(options());
+    help.setCommand(commandName());
+    help.setUsage("serve|migrate [--config FILE]");
+    help.setHeader("Tongban data-sharing exchange. Settings: docs/configuration.md.");
+    help.format(std::cout);
+    help_ = true;
+    stopOptionsProcessing();
+  }
+
+  int main(const std::vector<std::string>& args) override {
+    if (help_) return EXIT_OK;
+    if (args.size() != 1 || (args[0] != "serve" && args[0] != "migrate")) {
+      std::cerr << "usage: tongban-exchange serve|migrate [--config FILE]\n";
+      return EXIT_USAGE;
+    }
+    tongban::Config raw;
+    if (!config_path_.empty()) {
+      auto loaded = tongban::Config::load(config_path_);
+      if (!loaded) return fail(EXIT_CONFIG, loaded.status());
+      raw = *loaded;
+    }
+    auto config = tongban::exchange::loadExchangeConfig(raw);
+    if (!config) return fail(EXIT_CONFIG, config.status());
+    if (Status s = tongban::configureLogging(config->log_level, config->log_path, true); !s) {
+      return fail(EXIT_CONFIG, s);
+    }
+    auto& log = Poco::Logger::get("exchange");
+    int rc = args[0] == "migrate" ? migrate(*config, log, true) : serve(*config, log);
+    tongban::shutdownLogging();
+    return rc;
+  }
+
+ private:
+  static int fail(int code, const Status& s) {
+    std::cerr << "tongban-exchange: " << s.toString() << "\n";
+    return code;
+  }
+
+  int migrate(const tongban::exchange::ExchangeConfig& config, Poco::Logger& log, bool apply) {
+    try {
+      pqxx::connection conn(tongban::exchange::withConnectTimeout(config.database_url, 5));
+      if (!apply) {
+        Status s = tongban::db::checkMigrationsCurrent(conn);
+        return s ? EXIT_OK : fail(EXIT_UNAVAILABLE, s);
+      }
+      auto report = tongban::db::migrate(conn);
+      if (!report) {
+        return fail(report.status().code() == tongban::ErrorCode::kUnavailable ? EXIT_UNAVAILABLE
+                                                                               : EXIT_SOFTWARE,
+                    report.status());
+      }
+      for (const auto& name : report->applied) {
+        tongban::logJson(log, Poco::Message::PRIO_NOTICE, "migration applied", {{"name", name}});
+      }
+      tongban::logJson(log, Poco::Message::PRIO_NOTICE, "migrations current",
+                       {{"applied", static_cast<int64_t>(report->applied.size())},
+                        {"already_applied", static_cast<int64_t>(report->already_applied)}});
+      return EXIT_OK;
+    } catch (const pqxx::broken_connection& e) {
+      std::string why = e.what();
+      while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+      return fail(EXIT_UNAVAILABLE, Status::unavailable("database unreachable: " + why));
+    } catch (const std::exception& e) {
+      return fail(EXIT_SOFTWARE, Status::internal(e.what()));
+    }
+  }
+
+  int serve(const tongban::exchange::ExchangeConfig& config, Poco::Logger& log) {
+    if (int rc = migrate(config, log, config.migrate_on_start); rc != EXIT_OK) return rc;
+    auto server = tongban::exchange::ExchangeServer::start(config);
+    if (!server) return fail(EXIT_UNAVAILABLE, server.status());
+    tongban::logJson(log, Poco::Message::PRIO_NOTICE, "listening",
+                     {{"host", config.host}, {"port", static_cast<int64_t>((*server)->port())}});
+    waitForTerminationRequest();
+    tongban::logJson(log, Poco::Message::PRIO_NOTICE, "shutting down",
+                     {{"grace_s", static_cast<int64_t>(config.shutdown_grace_s)}});
+    (*server)->stop();
+    tongban::logJson(log, Poco::Message::PRIO_NOTICE, "stopped");
+    return EXIT_OK;
+  }
+
+  std::string config_path_;
+  bool help_ = false;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ExchangeApp app;
+  return app.run(argc, argv);
+}

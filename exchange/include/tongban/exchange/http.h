@@ -18,7 +18,7 @@
 namespace tongban::exchange {
 
 struct HttpRequest {
-  const Poco::Net::HTTPServerRequest& raw;
+  Poco::Net::HTTPServerRequest& raw;
   std::string method;
   std::string path;    // decoded path, without the query
   std::string query;   // raw query string, without '?'
