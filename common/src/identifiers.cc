@@ -179,7 +179,9 @@ constexpr int kOrgWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
 
 // Registration authority (登记管理部门, character 1) and the entity categories (机构类别,
 // character 2) assigned under it, per GB 32100-2015 Annex A as the national credit-code centre
-// publishes it, with the later A (military) and N (rural collectives) authorities.
+// publishes it, with the later A (military) and N (rural collectives) authorities. A code is
+// refused when its authority or category is not listed here: if a genuine code is refused, this
+// table is the place to extend.
 struct Authority {
   char code;
   const char* name;

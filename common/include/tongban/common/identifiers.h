@@ -53,8 +53,8 @@ struct Region {
   const char* name;  // full name, province (and prefecture) first
 };
 
-// The shipped GB/T 2260 table, sorted by code. County-level entries only when `counties_only`.
-// Pointers stay valid for the life of the process.
+// The shipped GB/T 2260 table, sorted by code: provinces, prefectures and the county-level units
+// of the larger cities. Pointers stay valid for the life of the process.
 const Region* regionTable(size_t* count);
 
 }  // namespace tongban::ids
