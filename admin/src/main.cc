@@ -16,6 +16,15 @@ const char kUsage[] =
     "  seed --persons N --entities M [--seed S] [--replace] [--csv DIR]\n"
     "       [--db CONNINFO | --config FILE]\n"
     "      generate deterministic sample registries and load them with COPY\n"
+    "  department add|list ...         departments (部门)\n"
+    "  app add|list|disable|enable ... applications of departments; secrets are shown once\n"
+    "  key rotate|disable ...          an application's signing keys\n"
+    "  catalog list|show|create|publish|retire ...   data resource catalog\n"
+    "  requests list|approve|reject ...              applications for access\n"
+    "  grants list|suspend|resume|revoke ...         access grants\n"
+    "  audit verify|search ...         the hash-chained audit log\n"
+    "  call METHOD PATH [BODY]         a signed request to the exchange\n"
+    "Each command prints its own usage with --help.\n"
     "\n"
     "Database connection: --db, else database.url from --config FILE, else TONGBAN_DATABASE_URL.\n";
 
@@ -31,8 +40,16 @@ int main(int argc, char** argv) {
   if (cmd == "id" && args.size() >= 2 && args[1] == "check") {
     return tongban::admin::runIdCheck({args.begin() + 2, args.end()}, std::cout, std::cerr);
   }
-  if (cmd == "seed") {
-    return tongban::admin::runSeed({args.begin() + 1, args.end()}, std::cout, std::cerr);
+  using Command = int (*)(const tongban::admin::Args&, std::ostream&, std::ostream&);
+  static const std::pair<const char*, Command> kCommands[] = {
+      {"seed", tongban::admin::runSeed},         {"audit", tongban::admin::runAudit},
+      {"catalog", tongban::admin::runCatalog},   {"requests", tongban::admin::runRequests},
+      {"grants", tongban::admin::runGrants},     {"department", tongban::admin::runDepartment},
+      {"app", tongban::admin::runApp},           {"key", tongban::admin::runKey},
+      {"call", tongban::admin::runCall},
+  };
+  for (const auto& [name, fn] : kCommands) {
+    if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);
   }
   std::cerr << "tongban-admin: unknown command '" << cmd << "'\n\n" << kUsage;
   return 2;

@@ -19,4 +19,21 @@ int runIdCheck(const Args& args, std::ostream& out, std::ostream& err);
 // seed --persons N --entities M [--seed S] [--replace] [--csv DIR] [--db CONNINFO | --config FILE]
 int runSeed(const Args& args, std::ostream& out, std::ostream& err);
 
+// audit verify|search ...                       (audit_cmd.cc)
+int runAudit(const Args& args, std::ostream& out, std::ostream& err);
+
+// catalog list|show|create|publish|retire, requests list|approve|reject,
+// grants list|suspend|resume|revoke              (catalog_cmd.cc)
+int runCatalog(const Args& args, std::ostream& out, std::ostream& err);
+int runRequests(const Args& args, std::ostream& out, std::ostream& err);
+int runGrants(const Args& args, std::ostream& out, std::ostream& err);
+
+// department add|list, app add|list|disable|enable, key rotate|disable   (app_cmd.cc)
+int runDepartment(const Args& args, std::ostream& out, std::ostream& err);
+int runApp(const Args& args, std::ostream& out, std::ostream& err);
+int runKey(const Args& args, std::ostream& out, std::ostream& err);
+
+// call METHOD PATH [BODY]: a signed request to the exchange  (call_cmd.cc)
+int runCall(const Args& args, std::ostream& out, std::ostream& err);
+
 }  // namespace tongban::admin

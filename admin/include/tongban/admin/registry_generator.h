@@ -45,9 +45,9 @@ constexpr Date kReferenceDate{2025, 12, 31};
 struct PersonRecord {
   std::string citizen_id;  // 18 characters, valid GB 11643
   std::string name;
-  char sex = 'M';  // 'M' / 'F', agreeing with the id's order digit
-  Date birth_date;  // agrees with the id
-  std::string ethnicity;  // "汉族", "壮族", ...
+  char sex = 'M';           // 'M' / 'F', agreeing with the id's order digit
+  Date birth_date;          // agrees with the id
+  std::string ethnicity;    // "汉族", "壮族", ...
   std::string region_code;  // household registration, county level
   std::string address;
   std::string status;  // living | deceased | emigrated
@@ -57,7 +57,7 @@ struct PersonRecord {
 struct EntityRecord {
   std::string credit_code;  // 18 characters, valid GB 32100
   std::string name;
-  std::string entity_type;  // llc, joint_stock, ..., branch (the table's CHECK list)
+  std::string entity_type;           // llc, joint_stock, ..., branch (the table's CHECK list)
   std::string legal_rep_citizen_id;  // a living person generated earlier, adult at establishment
   std::optional<int64_t> registered_capital_fen;  // CNY in fen (1/100); none for some types
   Date established_on;
@@ -85,11 +85,10 @@ class RegistryGenerator {
   // Fills `out` with the next person; false once all persons were produced.
   bool nextPerson(PersonRecord* out);
 
-  // Fills `out` with the next entity; false once all entities were produced. Produces nothing
-  // until every person was produced (representatives are drawn from them). kFailedPrecondition
-  // does not exist here: when no generated person can be a representative (all of them children
-  // or not living — only possible with a handful of persons), returns a non-OK Status
-  // (kInvalidArgument, field "persons").
+  // Fills `out` with the next entity; false once all entities were produced. Call only after
+  // nextPerson returned false (representatives are drawn from the persons): kInternal before.
+  // kInvalidArgument (field "persons") when no generated person can be a representative — none
+  // living and adult, only possible with a handful of persons.
   Result<bool> nextEntity(EntityRecord* out);
 
  private:
