@@ -84,6 +84,7 @@ class [[nodiscard]] Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
 
   // OK status when a value is held.
   Status status() const { return isOk() ? Status() : std::get<Status>(state_); }
