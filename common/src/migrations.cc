@@ -1,9 +1,9 @@
 #include "tongban/common/migrations.h"
 
-#include <openssl/evp.h>
-
-#include <cstdio>
 #include <map>
+
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
 
 namespace tongban::db {
 
@@ -57,19 +57,7 @@ Status compare(const std::map<std::string, std::string>& applied,
 
 }  // namespace
 
-std::string sha256Hex(const std::string& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string hex;
-  hex.reserve(len * 2);
-  char buf[3];
-  for (unsigned int i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", md[i]);
-    hex += buf;
-  }
-  return hex;
-}
+std::string sha256Hex(const std::string& data) { return hexEncode(sha256(data)); }
 
 Result<MigrationReport> migrate(pqxx::connection& conn, const std::vector<Migration>& migrations) {
   MigrationReport report;

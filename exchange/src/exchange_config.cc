@@ -28,6 +28,12 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   e.database_url = c.getString("database.url", "");
   e.log_level = c.getString("log.level", e.log_level);
   e.log_path = c.getString("log.path", "");
+  e.master_key = c.getString("security.master_key", "");
+  e.audit_node_id = c.getString("audit.node_id", e.audit_node_id);
+  e.audit_checkpoint_key_file = c.getString("audit.checkpoint_key_file", "");
+  e.audit_checkpoint_key_passphrase = c.getString("audit.checkpoint_key_passphrase", "");
+  e.holder_idp_public_key_file = c.getString("holders.idp_public_key_file", "");
+  e.holder_audience = c.getString("holders.audience", e.holder_audience);
   for (Status s : {
            readInt(c, "server.port", &e.port, 0, 65535),
            readInt(c, "server.max_threads", &e.max_threads, 1, 4096),
@@ -39,6 +45,12 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "database.acquire_timeout_ms", &e.pool_acquire_timeout_ms, 1, 600000),
            readBool(c, "database.migrate_on_start", &e.migrate_on_start),
            readBool(c, "log.access", &e.access_log),
+           readInt(c, "security.max_clock_skew_s", &e.max_clock_skew_s, 1, 3600),
+           readInt(c, "security.key_cache_ms", &e.key_cache_ms, 0, 600000),
+           readInt(c, "security.grant_cache_ms", &e.grant_cache_ms, 0, 600000),
+           readInt(c, "audit.max_batch", &e.audit_max_batch, 1, 100000),
+           readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1, int64_t{1} << 40),
+           readInt(c, "audit.checkpoint_every_s", &e.audit_checkpoint_s, 1, 86400),
        }) {
     if (!s) return s;
   }
@@ -47,6 +59,18 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
     return Status::invalid("database.url",
                            "no database configured: set database.url in the configuration file "
                            "or TONGBAN_DATABASE_URL");
+  }
+  if (e.master_key.empty()) {
+    return Status::invalid("security.master_key",
+                           "no master key configured: set security.master_key (or "
+                           "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
+  }
+  if (e.audit_node_id.empty() || e.audit_node_id.size() > 64) {
+    return Status::invalid("audit.node_id", "must be 1 to 64 characters");
+  }
+  if (!e.audit_checkpoint_key_file.empty() && e.audit_checkpoint_key_passphrase.empty()) {
+    return Status::invalid("audit.checkpoint_key_passphrase",
+                           "required with audit.checkpoint_key_file (the key file is encrypted)");
   }
   return e;
 }

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <thread>
 
@@ -19,11 +20,14 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
-#include "registry_handlers.h"
+#include "service_context.h"
 #include "tongban/common/db_pool.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
+#include "tongban/certs/keys.h"
+#include "tongban/certs/signer.h"
 #include "tongban/exchange/http.h"
+#include "tongban/exchange/request_signing.h"
 #include "tongban/exchange/metrics.h"
 #include "tongban/exchange/problem.h"
 
@@ -105,6 +109,11 @@ using Clock = std::chrono::steady_clock;
 struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
+  std::unique_ptr<AppRegistry> registry;
+  std::unique_ptr<RequestAuthenticator> auth;
+  std::unique_ptr<catalog::CatalogStore> catalog;
+  std::unique_ptr<AuditLog> audit;
+  ServiceContext services;
   Router router;
   Metrics metrics;
   size_t unmatched_route = 0;  // metrics index for requests that matched no route
@@ -126,6 +135,18 @@ bool saneRequestId(const std::string& id) {
   return true;
 }
 
+int64_t unixNow() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+const char* auditResult(int status) {
+  if (status < 400) return "allowed";
+  if (status == 401 || status == 403 || status == 429) return "denied";
+  return "error";
+}
+
 class DispatchHandler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit DispatchHandler(ServerState& state) : state_(state) {}
@@ -138,24 +159,33 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     if (!saneRequestId(request_id)) {
       request_id = state_.request_id_prefix + std::to_string(state_.request_counter.fetch_add(1));
     }
-    HttpRequest req{raw, raw.getMethod(), "", "", {}, "", request_id};
+    HttpRequest req{raw, raw.getMethod(), "", "", {}, "", request_id, std::nullopt, {}, ""};
     size_t route_index = state_.unmatched_route;
     std::string route_label = "unmatched";
+    const Router::Route* route = nullptr;
+    std::string key_id;
+    Result<HttpResponse> result = dispatch(req, &route, &key_id);
+    if (route) {
+      route_index = route->metrics_index;
+      route_label = route->pattern;
+    }
     HttpResponse out;
-    Result<HttpResponse> result = dispatch(req, &route_index, &route_label);
     bool close = false;
+    std::string failure;
     if (result) {
       out = std::move(result).value();
     } else {
       const Status& s = result.status();
-      out.status = httpStatusFor(s.code());
-      out.content_type = kProblemContentType;
-      out.body = problemJson(s, req.path.empty() ? raw.getURI() : req.path, request_id);
+      failure = s.message();
+      out = problemResponse(s, req);
       if (s.code() == ErrorCode::kPayloadTooLarge) close = true;  // body left unread
       if (s.code() == ErrorCode::kInternal) {
         logJson(*state_.log, Poco::Message::PRIO_ERROR, "request failed",
                 {{"request_id", request_id}, {"route", route_label}, {"error", s.message()}});
       }
+    }
+    if (route && route->access != Access::kPublic) {
+      audit(req, key_id, out.status, failure, &out);
     }
     send(raw, resp, out, request_id, close);
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -170,14 +200,65 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                {"duration_ms", secs * 1000.0},
                {"bytes", static_cast<int64_t>(out.body.size())},
                {"remote", raw.clientAddress().host().toString()},
+               {"app_id", req.caller ? req.caller->app_id : std::string()},
                {"request_id", request_id}});
     }
   }
 
  private:
-  Result<HttpResponse> dispatch(HttpRequest& req, size_t* route_index, std::string* label) {
+  HttpResponse problemResponse(const Status& s, const HttpRequest& req) {
+    HttpResponse out;
+    out.status = httpStatusFor(s.code());
+    out.content_type = kProblemContentType;
+    out.body = problemJson(s, req.path.empty() ? req.raw.getURI() : req.path, req.request_id);
+    if (s.code() == ErrorCode::kResourceExhausted && !req.retry_after.empty()) {
+      out.headers.emplace_back("Retry-After", req.retry_after);
+    }
+    if (s.code() == ErrorCode::kUnauthenticated) {
+      out.headers.emplace_back("WWW-Authenticate", kSignatureScheme);
+    }
+    return out;
+  }
+
+  // Appends the request to the audit log before the response leaves. If the log cannot take it,
+  // the response is replaced: nothing is disclosed without its audit record.
+  void audit(HttpRequest& req, const std::string& key_id, int status, const std::string& failure,
+             HttpResponse* out) {
+    AuditEntry e;
+    e.request_id = req.request_id;
+    if (req.caller) {
+      e.app_id = req.caller->app_id;
+      e.department_code = req.caller->department_code;
+      e.key_id = req.caller->key_id;
+    } else {
+      e.key_id = key_id.size() <= 64 ? key_id : key_id.substr(0, 64);
+    }
+    e.method = req.method;
+    e.path = req.path;
+    e.resource_code = req.audit.resource_code;
+    e.fields = req.audit.fields;
+    e.subject_keys = req.audit.subject_keys;
+    e.matter_code = req.audit.matter_code;
+    e.case_id = req.audit.case_id;
+    e.result = auditResult(status);
+    e.http_status = status;
+    e.reason = failure.empty() ? req.audit.reason : failure;
+    auto appended = state_.audit->append(std::move(e));
+    if (!appended) {
+      logJson(*state_.log, Poco::Message::PRIO_ERROR, "audit append failed",
+              {{"request_id", req.request_id}, {"error", appended.status().message()}});
+      *out = problemResponse(Status::unavailable("the audit log cannot record this request, so it "
+                                                 "was not served: " +
+                                                 appended.status().message()),
+                             req);
+    }
+  }
+
+  Result<HttpResponse> dispatch(HttpRequest& req, const Router::Route** route_out,
+                                std::string* key_id) {
+    const std::string& target = req.raw.getURI();
     try {
-      Poco::URI uri(req.raw.getURI());
+      Poco::URI uri(target);
       req.path = uri.getPath();
       req.query = uri.getRawQuery();
     } catch (const Poco::Exception& e) {
@@ -204,10 +285,20 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       }
       return Status::notFound("no such endpoint: " + req.path);
     }
-    *route_index = m.route->metrics_index;
-    *label = m.route->pattern;
+    *route_out = m.route;
     req.params = std::move(m.params);
     if (Status s = readBody(req); !s) return s;
+    if (m.route->access == Access::kSigned) {
+      // The signature covers the path and query exactly as sent on the request line.
+      size_t q = target.find('?');
+      std::string_view raw_path = std::string_view(target).substr(0, q);
+      std::string_view raw_query =
+          q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
+      auto caller = state_.auth->authenticate(req.method, raw_path, raw_query, req.body,
+                                              req.raw.get("Authorization", ""), unixNow(), key_id);
+      if (!caller) return caller.status();
+      req.caller = std::move(*caller);
+    }
     try {
       return m.route->handler(req);
     } catch (const std::exception& e) {
@@ -272,6 +363,14 @@ std::string randomPrefix() {
   return buf;
 }
 
+Result<std::string> readFile(const std::string& path, const char* field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::invalid(field, "cannot read '" + path + "'");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 class ExchangeServerImpl : public ExchangeServer {
  public:
   explicit ExchangeServerImpl(const ExchangeConfig& config) {
@@ -279,16 +378,66 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.log = &Poco::Logger::get("exchange");
     state_.access_log = &Poco::Logger::get("access");
     state_.request_id_prefix = randomPrefix();
-    db::PoolOptions opts;
-    opts.conninfo = withConnectTimeout(config.database_url, 3);
-    opts.size = static_cast<size_t>(config.pool_size);
-    opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
-    opts.on_connect = prepareRegistryStatements;
-    state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
-    addRoutes();
   }
 
   ~ExchangeServerImpl() override { stop(); }
+
+  Status init() {
+    const ExchangeConfig& config = state_.config;
+    auto box = SecretBox::fromBase64(config.master_key);
+    if (!box) return box.status();
+    const std::string conninfo = withConnectTimeout(config.database_url, 3);
+    db::PoolOptions opts;
+    opts.conninfo = conninfo;
+    opts.size = static_cast<size_t>(config.pool_size);
+    opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
+    opts.on_connect = prepareQueryStatements;
+    state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
+    state_.registry = std::make_unique<AppRegistry>(
+        *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms));
+    state_.auth = std::make_unique<RequestAuthenticator>(
+        *state_.registry, std::chrono::seconds(config.max_clock_skew_s));
+    state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
+
+    AuditLog::Options audit;
+    audit.conninfo = conninfo;
+    audit.node_id = config.audit_node_id;
+    audit.max_batch = config.audit_max_batch;
+    audit.checkpoint_every_entries = config.audit_checkpoint_entries;
+    audit.checkpoint_every_seconds = config.audit_checkpoint_s;
+    if (!config.audit_checkpoint_key_file.empty()) {
+      auto pem = readFile(config.audit_checkpoint_key_file, "audit.checkpoint_key_file");
+      if (!pem) return pem.status();
+      auto key = certs::decryptPrivateKeyPem(*pem, config.audit_checkpoint_key_passphrase);
+      if (!key) {
+        return Status::invalid("audit.checkpoint_key_file", key.status().message());
+      }
+      auto algorithm = certs::algorithmOfKey(key->get());
+      if (!algorithm) return Status::invalid("audit.checkpoint_key_file", algorithm.status().message());
+      auto signer = certs::makeSoftwareSigner(std::move(*key), *algorithm);
+      if (!signer) return signer.status();
+      audit.checkpoint_signer = std::shared_ptr<const certs::Signer>(std::move(*signer));
+    }
+    auto log = AuditLog::open(std::move(audit));
+    if (!log) return log.status();
+    state_.audit = std::move(*log);
+
+    ServiceContext& ctx = state_.services;
+    ctx.config = config;
+    ctx.pool = state_.pool.get();
+    ctx.registry = state_.registry.get();
+    ctx.catalog = state_.catalog.get();
+    ctx.audit = state_.audit.get();
+    if (!config.holder_idp_public_key_file.empty()) {
+      auto pem = readFile(config.holder_idp_public_key_file, "holders.idp_public_key_file");
+      if (!pem) return pem.status();
+      auto key = certs::parsePublicKeyPem(*pem);
+      if (!key) return Status::invalid("holders.idp_public_key_file", key.status().message());
+      ctx.holder_idp_key = std::move(*key);
+    }
+    addRoutes();
+    return Status::ok();
+  }
 
   Status listen() {
     try {
@@ -324,19 +473,22 @@ class ExchangeServerImpl : public ExchangeServer {
   uint16_t port() const override { return port_; }
 
   void stop() override {
-    if (!http_ || stopped_.exchange(true)) return;
+    if (stopped_.exchange(true)) return;
     state_.draining = true;
-    // Stops accepting; each connection finishes the request it is serving, then closes. This
-    // returns once the requests in flight are done.
-    http_->stopAll(false);
-    const auto deadline = Clock::now() + std::chrono::seconds(state_.config.shutdown_grace_s);
-    while ((http_->currentConnections() > 0 || state_.inflight.load() > 0) &&
-           Clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (http_) {
+      // Stops accepting; each connection finishes the request it is serving, then closes. This
+      // returns once the requests in flight are done.
+      http_->stopAll(false);
+      const auto deadline = Clock::now() + std::chrono::seconds(state_.config.shutdown_grace_s);
+      while ((http_->currentConnections() > 0 || state_.inflight.load() > 0) &&
+             Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (http_->currentConnections() > 0) http_->stopAll(true);
+      threads_->joinAll();
+      http_.reset();
     }
-    if (http_->currentConnections() > 0) http_->stopAll(true);
-    threads_->joinAll();
-    http_.reset();
+    if (state_.audit) state_.audit->close();
   }
 
  private:
@@ -352,7 +504,8 @@ class ExchangeServerImpl : public ExchangeServer {
       out.body = state_.metrics.render();
       return out;
     });
-    addRegistryRoutes(r, *state_.pool);
+    addConsumerRoutes(r, state_.services);
+    addAdminRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");
 
@@ -381,6 +534,19 @@ class ExchangeServerImpl : public ExchangeServer {
                             {{"tongban_http_inflight_requests", "", [this] {
                                 return static_cast<double>(state_.inflight.load());
                               }}});
+    AuditLog* audit = state_.audit.get();
+    state_.metrics.addGauge(
+        "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",
+        {{"tongban_audit_entries_total", "", [audit] { return double(audit->stats().appended); }}});
+    state_.metrics.addGauge(
+        "tongban_audit_batches_total", "counter",
+        "Audit transactions committed (one WAL flush each: group commit).",
+        {{"tongban_audit_batches_total", "", [audit] { return double(audit->stats().batches); }}});
+    state_.metrics.addGauge(
+        "tongban_audit_failed_entries_total", "counter",
+        "Audit appends that failed (their requests were answered 503).",
+        {{"tongban_audit_failed_entries_total", "",
+          [audit] { return double(audit->stats().failed_entries); }}});
   }
 
   Result<HttpResponse> ready() {
@@ -406,6 +572,7 @@ class ExchangeServerImpl : public ExchangeServer {
 
 Result<std::unique_ptr<ExchangeServer>> ExchangeServer::start(const ExchangeConfig& config) {
   auto server = std::make_unique<ExchangeServerImpl>(config);
+  if (Status s = server->init(); !s) return s;
   if (Status s = server->listen(); !s) return s;
   return std::unique_ptr<ExchangeServer>(std::move(server));
 }

@@ -20,6 +20,7 @@
 #include <pqxx/pqxx>
 #include <rapidjson/document.h>
 
+#include "exchange/exchange_env.h"
 #include "support/test_db.h"
 #include "support/test_env.h"
 #include "tongban/common/log.h"
@@ -80,55 +81,40 @@ std::string rawExchange(uint16_t port, const std::string& bytes) {
   return out;
 }
 
-constexpr const char* kPersonId = "11010519491231002X";  // GB 11643's own example
-constexpr const char* kEntityCode = "91350100M000100Y43";  // GB 32100's own example
+using testenv::kEntityCode;
+using testenv::kPersonId;
 
-void insertSampleRows(const std::string& conninfo) {
-  pqxx::connection c(conninfo);
-  pqxx::work tx(c);
-  tx.exec(
-      "INSERT INTO population.persons (citizen_id, name, sex, birth_date, region_code, address) "
-      "VALUES ('11010519491231002X', '张秀英', 'F', '1949-12-31', '110105', "
-      "'北京市朝阳区建国路88号')");
-  tx.exec(
-      "INSERT INTO legal_entity.entities (credit_code, name, entity_type, legal_rep_citizen_id, "
-      "registered_capital, established_on, region_code, address, business_scope) VALUES "
-      "('91350100M000100Y43', '福州闽江软件有限公司', 'llc', '11010519491231002X', 5000000, "
-      "'2008-06-18', '350102', '福建省福州市鼓楼区五四路100号', '软件开发；信息技术咨询服务')");
-  tx.commit();
-}
+constexpr const char* kPurpose = "?matter_code=11110000000010014U4000117&case_id=CASE-2026-0001";
 
 class ExchangeServerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    ASSERT_TRUE(configureLogging("warning", "stderr", false));
-    db_ = new TestDatabase("exchange");
-    db_->migrate();
-    insertSampleRows(db_->conninfo());
-    ExchangeConfig config;
-    config.port = 0;
-    config.database_url = db_->conninfo();
-    config.pool_size = 4;
-    config.max_body_bytes = 4096;
-    config.access_log = false;
-    auto server = ExchangeServer::start(config);
-    ASSERT_TRUE(server) << server.status().toString();
-    server_ = std::move(server).value().release();
+    env_ = new testenv::ExchangeEnv("exchange", [](ExchangeConfig& c) { c.max_body_bytes = 4096; });
+    consumer_ = new testenv::App(env_->makeApp(testenv::kTaxBureau, "税务征管系统", "consumer"));
+    env_->grant(*consumer_, "POP-PERSON-BASIC",
+                {"citizen_id", "name", "sex", "birth_date", "region_code", "status"},
+                {"11110000000010014U4000117"}, 6000, {"citizen_id", "name"});
+    env_->grant(*consumer_, "LE-ENTITY-BASIC",
+                {"credit_code", "name", "entity_type", "legal_rep_citizen_id", "registered_capital",
+                 "status"},
+                {"11110000000010014U4000117"});
   }
   static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-    delete db_;
-    db_ = nullptr;
+    delete consumer_;
+    delete env_;
   }
-  uint16_t port() const { return server_->port(); }
+  uint16_t port() const { return env_->port(); }
+  testenv::Reply get(const std::string& target) {
+    testenv::Client c = env_->client(*consumer_);
+    return c.call("GET", target);
+  }
 
-  static TestDatabase* db_;
-  static ExchangeServer* server_;
+  static testenv::ExchangeEnv* env_;
+  static testenv::App* consumer_;
 };
 
-TestDatabase* ExchangeServerTest::db_ = nullptr;
-ExchangeServer* ExchangeServerTest::server_ = nullptr;
+testenv::ExchangeEnv* ExchangeServerTest::env_ = nullptr;
+testenv::App* ExchangeServerTest::consumer_ = nullptr;
 
 TEST_F(ExchangeServerTest, HealthAndReadiness) {
   Reply h = request(port(), "GET", "/healthz");
@@ -138,39 +124,42 @@ TEST_F(ExchangeServerTest, HealthAndReadiness) {
   EXPECT_EQ(r.status, 200) << r.body;
 }
 
-TEST_F(ExchangeServerTest, PersonLookup) {
-  Reply r = request(port(), "GET", std::string("/v1/registry/persons/") + kPersonId);
+TEST_F(ExchangeServerTest, PersonLookupReturnsGrantedFieldsOnly) {
+  auto r = get(std::string("/v1/registry/persons/") + kPersonId + kPurpose);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.content_type, "application/json");
   auto d = r.json();
-  EXPECT_EQ(std::string(d["citizen_id"].GetString()), kPersonId);
+  EXPECT_EQ(std::string(d["citizen_id"].GetString()), kPersonId);  // masking lifted by the grant
   EXPECT_EQ(std::string(d["name"].GetString()), "张秀英");
   EXPECT_EQ(std::string(d["sex"].GetString()), "F");
-  EXPECT_EQ(std::string(d["birth_date"].GetString()), "1949-12-31");
+  EXPECT_EQ(std::string(d["birth_date"].GetString()), "1949-**-**");  // masked: date rule
   EXPECT_EQ(std::string(d["region_code"].GetString()), "110105");
   EXPECT_EQ(std::string(d["status"].GetString()), "living");
+  EXPECT_FALSE(d.HasMember("address"));  // not granted
+  EXPECT_FALSE(d.HasMember("ethnicity"));
 }
 
 TEST_F(ExchangeServerTest, PersonLookupNormalisesLowerCaseX) {
-  Reply r = request(port(), "GET", "/v1/registry/persons/11010519491231002x");
+  auto r = get(std::string("/v1/registry/persons/11010519491231002x") + kPurpose);
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(std::string(r.json()["citizen_id"].GetString()), kPersonId);
 }
 
 TEST_F(ExchangeServerTest, EntityLookup) {
-  Reply r = request(port(), "GET", std::string("/v1/registry/entities/") + kEntityCode);
+  auto r = get(std::string("/v1/registry/entities/") + kEntityCode + kPurpose);
   ASSERT_EQ(r.status, 200) << r.body;
   auto d = r.json();
   EXPECT_EQ(std::string(d["credit_code"].GetString()), kEntityCode);
   EXPECT_EQ(std::string(d["entity_type"].GetString()), "llc");
-  EXPECT_EQ(std::string(d["legal_representative"]["citizen_id"].GetString()), kPersonId);
+  EXPECT_EQ(std::string(d["legal_rep_citizen_id"].GetString()), "110105********002X");
   EXPECT_EQ(std::string(d["registered_capital"].GetString()), "5000000.00");
   EXPECT_EQ(std::string(d["status"].GetString()), "in_business");
+  EXPECT_FALSE(d.HasMember("address"));
 }
 
 TEST_F(ExchangeServerTest, InvalidCitizenIdIsA400NamingTheProblem) {
   // Right shape, wrong check character (the valid one is X).
-  Reply r = request(port(), "GET", "/v1/registry/persons/110105194912310021");
+  auto r = get(std::string("/v1/registry/persons/110105194912310021") + kPurpose);
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.content_type, "application/problem+json");
   auto d = r.json();
@@ -181,26 +170,41 @@ TEST_F(ExchangeServerTest, InvalidCitizenIdIsA400NamingTheProblem) {
       << d["detail"].GetString();
   for (const char* bad : {"123", "1101051949123100XX", "11010519491331002X", "%E5%BC%A0%E4%B8%89",
                           "11010519491231002X11010519491231002X", "'%20OR%201=1--"}) {
-    Reply b = request(port(), "GET", std::string("/v1/registry/persons/") + bad);
+    auto b = get(std::string("/v1/registry/persons/") + bad + kPurpose);
     EXPECT_EQ(b.status, 400) << bad << " -> " << b.body;
     EXPECT_EQ(b.content_type, "application/problem+json") << bad;
   }
 }
 
 TEST_F(ExchangeServerTest, InvalidCreditCodeIsA400) {
-  Reply r = request(port(), "GET", "/v1/registry/entities/91350100M000100Y44");
+  auto r = get(std::string("/v1/registry/entities/91350100M000100Y44") + kPurpose);
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(std::string(r.json()["field"].GetString()), "credit_code");
-  Reply s = request(port(), "GET", "/v1/registry/entities/91350100I000100Y43");  // 'I' not allowed
+  auto s = get(std::string("/v1/registry/entities/91350100I000100Y43") + kPurpose);
   EXPECT_EQ(s.status, 400) << s.body;
+}
+
+TEST_F(ExchangeServerTest, PurposeIsRequired) {
+  auto r = get(std::string("/v1/registry/persons/") + kPersonId);
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(r.str("field"), "matter_code");
+  auto c = get(std::string("/v1/registry/persons/") + kPersonId + "?matter_code=11110000000010014U4000117");
+  EXPECT_EQ(c.status, 400) << c.body;
+  EXPECT_EQ(c.str("field"), "case_id");
 }
 
 TEST_F(ExchangeServerTest, UnknownIdsAre404) {
   // Valid, but not in the registry.
-  Reply r = request(port(), "GET", "/v1/registry/persons/110101199003070011");
+  auto r = get(std::string("/v1/registry/persons/110101199003070038") + kPurpose);
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(r.content_type, "application/problem+json");
-  EXPECT_EQ(std::string(r.json()["type"].GetString()), "urn:tongban:problem:not_found");
+  EXPECT_EQ(r.str("type"), "urn:tongban:problem:not_found");
+}
+
+TEST_F(ExchangeServerTest, UnsignedRequestsAre401) {
+  Reply r = request(port(), "GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose);
+  EXPECT_EQ(r.status, 401) << r.body;
+  EXPECT_EQ(r.content_type, "application/problem+json");
 }
 
 TEST_F(ExchangeServerTest, UnknownRouteWrongMethodTrailingSlash) {
@@ -241,8 +245,8 @@ TEST_F(ExchangeServerTest, MalformedRequestsDoNotGet5xx) {
 }
 
 TEST_F(ExchangeServerTest, MetricsCountRequestsByRouteAndStatus) {
-  request(port(), "GET", std::string("/v1/registry/persons/") + kPersonId);
-  request(port(), "GET", "/v1/registry/persons/123");
+  get(std::string("/v1/registry/persons/") + kPersonId + kPurpose);
+  get(std::string("/v1/registry/persons/123") + kPurpose);
   Reply m = request(port(), "GET", "/metrics");
   ASSERT_EQ(m.status, 200);
   EXPECT_EQ(m.content_type.rfind("text/plain; version=0.0.4", 0), 0u) << m.content_type;
@@ -257,6 +261,7 @@ TEST_F(ExchangeServerTest, MetricsCountRequestsByRouteAndStatus) {
                         "{citizen_id}\",le=\"+Inf\"}"),
             std::string::npos);
   EXPECT_NE(m.body.find("tongban_db_pool_connections{state=\"open\"}"), std::string::npos);
+  EXPECT_NE(m.body.find("tongban_audit_entries_total"), std::string::npos);
 }
 
 TEST_F(ExchangeServerTest, ConcurrentLookupsAllSucceed) {
@@ -264,8 +269,9 @@ TEST_F(ExchangeServerTest, ConcurrentLookupsAllSucceed) {
   std::atomic<int> ok{0};
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
+      testenv::Client c = env_->client(*consumer_);
       for (int i = 0; i < 25; ++i) {
-        if (request(port(), "GET", std::string("/v1/registry/persons/") + kPersonId).status == 200) {
+        if (c.call("GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status == 200) {
           ++ok;
         }
       }
@@ -275,17 +281,13 @@ TEST_F(ExchangeServerTest, ConcurrentLookupsAllSucceed) {
   EXPECT_EQ(ok.load(), 200);  // 8 threads over a pool of 4 connections
 }
 
-TEST(ExchangeReadiness, NotReadyWhenMigrationsMissing) {
-  TestDatabase db("unmigrated");
-  ExchangeConfig config;
-  config.port = 0;
-  config.database_url = db.conninfo();
-  config.access_log = false;
-  auto server = ExchangeServer::start(config);
-  ASSERT_TRUE(server);
-  Reply r = request((*server)->port(), "GET", "/readyz");
+TEST(ExchangeReadiness, NotReadyWhenANewerBinaryMigrated) {
+  testenv::ExchangeEnv env("readiness_newer");
+  EXPECT_EQ(request(env.port(), "GET", "/readyz").status, 200);
+  env.sql("INSERT INTO public.schema_migrations (name, checksum) VALUES ('9999_future.sql', 'x')");
+  Reply r = request(env.port(), "GET", "/readyz");
   EXPECT_EQ(r.status, 503);
-  EXPECT_NE(r.body.find("not applied"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("9999_future.sql"), std::string::npos) << r.body;
 }
 
 // A private cluster that this test stops and restarts under a running exchange.
@@ -306,12 +308,12 @@ TEST(ExchangeReadiness, FollowsTheDatabaseDownAndBackUp) {
     pqxx::connection c(conninfo);
     ASSERT_TRUE(db::migrate(c));
   }
-  insertSampleRows(conninfo);
   ExchangeConfig config;
   config.port = 0;
   config.database_url = conninfo;
   config.access_log = false;
   config.pool_acquire_timeout_ms = 500;
+  config.master_key = testenv::kMasterKey;
   auto server = ExchangeServer::start(config);
   ASSERT_TRUE(server);
   uint16_t port = (*server)->port();
@@ -321,14 +323,16 @@ TEST(ExchangeReadiness, FollowsTheDatabaseDownAndBackUp) {
   Reply down = request(port, "GET", "/readyz");
   EXPECT_EQ(down.status, 503) << down.body;
   EXPECT_EQ(down.content_type, "application/problem+json");
-  Reply lookup = request(port, "GET", std::string("/v1/registry/persons/") + kPersonId);
+  // Even a refusal must be audited; with the database down nothing can be, so nothing is served.
+  Reply lookup = request(port, "GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose);
   EXPECT_EQ(lookup.status, 503) << lookup.body;
   EXPECT_EQ(request(port, "GET", "/healthz").status, 200);  // alive, just not ready
 
   ASSERT_EQ(testing::runCommand(pg + " start " + dir).exit_code, 0);
   Reply up = request(port, "GET", "/readyz");
   EXPECT_EQ(up.status, 200) << up.body;
-  EXPECT_EQ(request(port, "GET", std::string("/v1/registry/persons/") + kPersonId).status, 200);
+  EXPECT_EQ(request(port, "GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status,
+            401);  // answered (and audited) again
   (*server)->stop();
   testing::runCommand(pg + " stop " + dir);
 }
@@ -359,6 +363,10 @@ TEST_F(ExchangeBinaryTest, BadConfigurationExitsWithTheReason) {
   EXPECT_NE(syntax.output.find("line 2"), std::string::npos) << syntax.output;
 
   auto no_db = testing::runCommand("env -u TONGBAN_DATABASE_URL " + exe() + " serve");
+  auto no_key = testing::runCommand("env -u TONGBAN_SECURITY_MASTER_KEY TONGBAN_DATABASE_URL=host=x " +
+                                    exe() + " serve");
+  EXPECT_EQ(no_key.exit_code, 78) << no_key.output;
+  EXPECT_NE(no_key.output.find("security.master_key"), std::string::npos) << no_key.output;
   EXPECT_EQ(no_db.exit_code, 78) << no_db.output;
   EXPECT_NE(no_db.output.find("database.url"), std::string::npos) << no_db.output;
 
@@ -368,7 +376,8 @@ TEST_F(ExchangeBinaryTest, BadConfigurationExitsWithTheReason) {
 
 TEST_F(ExchangeBinaryTest, DatabaseDownAtStartExits69) {
   // Nothing listens on port 1.
-  auto r = testing::runCommand("TONGBAN_DATABASE_URL='host=127.0.0.1 port=1 user=postgres' " +
+  auto r = testing::runCommand("TONGBAN_DATABASE_URL='host=127.0.0.1 port=1 user=postgres' "
+                               "TONGBAN_SECURITY_MASTER_KEY=" + std::string(testenv::kMasterKey) + " " +
                                exe() + " serve");
   EXPECT_EQ(r.exit_code, 69) << r.output;
   EXPECT_NE(r.output.find("database unreachable"), std::string::npos) << r.output;
@@ -386,6 +395,7 @@ TEST_F(ExchangeBinaryTest, SigtermLetsTheRequestInFlightFinish) {
     setenv("TONGBAN_SERVER_PORT", "0", 1);
     setenv("TONGBAN_SERVER_PORT_FILE", port_file.c_str(), 1);
     setenv("TONGBAN_LOG_PATH", log_file.c_str(), 1);
+    setenv("TONGBAN_SECURITY_MASTER_KEY", testenv::kMasterKey, 1);
     execl(exe().c_str(), "tongban-exchange", "serve", static_cast<char*>(nullptr));
     _exit(127);
   }

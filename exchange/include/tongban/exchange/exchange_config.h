@@ -25,6 +25,21 @@ struct ExchangeConfig {
   int pool_size = 16;
   int pool_acquire_timeout_ms = 2000;
   bool migrate_on_start = true;
+  // [security]
+  std::string master_key;             // base64 of 32 bytes; seals applications' secrets; required
+  int max_clock_skew_s = 300;         // signed requests' timestamps may be this far off
+  int key_cache_ms = 5000;            // a disabled key or application is refused within this
+  int grant_cache_ms = 2000;          // a suspended or revoked grant stops serving within this
+  // [audit]
+  std::string audit_node_id = "node-1";  // one hash chain per exchange node
+  int audit_max_batch = 512;
+  int64_t audit_checkpoint_entries = 10000;
+  int64_t audit_checkpoint_s = 60;
+  std::string audit_checkpoint_key_file;        // encrypted PKCS#8 PEM; empty: no checkpoints
+  std::string audit_checkpoint_key_passphrase;
+  // [holders]
+  std::string holder_idp_public_key_file;  // PEM; empty: holder endpoints answer 503
+  std::string holder_audience = "tongban";
   // [log]
   std::string log_level = "info";
   std::string log_path;               // empty: stdout

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,8 +15,26 @@
 #include <Poco/Net/HTTPServerRequest.h>
 
 #include "tongban/common/result.h"
+#include "tongban/exchange/request_auth.h"
 
 namespace tongban::exchange {
+
+// Who may call a route, and whether the call is written to the audit log.
+enum class Access {
+  kPublic,  // health, readiness, metrics: no authentication, not audited
+  kSigned,  // an application's HMAC-signed request (request_signing.h); audited
+  kHolder,  // a holder's bearer token, checked by the handler; audited
+};
+
+// What a handler tells the audit log about the request (the server adds who, when, the outcome).
+struct AuditInfo {
+  std::string resource_code;
+  std::vector<std::string> fields;
+  std::vector<std::string> subject_keys;
+  std::string matter_code;
+  std::string case_id;
+  std::string reason;
+};
 
 struct HttpRequest {
   Poco::Net::HTTPServerRequest& raw;
@@ -25,6 +44,9 @@ struct HttpRequest {
   std::vector<std::string> params;  // path parameters, in pattern order
   std::string body;
   std::string request_id;
+  std::optional<Caller> caller;  // set for Access::kSigned routes before the handler runs
+  AuditInfo audit;
+  std::string retry_after;  // set by a handler refusing with kResourceExhausted
 };
 
 struct HttpResponse {
@@ -50,6 +72,7 @@ class Router {
     std::string pattern;  // also the metrics label
     std::vector<std::string> segments;
     Handler handler;
+    Access access = Access::kPublic;
     size_t metrics_index = 0;
   };
   struct Match {

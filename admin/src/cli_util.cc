@@ -1,0 +1,55 @@
+#include "cli_util.h"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace tongban::admin {
+
+Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
+                             const std::set<std::string>& with_value,
+                             const std::set<std::string>& switches) {
+  ParsedArgs out;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() > 2 && a.rfind("--", 0) == 0) {
+      if (switches.count(a)) {
+        out.flags[a] = "";
+      } else if (with_value.count(a)) {
+        if (i + 1 >= args.size()) return Status::invalid(a, a + " needs a value");
+        out.flags[a] = args[++i];
+      } else {
+        return Status::invalid(a, "unknown option " + a);
+      }
+    } else {
+      out.positional.push_back(a);
+    }
+  }
+  return out;
+}
+
+Result<Config> loadConfig(const ParsedArgs& args) {
+  if (args.has("--config")) return Config::load(args.get("--config"));
+  return Config();
+}
+
+Result<std::string> resolveDatabase(const ParsedArgs& args) {
+  if (args.has("--db")) return args.get("--db");
+  auto config = loadConfig(args);
+  if (!config) return config.status();
+  std::string url = config->getString("database.url");
+  if (url.empty()) {
+    return Status::invalid("database", "no database: give --db CONNINFO or --config FILE, or set " +
+                                           Config::envName("database.url"));
+  }
+  return url;
+}
+
+std::string cliUser() {
+  if (const char* u = std::getenv("SUDO_USER"); u && *u) return u;
+  if (const passwd* pw = getpwuid(geteuid()); pw && pw->pw_name) return pw->pw_name;
+  return "unknown";
+}
+
+}  // namespace tongban::admin

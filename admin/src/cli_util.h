@@ -1,0 +1,43 @@
+// Shared pieces of tongban-admin's subcommands: "--flag value" parsing and the database and
+// configuration every command resolves the same way (--db, else database.url from --config FILE,
+// else TONGBAN_DATABASE_URL).
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tongban/common/config.h"
+#include "tongban/common/result.h"
+
+namespace tongban::admin {
+
+struct ParsedArgs {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;  // "--name" -> value ("" for switches)
+  bool has(const std::string& f) const { return flags.count(f) > 0; }
+  std::string get(const std::string& f, const std::string& fallback = "") const {
+    auto it = flags.find(f);
+    return it == flags.end() ? fallback : it->second;
+  }
+};
+
+// Flags in `with_value` take the next argument; `switches` take none; any other "--x" is an
+// error naming it.
+Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
+                             const std::set<std::string>& with_value,
+                             const std::set<std::string>& switches = {});
+
+// The configuration: --config FILE if given, else environment only.
+Result<Config> loadConfig(const ParsedArgs& args);
+
+// The connection string: --db, else database.url from the configuration. kInvalidArgument saying
+// how to give one when there is none.
+Result<std::string> resolveDatabase(const ParsedArgs& args);
+
+// The user running the command, for "cli:<user>" actors.
+std::string cliUser();
+
+}  // namespace tongban::admin

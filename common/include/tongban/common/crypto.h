@@ -1,0 +1,18 @@
+// Small cryptographic primitives over OpenSSL 3 that several modules need: digests, HMAC, random
+// bytes and a constant-time comparison. Signatures and keys live in the certs module.
+// Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace tongban {
+
+std::string sha256(std::string_view data);  // 32 raw bytes
+std::string hmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes
+// `n` bytes from OpenSSL's CSPRNG. Aborts if the generator fails (nothing sensible to do then).
+std::string randomBytes(size_t n);
+// True when a == b, in time that depends only on the lengths.
+bool constantTimeEqual(std::string_view a, std::string_view b);
+
+}  // namespace tongban

@@ -1,0 +1,103 @@
+// Departments (部门), their applications, and the applications' signing keys — in the exchange
+// schema — with the key cache the authenticator reads on every request.
+//
+// Secrets are random, shown once by createApplication/rotateKey, and stored sealed by SecretBox.
+// lookupKey() serves from a cache refreshed every `cache_ttl`; changes made through this object
+// invalidate it at once, changes made by another process (the CLI) are seen within the TTL.
+// Every change is recorded in exchange.admin_events with the actor. Thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "tongban/common/db_pool.h"
+#include "tongban/common/result.h"
+#include "tongban/exchange/secret_box.h"
+
+namespace tongban::exchange {
+
+struct Department {
+  std::string code;  // unified social credit code
+  std::string name;
+  std::string region_code;
+  std::string created_at;
+};
+
+struct Application {
+  std::string app_id;
+  std::string department_code;
+  std::string name;
+  std::string role;    // consumer | provider | admin
+  std::string status;  // active | disabled
+  std::string created_at;
+};
+
+struct IssuedKey {
+  std::string app_id;
+  std::string key_id;
+  std::string secret;  // shown once
+};
+
+// What the authenticator needs about a key.
+struct KeyInfo {
+  std::string key_id;
+  std::string app_id;
+  std::string department_code;
+  std::string role;
+  std::string secret;
+  bool key_active = false;
+  bool app_active = false;
+  std::optional<int64_t> not_after_unix;  // end of a rotated key's overlap window
+};
+
+class AppRegistry {
+ public:
+  // Without a SecretBox (no master key) the registry can list and disable, but creating secrets
+  // and looking up keys fail with kInvalidArgument naming security.master_key.
+  AppRegistry(db::ConnectionPool& pool, std::optional<SecretBox> box,
+              std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(5000));
+
+  // kInvalidArgument naming the field; kConflict when the code or name exists.
+  Result<Department> createDepartment(const std::string& code, const std::string& name,
+                                      const std::string& region_code, const std::string& actor);
+  Result<std::vector<Department>> listDepartments();
+
+  // kNotFound for an unknown department; kInvalidArgument for a bad name or role.
+  Result<IssuedKey> createApplication(const std::string& department_code, const std::string& name,
+                                      const std::string& role, const std::string& actor);
+  Result<std::vector<Application>> listApplications(const std::string& department_code = "");
+  Result<Application> getApplication(const std::string& app_id);
+  Result<Application> setApplicationStatus(const std::string& app_id, const std::string& status,
+                                           const std::string& actor);
+
+  // A new key; the app's other active keys stay valid for `overlap` more, then are refused.
+  Result<IssuedKey> rotateKey(const std::string& app_id, std::chrono::seconds overlap,
+                              const std::string& actor);
+  Status disableKey(const std::string& key_id, const std::string& actor);
+
+  // kNotFound for an unknown key; kUnavailable when the database is down and the key is not
+  // cached; kPermissionDenied when the secret does not open under the master key.
+  Result<KeyInfo> lookupKey(const std::string& key_id);
+
+  void invalidateCache();
+
+ private:
+  Result<IssuedKey> insertKey(pqxx::work& tx, const std::string& app_id, const std::string& actor);
+
+  db::ConnectionPool& pool_;
+  const std::optional<SecretBox> box_;
+  const std::chrono::milliseconds cache_ttl_;
+  struct Cached {
+    KeyInfo info;
+    std::chrono::steady_clock::time_point loaded;
+  };
+  std::mutex cache_mutex_;  // guards cache_
+  std::unordered_map<std::string, Cached> cache_;
+};
+
+}  // namespace tongban::exchange

@@ -1,0 +1,68 @@
+// Authentication of signed requests (docs/request-signing.md) and the replay guard.
+//
+// A request is accepted when: the Authorization header parses; its timestamp is within
+// `max_skew` of the server clock; the key is known, active, inside any overlap window, and its
+// application is active; the HMAC matches (constant-time); and the (key, nonce) pair has not been
+// seen within the skew window. The nonce is recorded only after the signature verifies, so a
+// forger cannot burn a legitimate client's nonces. Every refusal is kUnauthenticated with a
+// message that says which check failed. Thread-safe.
+//
+// The replay guard is in memory: with several exchange nodes behind a load balancer, a replay
+// sent to another node within the window is not caught (docs/request-signing.md says so).
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "tongban/common/result.h"
+#include "tongban/exchange/app_registry.h"
+
+namespace tongban::exchange {
+
+struct Caller {
+  std::string app_id;
+  std::string department_code;
+  std::string role;  // consumer | provider | admin
+  std::string key_id;
+};
+
+// Remembers (key id, nonce) pairs until they expire. Thread-safe.
+class NonceCache {
+ public:
+  // True if the pair was not present (and is now, until expires_at); false for a replay.
+  bool insertIfNew(const std::string& key, int64_t expires_at, int64_t now);
+  size_t size() const;
+
+ private:
+  struct Shard {
+    mutable std::mutex mutex;  // guards seen, inserts
+    std::unordered_map<std::string, int64_t> seen;
+    uint64_t inserts = 0;
+  };
+  std::array<Shard, 16> shards_;
+};
+
+class RequestAuthenticator {
+ public:
+  RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew);
+
+  // `path` and `query` as sent on the request line. On failure the Status is kUnauthenticated
+  // (or kUnavailable when the key store cannot be read); `key_id_out` gets the claimed key id
+  // when the header named one, for the audit log.
+  Result<Caller> authenticate(std::string_view method, std::string_view path,
+                              std::string_view query, std::string_view body,
+                              std::string_view authorization, int64_t now_unix,
+                              std::string* key_id_out);
+
+ private:
+  AppRegistry& registry_;
+  const int64_t max_skew_;
+  NonceCache nonces_;
+};
+
+}  // namespace tongban::exchange

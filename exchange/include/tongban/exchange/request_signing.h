@@ -1,0 +1,88 @@
+// Signed requests (docs/request-signing.md): the canonical string both sides compute, the
+// Authorization header, and a small client that signs for you.
+//
+//   Authorization: TB1-HMAC-SHA256 Credential=<key id>, Timestamp=<unix seconds>,
+//                  Nonce=<16..64 of [A-Za-z0-9_-]>, Signature=<hex HMAC-SHA256>
+//
+// The string to sign is seven lines joined by '\n' (no trailing newline):
+//   TB1-HMAC-SHA256
+//   <METHOD>                       upper case, as sent
+//   <path>                         exactly as sent on the request line, before '?'
+//   <query>                        exactly as sent after '?', or empty
+//   <timestamp>                    same digits as in the header
+//   <nonce>                        same as in the header
+//   <hex SHA-256 of the body>      of the empty string when there is no body
+// and the HMAC key is the application secret's text (UTF-8 bytes as shown at creation).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "tongban/common/result.h"
+
+namespace tongban::exchange {
+
+inline constexpr const char* kSignatureScheme = "TB1-HMAC-SHA256";
+
+std::string stringToSign(std::string_view method, std::string_view path, std::string_view query,
+                         std::string_view timestamp, std::string_view nonce,
+                         std::string_view body);
+
+struct Credentials {
+  std::string key_id;
+  std::string secret;
+};
+
+// The Authorization header value for one request.
+std::string authorizationHeader(const Credentials& credentials, std::string_view method,
+                                std::string_view path, std::string_view query,
+                                std::string_view body, int64_t unix_seconds,
+                                std::string_view nonce);
+
+// A fresh random nonce (32 hex characters).
+std::string newNonce();
+
+struct ParsedAuthorization {
+  std::string key_id;
+  std::string timestamp;  // digits, as sent
+  int64_t unix_seconds = 0;
+  std::string nonce;
+  std::string signature;  // 32 raw bytes
+};
+
+// kUnauthenticated with a message saying what is missing or malformed.
+Result<ParsedAuthorization> parseAuthorization(std::string_view header);
+
+// A signed HTTP/1.1 client for one exchange (keep-alive). Not thread-safe: one per thread.
+class ExchangeClient {
+ public:
+  ExchangeClient(std::string host, uint16_t port, Credentials credentials);
+  ~ExchangeClient();
+
+  struct Response {
+    int status = 0;
+    std::string content_type;
+    std::string body;
+    std::string retry_after;
+  };
+  // `target` is the path with an optional "?query". kUnavailable when the server cannot be
+  // reached. Extra headers: "Name: value" lines.
+  Result<Response> call(const std::string& method, const std::string& target,
+                        const std::string& body = "",
+                        const std::string& extra_header_name = "",
+                        const std::string& extra_header_value = "");
+
+  // Signs with this clock instead of the system's (tests of skew).
+  void setClockOffset(int64_t seconds) { clock_offset_ = seconds; }
+
+ private:
+  struct Impl;
+  std::string host_;
+  uint16_t port_;
+  Credentials credentials_;
+  int64_t clock_offset_ = 0;
+  Impl* impl_;
+};
+
+}  // namespace tongban::exchange

@@ -1,0 +1,704 @@
+// Consumers' endpoints: authorised queries of catalog resources, federated subject views, the
+// registry lookups (now behind grants), catalog browsing, access requests and grants, and the
+// holders' access log.
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <optional>
+#include <set>
+
+#include "json_util.h"
+#include "service_context.h"
+#include "tongban/catalog/json.h"
+#include "tongban/catalog/masking.h"
+#include "tongban/catalog/sources.h"
+#include "tongban/common/identifiers.h"
+#include "tongban/exchange/holder_token.h"
+
+namespace tongban::exchange {
+
+namespace {
+
+using catalog::Grant;
+using catalog::Resource;
+using Row = std::map<std::string, std::optional<std::string>>;
+
+// The catalog resources behind the subject views and the registry lookups.
+constexpr const char* kPersonResource = "POP-PERSON-BASIC";
+constexpr const char* kEntityResource = "LE-ENTITY-BASIC";
+constexpr int kMaxRepresented = 100;
+
+std::string statementName(const catalog::Source& s, const char* suffix = "") {
+  return std::string("src_") + s.schema + "_" + s.table + suffix;
+}
+
+std::string selectList(const catalog::Source& s) {
+  std::string cols;
+  for (const auto& c : s.columns) {
+    if (!cols.empty()) cols += ", ";
+    cols += std::string(c.name) + "::text";
+  }
+  return cols;
+}
+
+const catalog::SourceColumn* primaryKey(const catalog::Source& s) {
+  for (const auto& c : s.columns) {
+    if (c.key) return &c;
+  }
+  return nullptr;
+}
+
+Row toRow(const catalog::Source& s, const pqxx::row& r) {
+  Row row;
+  for (size_t i = 0; i < s.columns.size(); ++i) {
+    row[s.columns[i].name] =
+        r[static_cast<int>(i)].is_null() ? std::nullopt
+                                         : std::optional<std::string>(r[static_cast<int>(i)].c_str());
+  }
+  return row;
+}
+
+// Validates and normalises a key value by what the column holds.
+Result<std::string> normalizeKey(const std::string& column, const std::string& value,
+                                 const std::string& field) {
+  if (column == "citizen_id" || column == "legal_rep_citizen_id") {
+    return ids::normalizeCitizenId(value, field);
+  }
+  if (column == "credit_code") return ids::normalizeCreditCode(value, field);
+  if (value.empty() || value.size() > 256) {
+    return Status::invalid(field, "must be 1 to 256 characters");
+  }
+  return value;
+}
+
+std::chrono::system_clock::time_point now() { return std::chrono::system_clock::now(); }
+
+Result<Resource> publishedResource(ServiceContext& ctx, const std::string& code) {
+  if (!catalog::isValidResourceCode(code)) {
+    return Status::invalid("resource_code", "'" + code + "' is not a resource code");
+  }
+  auto r = ctx.resources.get(code, [&] {
+    return ctx.catalog->getResource(code, catalog::Actor{"exchange", "", catalog::Role::kAdmin});
+  });
+  if (!r) {
+    if (r.status().code() == ErrorCode::kNotFound) {
+      return Status::notFound("no published resource " + code);
+    }
+    return r.status();
+  }
+  if (r->status != catalog::ResourceStatus::kPublished) {
+    return Status::notFound("resource " + code + " is not published");
+  }
+  return r;
+}
+
+struct Purpose {
+  std::string matter_code;
+  std::string case_id;
+};
+
+Status checkPurpose(const Purpose& p, const std::string& prefix) {
+  if (!catalog::isValidMatterCode(p.matter_code)) {
+    return Status::invalid(prefix + "matter_code",
+                           "a service-matter code (事项编码) is required: 1 to 64 of 0-9 A-Z a-z . _ -");
+  }
+  if (p.case_id.empty() || p.case_id.size() > 128) {
+    return Status::invalid(prefix + "case_id", "the case id (办件编号) is required, up to 128 bytes");
+  }
+  return Status::ok();
+}
+
+// Purpose from the query string of a GET (?matter_code=...&case_id=...).
+Result<Purpose> purposeFromQuery(const HttpRequest& req) {
+  Purpose p;
+  try {
+    Poco::URI uri("/?" + req.query);
+    for (const auto& [k, v] : uri.getQueryParameters()) {
+      if (k == "matter_code") p.matter_code = v;
+      if (k == "case_id") p.case_id = v;
+    }
+  } catch (const Poco::Exception& e) {
+    return Status::invalid("query", "malformed query string: " + e.message());
+  }
+  if (Status s = checkPurpose(p, ""); !s) return s;
+  return p;
+}
+
+Result<std::vector<Grant>> usableGrants(ServiceContext& ctx, const Caller& caller,
+                                        const std::string& code) {
+  auto t = now();
+  auto grants = ctx.grants.get({caller.app_id, code},
+                               [&] { return ctx.catalog->activeGrants(caller.app_id, code, t); });
+  if (!grants) return grants.status();
+  std::vector<Grant> usable;
+  for (const auto& g : *grants) {
+    if (g.usableAt(t)) usable.push_back(g);
+  }
+  return usable;
+}
+
+// The grant that allows `fields` of `resource` for the matter; kPermissionDenied naming what is
+// missing otherwise. With `fields` empty, the first grant covering the matter.
+Result<Grant> authorise(ServiceContext& ctx, const Caller& caller, const Resource& resource,
+                        const std::vector<std::string>& fields, const std::string& matter_code,
+                        const std::string& fields_path) {
+  auto grants = usableGrants(ctx, caller, resource.code);
+  if (!grants) return grants.status();
+  if (grants->empty()) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "application " + caller.app_id + " holds no active grant for " + resource.code,
+                  "resource_code");
+  }
+  const Grant* best = nullptr;
+  for (const auto& g : *grants) {
+    if (!g.coversMatter(matter_code)) continue;
+    bool all = true;
+    for (const auto& f : fields) all = all && g.grantsField(f);
+    if (all) return g;
+    if (!best) best = &g;
+  }
+  if (!best) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "matter code " + matter_code + " is not among the purposes granted for " +
+                      resource.code,
+                  "purpose.matter_code");
+  }
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!best->grantsField(fields[i])) {
+      return Status(ErrorCode::kPermissionDenied,
+                    "field '" + fields[i] + "' of " + resource.code +
+                        " is not granted to this application",
+                    fields_path + "[" + std::to_string(i) + "]");
+    }
+  }
+  return *best;  // unreachable: some field was missing
+}
+
+Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
+  double t = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  int64_t wait = ctx.limiter.acquire(g.id, g.rate_per_minute, t);
+  if (wait == 0) return Status::ok();
+  req.retry_after = std::to_string(wait);
+  return Status(ErrorCode::kResourceExhausted,
+                "grant " + std::to_string(g.id) + " allows " + std::to_string(g.rate_per_minute) +
+                    " requests per minute; retry in " + std::to_string(wait) + " s");
+}
+
+Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& source,
+                                    const std::string& key) {
+  return db::withConnection(*ctx.pool, [&](pqxx::connection& c) -> Result<std::optional<Row>> {
+    pqxx::nontransaction tx(c);
+    pqxx::result r = tx.exec_prepared(statementName(source), key);
+    if (r.empty()) return std::optional<Row>();
+    return std::optional<Row>(toRow(source, r[0]));
+  });
+}
+
+// Writes the granted `fields` of `row`, masked unless the grant lifts the masking.
+void writeRecord(json::Writer& w, const Resource& resource, const Grant& grant, const Row& row,
+                 const std::vector<std::string>& fields, std::vector<std::string>* masked) {
+  w.StartObject();
+  for (const auto& f : fields) {
+    const catalog::ResourceField* def = resource.field(f);
+    auto it = row.find(f);
+    w.Key(f.c_str());
+    if (it == row.end() || !it->second) {
+      w.Null();
+      continue;
+    }
+    if (def && def->masking != catalog::MaskingRule::kNone && !grant.liftsMasking(f)) {
+      std::string v = catalog::maskValue(def->masking, *it->second);
+      w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+      if (masked) masked->push_back(f);
+    } else {
+      w.String(it->second->c_str(), static_cast<rapidjson::SizeType>(it->second->size()));
+    }
+  }
+  w.EndObject();
+}
+
+const catalog::Source* sourceOf(const Resource& r) {
+  const catalog::Source* s = catalog::findSource(r.source);
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// POST /v1/query/{resource_code}
+
+Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
+  const std::string code = req.params[0];
+  req.audit.resource_code = code;
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  const json::Value& root = **doc;
+  if (Status s = json::onlyMembers(root, {"keys", "fields", "purpose"}, ""); !s) return s;
+  auto fields = json::optStringArray(root, "fields", "", true, true);
+  if (!fields) return fields.status();
+  if ((*fields)->empty()) return Status::invalid("fields", "name at least one field");
+  req.audit.fields = **fields;
+  auto purpose_obj = json::optObject(root, "purpose", "", true);
+  if (!purpose_obj) return purpose_obj.status();
+  if (Status s = json::onlyMembers(**purpose_obj, {"matter_code", "case_id"}, "purpose"); !s) return s;
+  Purpose purpose;
+  for (auto [name, out] : {std::pair{"matter_code", &purpose.matter_code},
+                           std::pair{"case_id", &purpose.case_id}}) {
+    auto v = json::optString(**purpose_obj, name, "purpose", true);
+    if (!v) return v.status();
+    *out = **v;
+  }
+  req.audit.matter_code = purpose.matter_code;
+  req.audit.case_id = purpose.case_id;
+  if (Status s = checkPurpose(purpose, "purpose."); !s) return s;
+  auto keys_obj = json::optObject(root, "keys", "", true);
+  if (!keys_obj) return keys_obj.status();
+
+  auto resource = publishedResource(ctx, code);
+  if (!resource) return resource.status();
+  const catalog::Source* source = sourceOf(*resource);
+  const catalog::SourceColumn* pk = source ? primaryKey(*source) : nullptr;
+  if (!pk) return Status::internal("resource " + code + " has no queryable source");
+  // Keys: exactly the source's primary key (the lookups a query may make).
+  if (Status s = json::onlyMembers(**keys_obj, {pk->name}, "keys"); !s) return s;
+  auto raw_key = json::optString(**keys_obj, pk->name, "keys", true);
+  if (!raw_key) return raw_key.status();
+  auto key = normalizeKey(pk->name, **raw_key, std::string("keys.") + pk->name);
+  if (!key) return key.status();
+  req.audit.subject_keys = {*key};
+  for (size_t i = 0; i < (*fields)->size(); ++i) {
+    if (!resource->field((**fields)[i])) {
+      return Status::invalid("fields[" + std::to_string(i) + "]",
+                             "'" + (**fields)[i] + "' is not a field of " + code);
+    }
+  }
+  auto grant = authorise(ctx, *req.caller, *resource, **fields, purpose.matter_code, "fields");
+  if (!grant) return grant.status();
+  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  auto row = fetchOne(ctx, *source, *key);
+  if (!row) return row.status();
+  if (!*row) return Status::notFound("no record in " + code + " for " + pk->name + " " + *key);
+
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  std::vector<std::string> masked;
+  w.StartObject();
+  json::str(w, "resource_code", code);
+  w.Key("version");
+  w.Int(resource->version);
+  w.Key("grant_id");
+  w.Int64(grant->id);
+  w.Key("record");
+  writeRecord(w, *resource, *grant, **row, **fields, &masked);
+  json::strArray(w, "masked_fields", masked);
+  json::str(w, "request_id", req.request_id);
+  w.EndObject();
+  return HttpResponse::json(json::done(buf));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subject views and registry lookups
+
+struct Part {
+  std::optional<Resource> resource;
+  std::optional<Grant> grant;
+  std::string omitted;  // why this part is not shown
+};
+
+// The caller's view of a resource for a matter: the grant and its fields, or why not.
+Result<Part> partFor(ServiceContext& ctx, HttpRequest& req, const char* code, const Purpose& p) {
+  Part part;
+  auto resource = publishedResource(ctx, code);
+  if (!resource) {
+    if (resource.status().code() != ErrorCode::kNotFound) return resource.status();
+    part.omitted = resource.status().message();
+    return part;
+  }
+  auto grant = authorise(ctx, *req.caller, *resource, {}, p.matter_code, "fields");
+  if (!grant) {
+    if (grant.status().code() != ErrorCode::kPermissionDenied) return grant.status();
+    part.omitted = grant.status().message();
+    return part;
+  }
+  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  part.resource = std::move(*resource);
+  part.grant = std::move(*grant);
+  return part;
+}
+
+void recordAccess(HttpRequest& req, const Part& part) {
+  if (!req.audit.resource_code.empty()) req.audit.resource_code += ",";
+  req.audit.resource_code += part.resource->code;
+  for (const auto& f : part.grant->fields) req.audit.fields.push_back(part.resource->code + "." + f);
+}
+
+Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
+  auto id = ids::normalizeCitizenId(req.params[0], "citizen_id");
+  if (!id) return id.status();
+  req.audit.subject_keys = {*id};
+  auto purpose = purposeFromQuery(req);
+  if (!purpose) return purpose.status();
+  req.audit.matter_code = purpose->matter_code;
+  req.audit.case_id = purpose->case_id;
+  auto person = partFor(ctx, req, kPersonResource, *purpose);
+  if (!person) return person.status();
+  auto entities = partFor(ctx, req, kEntityResource, *purpose);
+  if (!entities) return entities.status();
+  if (!person->grant && !entities->grant) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "no grant covers this view: " + person->omitted + "; " + entities->omitted);
+  }
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::str(w, "citizen_id", *id);
+  std::vector<std::pair<std::string, std::string>> omitted;
+  bool found = false;
+  if (person->grant) {
+    recordAccess(req, *person);
+    auto row = fetchOne(ctx, *sourceOf(*person->resource), *id);
+    if (!row) return row.status();
+    w.Key("person");
+    if (*row) {
+      found = true;
+      writeRecord(w, *person->resource, *person->grant, **row, person->grant->fields, nullptr);
+    } else {
+      w.Null();
+    }
+  } else {
+    omitted.emplace_back(kPersonResource, person->omitted);
+  }
+  if (entities->grant) {
+    recordAccess(req, *entities);
+    const catalog::Source& src = *sourceOf(*entities->resource);
+    auto rows = db::withConnection(*ctx.pool, [&](pqxx::connection& c) -> Result<std::vector<Row>> {
+      pqxx::nontransaction tx(c);
+      std::vector<Row> out;
+      for (const auto& r : tx.exec_prepared(statementName(src, "_by_rep"), *id)) {
+        out.push_back(toRow(src, r));
+      }
+      return out;
+    });
+    if (!rows) return rows.status();
+    w.Key("represents");
+    w.StartArray();
+    for (const auto& r : *rows) {
+      found = true;
+      writeRecord(w, *entities->resource, *entities->grant, r, entities->grant->fields, nullptr);
+      if (auto it = r.find("credit_code"); it != r.end() && it->second) {
+        req.audit.subject_keys.push_back(*it->second);
+      }
+    }
+    w.EndArray();
+  } else {
+    omitted.emplace_back(kEntityResource, entities->omitted);
+  }
+  w.Key("omitted");
+  w.StartArray();
+  for (const auto& [code, why] : omitted) {
+    w.StartObject();
+    json::str(w, "resource_code", code);
+    json::str(w, "reason", why);
+    w.EndObject();
+  }
+  w.EndArray();
+  json::str(w, "request_id", req.request_id);
+  w.EndObject();
+  if (!found) return Status::notFound("no record for citizen id " + *id + " in the granted resources");
+  return HttpResponse::json(json::done(buf));
+}
+
+Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
+  auto code = ids::normalizeCreditCode(req.params[0], "credit_code");
+  if (!code) return code.status();
+  req.audit.subject_keys = {*code};
+  auto purpose = purposeFromQuery(req);
+  if (!purpose) return purpose.status();
+  req.audit.matter_code = purpose->matter_code;
+  req.audit.case_id = purpose->case_id;
+  auto entity = partFor(ctx, req, kEntityResource, *purpose);
+  if (!entity) return entity.status();
+  if (!entity->grant) return Status(ErrorCode::kPermissionDenied, entity->omitted, "resource_code");
+  recordAccess(req, *entity);
+  auto row = fetchOne(ctx, *sourceOf(*entity->resource), *code);
+  if (!row) return row.status();
+  if (!*row) return Status::notFound("no legal entity with credit code " + *code);
+  auto person = partFor(ctx, req, kPersonResource, *purpose);
+  if (!person) return person.status();
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::str(w, "credit_code", *code);
+  w.Key("entity");
+  writeRecord(w, *entity->resource, *entity->grant, **row, entity->grant->fields, nullptr);
+  w.Key("omitted");
+  w.StartArray();
+  std::optional<Row> rep;
+  auto rep_id = (**row)["legal_rep_citizen_id"];
+  if (person->grant && rep_id) {
+    recordAccess(req, *person);
+    req.audit.subject_keys.push_back(*rep_id);
+    auto r = fetchOne(ctx, *sourceOf(*person->resource), *rep_id);
+    if (!r) return r.status();
+    rep = std::move(*r);
+  } else if (!person->grant) {
+    w.StartObject();
+    json::str(w, "resource_code", kPersonResource);
+    json::str(w, "reason", person->omitted);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("legal_representative");
+  if (rep) {
+    writeRecord(w, *person->resource, *person->grant, *rep, person->grant->fields, nullptr);
+  } else {
+    w.Null();
+  }
+  json::str(w, "request_id", req.request_id);
+  w.EndObject();
+  return HttpResponse::json(json::done(buf));
+}
+
+// GET /v1/registry/{persons|entities}/{id}: one record with every field the caller's grant
+// allows for the matter, masked as the grant says.
+Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const char* code,
+                                    bool person) {
+  auto key = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
+                    : ids::normalizeCreditCode(req.params[0], "credit_code");
+  if (!key) return key.status();
+  req.audit.subject_keys = {*key};
+  req.audit.resource_code = code;
+  auto purpose = purposeFromQuery(req);
+  if (!purpose) return purpose.status();
+  req.audit.matter_code = purpose->matter_code;
+  req.audit.case_id = purpose->case_id;
+  auto resource = publishedResource(ctx, code);
+  if (!resource) return resource.status();
+  auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
+  if (!grant) return grant.status();
+  req.audit.fields = grant->fields;
+  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  auto row = fetchOne(ctx, *sourceOf(*resource), *key);
+  if (!row) return row.status();
+  if (!*row) {
+    return Status::notFound(person ? "no person with citizen id " + *key
+                                   : "no legal entity with credit code " + *key);
+  }
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  writeRecord(w, *resource, *grant, **row, grant->fields, nullptr);
+  return HttpResponse::json(json::done(buf));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog browsing, access requests, grants
+
+catalog::Actor actorOf(const Caller& c) {
+  auto role = catalog::parseRole(c.role);
+  return catalog::Actor{c.app_id, c.department_code, role ? *role : catalog::Role::kConsumer};
+}
+
+std::map<std::string, std::string> queryParams(const HttpRequest& req) {
+  std::map<std::string, std::string> out;
+  try {
+    Poco::URI uri("/?" + req.query);
+    for (const auto& [k, v] : uri.getQueryParameters()) out[k] = v;
+  } catch (const Poco::Exception&) {
+  }
+  return out;
+}
+
+Result<size_t> sizeParam(const std::map<std::string, std::string>& q, const char* name,
+                         size_t fallback, size_t max) {
+  auto it = q.find(name);
+  if (it == q.end()) return fallback;
+  if (it->second.empty() || it->second.size() > 9 ||
+      it->second.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::invalid(name, "must be a non-negative integer");
+  }
+  size_t v = std::stoul(it->second);
+  if (v > max) return Status::invalid(name, "must be at most " + std::to_string(max));
+  return v;
+}
+
+template <typename T>
+HttpResponse jsonList(const char* key, const std::vector<T>& items) {
+  std::string body = std::string("{\"") + key + "\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) body += ",";
+    body += catalog::toJson(items[i]);
+  }
+  body += "]}";
+  return HttpResponse::json(std::move(body));
+}
+
+Result<HttpResponse> listResources(ServiceContext& ctx, HttpRequest& req) {
+  auto q = queryParams(req);
+  catalog::ResourceFilter f;
+  f.text = q["q"];
+  f.provider_department = q["provider"];
+  f.field = q["field"];
+  auto limit = sizeParam(q, "limit", 100, catalog::kMaxListLimit);
+  if (!limit) return limit.status();
+  auto offset = sizeParam(q, "offset", 0, 1000000);
+  if (!offset) return offset.status();
+  f.limit = *limit == 0 ? 1 : *limit;
+  f.offset = *offset;
+  auto list = ctx.catalog->listResources(f, actorOf(*req.caller));
+  if (!list) return list.status();
+  return jsonList("resources", *list);
+}
+
+Result<HttpResponse> getResource(ServiceContext& ctx, HttpRequest& req) {
+  auto r = ctx.catalog->getResource(req.params[0], actorOf(*req.caller));
+  if (!r) return r.status();
+  return HttpResponse::json(catalog::toJson(*r));
+}
+
+Result<HttpResponse> applyForAccess(ServiceContext& ctx, HttpRequest& req) {
+  auto application = catalog::parseAccessApplication(req.body);
+  if (!application) return application.status();
+  req.audit.resource_code = application->resource_code;
+  req.audit.fields = application->fields;
+  auto r = ctx.catalog->applyForAccess(*application, actorOf(*req.caller));
+  if (!r) return r.status();
+  ctx.grants.clear();
+  return HttpResponse::json(catalog::toJson(*r), 201);
+}
+
+Result<int64_t> idParam(const std::string& s, const char* field) {
+  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::invalid(field, "'" + s + "' is not an id");
+  }
+  return static_cast<int64_t>(std::stoll(s));
+}
+
+Result<HttpResponse> listMyRequests(ServiceContext& ctx, HttpRequest& req) {
+  auto q = queryParams(req);
+  catalog::RequestFilter f;
+  f.app_id = req.caller->app_id;
+  if (q.count("state")) {
+    f.state = catalog::parseRequestState(q["state"]);
+    if (!f.state) return Status::invalid("state", "pending, approved, rejected or withdrawn");
+  }
+  auto list = ctx.catalog->listRequests(f, actorOf(*req.caller));
+  if (!list) return list.status();
+  return jsonList("access_requests", *list);
+}
+
+Result<HttpResponse> withdraw(ServiceContext& ctx, HttpRequest& req) {
+  auto id = idParam(req.params[0], "id");
+  if (!id) return id.status();
+  auto r = ctx.catalog->withdrawRequest(*id, actorOf(*req.caller));
+  if (!r) return r.status();
+  return HttpResponse::json(catalog::toJson(*r));
+}
+
+Result<HttpResponse> listMyGrants(ServiceContext& ctx, HttpRequest& req) {
+  catalog::GrantFilter f;
+  f.app_id = req.caller->app_id;
+  auto list = ctx.catalog->listGrants(f, actorOf(*req.caller));
+  if (!list) return list.status();
+  return jsonList("grants", *list);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GET /v1/holders/persons/{citizen_id}/access-log (Authorization: Bearer <holder token>)
+
+Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
+  auto id = ids::normalizeCitizenId(req.params[0], "citizen_id");
+  if (!id) return id.status();
+  req.audit.subject_keys = {*id};
+  if (!ctx.holder_idp_key) {
+    return Status::unavailable("holder access is not configured (holders.idp_public_key_file)");
+  }
+  std::string auth = req.raw.get("Authorization", "");
+  if (auth.rfind("Bearer ", 0) != 0) {
+    return Status(ErrorCode::kUnauthenticated, "a holder token is required: Authorization: Bearer <token>",
+                  "Authorization");
+  }
+  int64_t t = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
+  auto claims = verifyHolderToken(std::string_view(auth).substr(7), ctx.holder_idp_key.get(), t,
+                                  ctx.config.holder_audience);
+  if (!claims) return claims.status();
+  req.audit.reason = "holder " + claims->subject;
+  if (claims->subject != *id) {
+    return Status(ErrorCode::kPermissionDenied, "the token is for another holder", "citizen_id");
+  }
+  auto q = queryParams(req);
+  auto limit = sizeParam(q, "limit", 50, 1000);
+  if (!limit) return limit.status();
+  std::optional<std::string> before;
+  if (q.count("before")) before = q["before"];
+  auto records = db::withConnection(*ctx.pool, [&](pqxx::connection& c) {
+    return accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
+  });
+  if (!records) return records.status();
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::str(w, "citizen_id", *id);
+  w.Key("accesses");
+  w.StartArray();
+  for (const auto& r : *records) {
+    w.StartObject();
+    auto secs = std::chrono::system_clock::time_point(std::chrono::microseconds(r.at_micros));
+    json::str(w, "at", catalog::formatTimestamp(
+                           std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs)));
+    json::str(w, "department_code", r.department_code);
+    json::str(w, "department_name", r.department_name);
+    json::str(w, "application", r.app_name);
+    json::str(w, "resource_code", r.resource_code);
+    json::strArray(w, "fields", r.fields);
+    json::str(w, "matter_code", r.matter_code);
+    json::str(w, "cursor", r.cursor);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return HttpResponse::json(json::done(buf));
+}
+
+}  // namespace
+
+void prepareQueryStatements(pqxx::connection& conn) {
+  for (const auto& s : catalog::registrySources()) {
+    const catalog::SourceColumn* pk = primaryKey(s);
+    if (!pk) continue;
+    std::string from = std::string(" FROM ") + s.schema + "." + s.table;
+    conn.prepare(statementName(s), "SELECT " + selectList(s) + from + " WHERE " + pk->name + " = $1");
+    if (std::string(s.name) == "legal_entity.entities") {
+      conn.prepare(statementName(s, "_by_rep"),
+                   "SELECT " + selectList(s) + from +
+                       " WHERE legal_rep_citizen_id = $1 ORDER BY credit_code LIMIT " +
+                       std::to_string(kMaxRepresented));
+    }
+  }
+}
+
+void addConsumerRoutes(Router& r, ServiceContext& ctx) {
+  auto signed_route = [&](const char* method, const char* pattern,
+                          Result<HttpResponse> (*fn)(ServiceContext&, HttpRequest&)) {
+    r.add(method, pattern, [&ctx, fn](HttpRequest& req) { return fn(ctx, req); }).access =
+        Access::kSigned;
+  };
+  signed_route("POST", "/v1/query/{resource_code}", query);
+  signed_route("GET", "/v1/subjects/persons/{citizen_id}", personView);
+  signed_route("GET", "/v1/subjects/entities/{credit_code}", entityView);
+  r.add("GET", "/v1/registry/persons/{citizen_id}",
+        [&ctx](HttpRequest& req) { return registryLookup(ctx, req, kPersonResource, true); })
+      .access = Access::kSigned;
+  r.add("GET", "/v1/registry/entities/{credit_code}",
+        [&ctx](HttpRequest& req) { return registryLookup(ctx, req, kEntityResource, false); })
+      .access = Access::kSigned;
+  signed_route("GET", "/v1/catalog/resources", listResources);
+  signed_route("GET", "/v1/catalog/resources/{code}", getResource);
+  signed_route("POST", "/v1/access-requests", applyForAccess);
+  signed_route("GET", "/v1/access-requests", listMyRequests);
+  signed_route("POST", "/v1/access-requests/{id}/withdraw", withdraw);
+  signed_route("GET", "/v1/grants", listMyGrants);
+  r.add("GET", "/v1/holders/persons/{citizen_id}/access-log",
+        [&ctx](HttpRequest& req) { return holderAccessLog(ctx, req); })
+      .access = Access::kHolder;
+}
+
+}  // namespace tongban::exchange

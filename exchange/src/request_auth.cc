@@ -1,0 +1,79 @@
+#include "tongban/exchange/request_auth.h"
+
+#include <functional>
+
+#include "tongban/common/crypto.h"
+#include "tongban/exchange/request_signing.h"
+
+namespace tongban::exchange {
+
+bool NonceCache::insertIfNew(const std::string& key, int64_t expires_at, int64_t now) {
+  Shard& shard = shards_[std::hash<std::string>{}(key) % shards_.size()];
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  if (++shard.inserts % 4096 == 0) {
+    for (auto it = shard.seen.begin(); it != shard.seen.end();) {
+      it = it->second < now ? shard.seen.erase(it) : std::next(it);
+    }
+  }
+  auto [it, inserted] = shard.seen.emplace(key, expires_at);
+  if (inserted) return true;
+  if (it->second < now) {  // expired entry: the old request's timestamp is out of the window
+    it->second = expires_at;
+    return true;
+  }
+  return false;
+}
+
+size_t NonceCache::size() const {
+  size_t n = 0;
+  for (const auto& s : shards_) {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    n += s.seen.size();
+  }
+  return n;
+}
+
+RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew)
+    : registry_(registry), max_skew_(max_skew.count()) {}
+
+Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::string_view path,
+                                                  std::string_view query, std::string_view body,
+                                                  std::string_view authorization, int64_t now,
+                                                  std::string* key_id_out) {
+  const auto refuse = [](const std::string& why) {
+    return Status(ErrorCode::kUnauthenticated, why, "Authorization");
+  };
+  auto parsed = parseAuthorization(authorization);
+  if (!parsed) return parsed.status();
+  if (key_id_out) *key_id_out = parsed->key_id;
+  int64_t skew = parsed->unix_seconds - now;
+  if (skew > max_skew_ || -skew > max_skew_) {
+    return refuse("timestamp is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
+                  (skew < 0 ? "behind" : "ahead of") + " the server clock (at most " +
+                  std::to_string(max_skew_) + " s allowed)");
+  }
+  auto key = registry_.lookupKey(parsed->key_id);
+  if (!key) {
+    if (key.status().code() == ErrorCode::kNotFound) return refuse("unknown key " + parsed->key_id);
+    if (key.status().code() == ErrorCode::kUnavailable) return key.status();
+    return refuse("key " + parsed->key_id + " cannot be used: " + key.status().message());
+  }
+  if (!key->key_active) return refuse("key " + parsed->key_id + " is disabled");
+  if (!key->app_active) return refuse("application " + key->app_id + " is disabled");
+  if (key->not_after_unix && now > *key->not_after_unix) {
+    return refuse("key " + parsed->key_id + " was rotated and its overlap window has ended");
+  }
+  std::string expected = hmacSha256(
+      key->secret, stringToSign(method, path, query, parsed->timestamp, parsed->nonce, body));
+  if (!constantTimeEqual(expected, parsed->signature)) {
+    return refuse("signature does not match the request (method, path, query, timestamp, nonce "
+                  "and body digest are signed; see docs/request-signing.md)");
+  }
+  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce,
+                           parsed->unix_seconds + max_skew_, now)) {
+    return refuse("nonce already used: replayed request");
+  }
+  return Caller{key->app_id, key->department_code, key->role, key->key_id};
+}
+
+}  // namespace tongban::exchange

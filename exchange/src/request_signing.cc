@@ -1,0 +1,178 @@
+#include "tongban/exchange/request_signing.h"
+
+#include <cctype>
+#include <chrono>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
+
+namespace tongban::exchange {
+
+std::string stringToSign(std::string_view method, std::string_view path, std::string_view query,
+                         std::string_view timestamp, std::string_view nonce,
+                         std::string_view body) {
+  std::string s;
+  s.reserve(160 + path.size() + query.size());
+  s += kSignatureScheme;
+  s += '\n';
+  s += method;
+  s += '\n';
+  s += path;
+  s += '\n';
+  s += query;
+  s += '\n';
+  s += timestamp;
+  s += '\n';
+  s += nonce;
+  s += '\n';
+  s += hexEncode(sha256(body));
+  return s;
+}
+
+std::string authorizationHeader(const Credentials& c, std::string_view method,
+                                std::string_view path, std::string_view query,
+                                std::string_view body, int64_t unix_seconds,
+                                std::string_view nonce) {
+  std::string ts = std::to_string(unix_seconds);
+  std::string sig = hexEncode(hmacSha256(c.secret, stringToSign(method, path, query, ts, nonce, body)));
+  std::string h = kSignatureScheme;
+  h += " Credential=" + c.key_id + ", Timestamp=" + ts + ", Nonce=";
+  h += nonce;
+  h += ", Signature=" + sig;
+  return h;
+}
+
+std::string newNonce() { return hexEncode(randomBytes(16)); }
+
+Result<ParsedAuthorization> parseAuthorization(std::string_view header) {
+  const auto bad = [](const std::string& why) {
+    return Status(ErrorCode::kUnauthenticated, why, "Authorization");
+  };
+  if (header.empty()) return bad("missing Authorization header (see docs/request-signing.md)");
+  std::string_view scheme = kSignatureScheme;
+  if (header.substr(0, scheme.size()) != scheme ||
+      header.size() == scheme.size() || header[scheme.size()] != ' ') {
+    return bad(std::string("Authorization scheme must be ") + kSignatureScheme);
+  }
+  ParsedAuthorization p;
+  std::string sig_hex;
+  bool have_cred = false, have_ts = false, have_nonce = false, have_sig = false;
+  std::string_view rest = header.substr(scheme.size() + 1);
+  while (!rest.empty()) {
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == ',')) rest.remove_prefix(1);
+    if (rest.empty()) break;
+    size_t end = rest.find(',');
+    std::string_view item = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos) return bad("malformed Authorization parameter '" + std::string(item) + "'");
+    std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
+    bool* seen;
+    if (name == "Credential") {
+      seen = &have_cred;
+      p.key_id = value;
+    } else if (name == "Timestamp") {
+      seen = &have_ts;
+      p.timestamp = value;
+    } else if (name == "Nonce") {
+      seen = &have_nonce;
+      p.nonce = value;
+    } else if (name == "Signature") {
+      seen = &have_sig;
+      sig_hex = value;
+    } else {
+      return bad("unknown Authorization parameter '" + std::string(name) + "'");
+    }
+    if (*seen) return bad("Authorization parameter " + std::string(name) + " given twice");
+    *seen = true;
+  }
+  if (!have_cred) return bad("Authorization lacks Credential");
+  if (!have_ts) return bad("Authorization lacks Timestamp");
+  if (!have_nonce) return bad("Authorization lacks Nonce");
+  if (!have_sig) return bad("Authorization lacks Signature");
+  if (p.key_id.empty() || p.key_id.size() > 64) return bad("malformed Credential");
+  if (p.timestamp.empty() || p.timestamp.size() > 12) return bad("Timestamp must be unix seconds");
+  for (char c : p.timestamp) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) return bad("Timestamp must be unix seconds");
+  }
+  p.unix_seconds = std::stoll(p.timestamp);
+  if (p.nonce.size() < 16 || p.nonce.size() > 64) return bad("Nonce must be 16 to 64 characters");
+  for (char c : p.nonce) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
+      return bad("Nonce may hold only A-Z a-z 0-9 - _");
+    }
+  }
+  auto sig = hexDecode(sig_hex);
+  if (!sig || sig->size() != 32) return bad("Signature must be 64 hex characters");
+  p.signature = std::move(*sig);
+  return p;
+}
+
+struct ExchangeClient::Impl {
+  Poco::Net::HTTPClientSession session;
+  Impl(const std::string& host, uint16_t port) : session(host, port) {
+    session.setKeepAlive(true);
+    session.setTimeout(Poco::Timespan(30, 0));
+  }
+};
+
+ExchangeClient::ExchangeClient(std::string host, uint16_t port, Credentials credentials)
+    : host_(std::move(host)), port_(port), credentials_(std::move(credentials)),
+      impl_(new Impl(host_, port_)) {}
+
+ExchangeClient::~ExchangeClient() { delete impl_; }
+
+Result<ExchangeClient::Response> ExchangeClient::call(const std::string& method,
+                                                      const std::string& target,
+                                                      const std::string& body,
+                                                      const std::string& extra_name,
+                                                      const std::string& extra_value) {
+  size_t q = target.find('?');
+  std::string path = target.substr(0, q);
+  std::string query = q == std::string::npos ? "" : target.substr(q + 1);
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count() +
+                clock_offset_;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+      if (!credentials_.key_id.empty()) {
+        req.set("Authorization",
+                authorizationHeader(credentials_, method, path, query, body, now, newNonce()));
+      }
+      if (!extra_name.empty()) req.set(extra_name, extra_value);
+      if (!body.empty() || method == "POST" || method == "PUT") {
+        req.setContentType("application/json");
+        req.setContentLength64(static_cast<int64_t>(body.size()));
+      }
+      std::ostream& out = impl_->session.sendRequest(req);
+      out << body;
+      Poco::Net::HTTPResponse resp;
+      std::istream& in = impl_->session.receiveResponse(resp);
+      Response r;
+      r.status = resp.getStatus();
+      r.content_type = resp.getContentType();
+      r.retry_after = resp.get("Retry-After", "");
+      Poco::StreamCopier::copyToString(in, r.body);
+      return r;
+    } catch (const Poco::Exception& e) {
+      // A keep-alive connection the server closed: reconnect once.
+      impl_->session.reset();
+      if (attempt == 1) {
+        return Status::unavailable("cannot reach the exchange at " + host_ + ":" +
+                                   std::to_string(port_) + ": " + e.displayText());
+      }
+    }
+  }
+  return Status::unavailable("unreachable");
+}
+
+}  // namespace tongban::exchange
