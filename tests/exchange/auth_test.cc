@@ -1,0 +1,259 @@
+// Signed requests end to end: every way a signature can be wrong is refused with 401 and a
+// problem document, and every refusal is in the audit log.
+#include <chrono>
+#include <thread>
+
+#include <Poco/Net/StreamSocket.h>
+#include <gtest/gtest.h>
+
+#include "exchange/exchange_env.h"
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
+#include "tongban/exchange/rate_limiter.h"
+#include "tongban/exchange/request_auth.h"
+
+namespace tongban::exchange {
+namespace {
+
+using testenv::Client;
+using testenv::ExchangeEnv;
+using testenv::Reply;
+
+constexpr const char* kMatter = "11110000000010014U4000117";
+constexpr const char* kTarget =
+    "/v1/registry/entities/91350100M000100Y43?matter_code=11110000000010014U4000117&case_id=C1";
+
+int64_t now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sends exactly these bytes and returns the status code of the reply.
+int rawStatus(uint16_t port, const std::string& method, const std::string& target,
+              const std::string& authorization, const std::string& body = "") {
+  Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port));
+  s.setReceiveTimeout(Poco::Timespan(5, 0));
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
+  req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  s.sendBytes(req.data(), static_cast<int>(req.size()));
+  std::string resp;
+  char buf[4096];
+  int n;
+  try {
+    while ((n = s.receiveBytes(buf, sizeof buf)) > 0) resp.append(buf, n);
+  } catch (const Poco::Exception&) {
+  }
+  if (resp.size() < 12) return 0;
+  return std::stoi(resp.substr(9, 3));
+}
+
+class AuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    env_ = new ExchangeEnv("auth");
+    app_ = new testenv::App(env_->makeApp(testenv::kTaxBureau, "征管系统", "consumer"));
+    env_->grant(*app_, "LE-ENTITY-BASIC", {"credit_code", "name"}, {kMatter});
+  }
+  static void TearDownTestSuite() {
+    delete app_;
+    delete env_;
+  }
+  std::string sign(const std::string& method, const std::string& path, const std::string& query,
+                   const std::string& body, int64_t ts, const std::string& nonce,
+                   const Credentials* creds = nullptr) {
+    return authorizationHeader(creds ? *creds : app_->credentials, method, path, query, body, ts,
+                               nonce);
+  }
+  int deniedCount(const std::string& key_id) {
+    return env_->sql("SELECT count(*) FROM exchange.audit_log WHERE key_id = '" + key_id +
+                     "' AND result = 'denied' AND http_status = 401")[0][0]
+        .as<int>();
+  }
+
+  static ExchangeEnv* env_;
+  static testenv::App* app_;
+};
+
+ExchangeEnv* AuthTest::env_ = nullptr;
+testenv::App* AuthTest::app_ = nullptr;
+
+const std::string kPath = "/v1/registry/entities/91350100M000100Y43";
+const std::string kQuery = "matter_code=11110000000010014U4000117&case_id=C1";
+
+TEST_F(AuthTest, AValidSignatureIsAccepted) {
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
+            200);
+  Client c = env_->client(*app_);
+  EXPECT_EQ(c.call("GET", kTarget).status, 200);
+}
+
+TEST_F(AuthTest, TamperedPathQueryBodyMethodAreRefused) {
+  int before = deniedCount(app_->credentials.key_id);
+  std::string auth = sign("GET", kPath, kQuery, "", now(), newNonce());
+  // Another path, another query, a body, another method — all with the same header.
+  EXPECT_EQ(rawStatus(env_->port(), "GET",
+                      "/v1/registry/entities/91110000600037341L?" + kQuery, auth),
+            401);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kPath + "?" + kQuery + "&x=1",
+                      sign("GET", kPath, kQuery, "", now(), newNonce())),
+            401);
+  std::string body_auth = sign("POST", "/v1/query/LE-ENTITY-BASIC", "", "{\"a\":1}", now(), newNonce());
+  EXPECT_EQ(rawStatus(env_->port(), "POST", "/v1/query/LE-ENTITY-BASIC", body_auth, "{\"a\":2}"), 401);
+  EXPECT_EQ(rawStatus(env_->port(), "DELETE", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
+            405);  // no such route for DELETE: refused before authentication
+  EXPECT_EQ(deniedCount(app_->credentials.key_id), before + 3);
+}
+
+TEST_F(AuthTest, TamperedTimestampAndSkewAreRefused) {
+  std::string nonce = newNonce();
+  std::string auth = sign("GET", kPath, kQuery, "", now(), nonce);
+  // Claim another timestamp than the one signed.
+  std::string forged = auth;
+  std::string ts = std::to_string(now());
+  forged.replace(forged.find(ts), ts.size(), std::to_string(now() - 10));
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, forged), 401);
+  // Honestly signed, but the client clock is off by more than 5 minutes, either way.
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() - 301, newNonce())),
+            401);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() + 301, newNonce())),
+            401);
+  // Within the window is fine.
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() - 200, newNonce())),
+            200);
+  Client c = env_->client(*app_);
+  c.raw().setClockOffset(-400);
+  Reply r = c.call("GET", kTarget);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("behind the server clock"), std::string::npos) << r.body;
+}
+
+TEST_F(AuthTest, ReplayIsRefused) {
+  std::string auth = sign("GET", kPath, kQuery, "", now(), newNonce());
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, auth), 200);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, auth), 401);
+  auto rows = env_->sql("SELECT reason FROM exchange.audit_log WHERE key_id = '" +
+                        app_->credentials.key_id + "' ORDER BY seq DESC LIMIT 1");
+  EXPECT_NE(rows[0][0].as<std::string>().find("replay"), std::string::npos);
+}
+
+TEST_F(AuthTest, UnknownKeyAndWrongSecretAreRefused) {
+  Credentials unknown{"key_0000000000000000", "tbs_whatever"};
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now(), newNonce(), &unknown)),
+            401);
+  EXPECT_EQ(deniedCount("key_0000000000000000"), 1);
+  Credentials wrong{app_->credentials.key_id, app_->credentials.secret + "x"};
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now(), newNonce(), &wrong)),
+            401);
+}
+
+TEST_F(AuthTest, MalformedHeadersAreRefused) {
+  const std::string good = sign("GET", kPath, kQuery, "", now(), newNonce());
+  for (const std::string& h :
+       {std::string(""), std::string("Bearer abc"), std::string("TB1-HMAC-SHA256"),
+        std::string("TB1-HMAC-SHA256 Credential=k"), good.substr(0, good.size() - 2),
+        good + ", Extra=1", std::string("TB1-HMAC-SHA256 Credential=key_1, Timestamp=abc, "
+                                        "Nonce=0123456789abcdef, Signature=00"),
+        std::string("TB1-HMAC-SHA256 Credential=key_1, Timestamp=1, Nonce=short, Signature=") +
+            std::string(64, '0')}) {
+    Poco::Net::StreamSocket s;
+    EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, h), 401) << h;
+  }
+}
+
+TEST_F(AuthTest, DisabledKeyAndApplicationAreRefused) {
+  testenv::App other = env_->makeApp(testenv::kTaxBureau, "临时系统", "consumer");
+  env_->grant(other, "LE-ENTITY-BASIC", {"credit_code"}, {kMatter});
+  Client c = env_->client(other);
+  EXPECT_EQ(c.call("GET", kTarget).status, 200);
+  Client admin = env_->client(env_->admin());
+  EXPECT_EQ(admin.call("POST", "/v1/admin/applications/" + other.app_id + "/disable").status, 200);
+  Reply r = c.call("GET", kTarget);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("disabled"), std::string::npos) << r.body;
+  EXPECT_EQ(admin.call("POST", "/v1/admin/applications/" + other.app_id + "/enable").status, 200);
+  EXPECT_EQ(c.call("GET", kTarget).status, 200);
+  EXPECT_EQ(admin.call("POST", "/v1/admin/keys/" + other.credentials.key_id + "/disable").status, 200);
+  EXPECT_EQ(c.call("GET", kTarget).status, 401);
+}
+
+TEST_F(AuthTest, RotatedKeyWorksUntilTheOverlapEnds) {
+  testenv::App app = env_->makeApp(testenv::kTaxBureau, "轮换系统", "consumer");
+  env_->grant(app, "LE-ENTITY-BASIC", {"credit_code"}, {kMatter});
+  Client admin = env_->client(env_->admin());
+  Reply rotated = admin.call("POST", "/v1/admin/applications/" + app.app_id + "/keys",
+                             "{\"overlap_seconds\":3600}");
+  ASSERT_EQ(rotated.status, 201) << rotated.body;
+  Credentials fresh{rotated.str("key_id"), rotated.str("secret")};
+  ASSERT_FALSE(fresh.secret.empty());
+  Client old_client = env_->client(app);
+  Client new_client(env_->port(), fresh);
+  EXPECT_EQ(old_client.call("GET", kTarget).status, 200);  // inside the overlap window
+  EXPECT_EQ(new_client.call("GET", kTarget).status, 200);
+  // The window ends (as if an hour had passed).
+  env_->sql("UPDATE exchange.app_keys SET not_after = now() - interval '1 second' WHERE key_id = '" +
+            app.credentials.key_id + "'");
+  Reply r = old_client.call("GET", kTarget);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("rotated"), std::string::npos) << r.body;
+  EXPECT_EQ(new_client.call("GET", kTarget).status, 200);
+}
+
+TEST_F(AuthTest, SecretsAreStoredSealed) {
+  auto rows = env_->sql("SELECT encode(secret_enc, 'escape') FROM exchange.app_keys WHERE key_id = '" +
+                        app_->credentials.key_id + "'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>().find(app_->credentials.secret), std::string::npos);
+}
+
+TEST(SecretBox, SealsAndRefusesTampering) {
+  auto box = SecretBox::fromBase64(testenv::kMasterKey);
+  ASSERT_TRUE(box);
+  std::string sealed = box->seal("tbs_secret", "key_1");
+  auto opened = box->open(sealed, "key_1");
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(*opened, "tbs_secret");
+  EXPECT_FALSE(box->open(sealed, "key_2"));  // moved to another row
+  sealed[14] ^= 1;
+  EXPECT_FALSE(box->open(sealed, "key_1"));
+  EXPECT_FALSE(SecretBox::fromBase64("c2hvcnQ="));
+}
+
+TEST(RequestSigning, StringToSignMatchesTheDocumentedExample) {
+  // docs/request-signing.md, "Worked example".
+  std::string s = stringToSign("POST", "/v1/query/POP-PERSON-BASIC", "", "1763856000",
+                               "8f14e45fceea167a5a36dedd4bea2543", "{\"a\":1}");
+  EXPECT_EQ(s,
+            "TB1-HMAC-SHA256\nPOST\n/v1/query/POP-PERSON-BASIC\n\n1763856000\n"
+            "8f14e45fceea167a5a36dedd4bea2543\n"
+            "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
+  Credentials c{"key_0123456789abcdef", "tbs_example-secret"};
+  std::string h = authorizationHeader(c, "POST", "/v1/query/POP-PERSON-BASIC", "", "{\"a\":1}",
+                                      1763856000, "8f14e45fceea167a5a36dedd4bea2543");
+  EXPECT_EQ(h.rfind("TB1-HMAC-SHA256 Credential=key_0123456789abcdef, Timestamp=1763856000, "
+                    "Nonce=8f14e45fceea167a5a36dedd4bea2543, Signature=",
+                    0),
+            0u);
+  EXPECT_EQ(h.substr(h.size() - 64), hexEncode(hmacSha256(c.secret, s)));
+}
+
+TEST(NonceCache, ForgetsAfterExpiry) {
+  NonceCache cache;
+  EXPECT_TRUE(cache.insertIfNew("k:n", 100, 0));
+  EXPECT_FALSE(cache.insertIfNew("k:n", 100, 50));
+  EXPECT_TRUE(cache.insertIfNew("k:n", 300, 101));  // the first one's window is over
+}
+
+TEST(RateLimiter, BucketRefills) {
+  RateLimiter limiter;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limiter.acquire(1, 3, 0.0), 0);
+  EXPECT_EQ(limiter.acquire(1, 3, 0.0), 20);  // 3 per minute: a token every 20 s
+  EXPECT_EQ(limiter.acquire(1, 3, 20.0), 0);
+  EXPECT_EQ(limiter.acquire(2, 3, 20.0), 0);  // grants are independent
+}
+
+}  // namespace
+}  // namespace tongban::exchange
