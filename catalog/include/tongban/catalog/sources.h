@@ -1,0 +1,45 @@
+// The registry sources the hub holds, as data: for each source ("population.persons",
+// "legal_entity.entities") its columns, their SQL types, and which columns may be looked up by.
+//
+// This is the whitelist of identifiers that may appear in SQL built for catalog queries: a
+// resource's fields must be columns listed here (checked when the resource is created), and the
+// exchange builds its query text only from these names, never from text stored in the catalog.
+// Keep it in step with deploy/sql/0001_population.sql and 0002_legal_entity.sql.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "tongban/catalog/model.h"
+
+namespace tongban::catalog {
+
+struct SourceColumn {
+  const char* name;      // column name, a safe SQL identifier
+  const char* sql_type;  // as declared: "char(18)", "text", "date", "numeric(18,2)", ...
+  FieldType type;        // the catalog field type that represents it
+  bool key;              // primary key: a lookup returns at most one row
+  bool lookup;           // indexed and allowed as a lookup key (may return several rows)
+};
+
+struct Source {
+  const char* name;    // "schema.table"
+  const char* schema;  // safe SQL identifier
+  const char* table;   // safe SQL identifier
+  std::vector<SourceColumn> columns;
+
+  // The column called `name`, or nullptr.
+  const SourceColumn* column(std::string_view name) const;
+};
+
+// All registry sources of this hub. The references stay valid for the life of the process.
+const std::vector<Source>& registrySources();
+
+// The source called `name` ("population.persons"), or nullptr.
+const Source* findSource(std::string_view name);
+
+// Whether a field declared with `type` can represent the column: the column's own type, or
+// kEnum/kString interchangeably for text columns.
+bool fieldTypeFits(FieldType type, const SourceColumn& column);
+
+}  // namespace tongban::catalog
