@@ -46,6 +46,7 @@ psql "$cluster" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'tongban'" | gr
 db="host=127.0.0.1 port=$pgport user=postgres dbname=tongban"
 
 stop_exchange
+[ -s "$var/master.key" ] || (umask 077 && openssl rand -base64 32 >"$var/master.key")
 cat >"$var/exchange.ini" <<INI
 ; Written by deploy/demo.sh; see docs/configuration.md for every key.
 [server]
@@ -54,6 +55,8 @@ port = $port
 [database]
 url = $db
 pool_size = 16
+[security]
+master_key = $(cat "$var/master.key")
 [log]
 level = info
 path = $var/exchange.log
@@ -86,18 +89,57 @@ curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || {
   exit 1
 }
 
+# Demo parties (first run only): a data administrators' application, and a tax bureau's
+# consumer application granted person and entity data for one service matter.
+admin="$build/admin/tongban-admin"
+call() { "$admin" call --url "http://127.0.0.1:$port" "$@"; }
+matter=11330100MB0000001X4000203
+if [ ! -s "$var/consumer.json" ]; then
+  echo "== demo applications and grants"
+  "$admin" department add --config "$var/exchange.ini" --code 11110000000000019K \
+    --name 市政务服务数据管理局 --region 110000 >/dev/null 2>&1 || true
+  "$admin" department add --config "$var/exchange.ini" --code 1133010000002001XU \
+    --name 杭州市税务局 --region 330100 >/dev/null 2>&1 || true
+  (umask 077
+   "$admin" app add --config "$var/exchange.ini" --department 11110000000000019K \
+     --name 数据管理平台 --role admin >"$var/admin.json" 2>/dev/null
+   "$admin" app add --config "$var/exchange.ini" --department 1133010000002001XU \
+     --name 税务登记系统 >"$var/consumer.json.tmp" 2>/dev/null)
+  valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
+  for spec in 'POP-PERSON-BASIC:"citizen_id","name","sex","birth_date","region_code","address","status"' \
+              'LE-ENTITY-BASIC:"credit_code","name","entity_type","legal_rep_citizen_id","registered_capital","established_on","status"'; do
+    req=$(call --credentials "$var/consumer.json.tmp" POST /v1/access-requests 2>/dev/null \
+      "{\"resource_code\":\"${spec%%:*}\",\"fields\":[${spec#*:}],\"purpose\":\"办理企业开办时核验经办人与企业信息\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
+    id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
+    if grep -q '"state":"pending"' <<<"$req"; then
+      call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" >/dev/null 2>&1
+    fi
+  done
+  mv "$var/consumer.json.tmp" "$var/consumer.json"
+fi
+
 person=$(psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
 entity=$(psql "$db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
+purpose="matter_code=$matter&case_id=DEMO-0001"
 cat <<MSG
 
-Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log). Try:
+Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log).
+Every /v1 call is signed (docs/request-signing.md); tongban-admin call signs for you with the
+demo consumer's credentials in var/consumer.json. Try:
 
   curl -s http://127.0.0.1:$port/readyz
-  curl -s http://127.0.0.1:$port/v1/registry/persons/$person
-  curl -s http://127.0.0.1:$port/v1/registry/entities/$entity
-  curl -s http://127.0.0.1:$port/v1/registry/persons/110105194912310021     # bad check character: 400
   curl -s http://127.0.0.1:$port/metrics | head -20
-  $build/admin/tongban-admin id check credit-code 91350100M000100Y43
+  A=$build/admin/tongban-admin
+  \$A call --credentials var/consumer.json GET '/v1/registry/persons/$person?$purpose'
+  \$A call --credentials var/consumer.json GET '/v1/subjects/entities/$entity?$purpose'
+  \$A call --credentials var/consumer.json POST /v1/query/POP-PERSON-BASIC \\
+      '{"keys":{"citizen_id":"$person"},"fields":["name","address"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0002"}}'
+  \$A call --credentials var/consumer.json POST /v1/query/POP-PERSON-BASIC \\
+      '{"keys":{"citizen_id":"$person"},"fields":["ethnicity"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0003"}}'   # not granted: 403
+  \$A call --credentials var/consumer.json GET /v1/catalog/resources
+  \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
+  \$A audit verify --config var/exchange.ini
+  \$A id check credit-code 91350100M000100Y43
 
 Stop it all with: deploy/demo.sh stop
 MSG
