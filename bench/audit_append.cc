@@ -109,7 +109,8 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
   return drive(threads, seconds, [&](int t, int64_t i) {
     exchange::AuditEntry e = sampleEntry(i);
     exchange::AuditRecord r;
-    r.node_id = "baseline-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" + std::to_string(t);
+    r.node_id = "baseline-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" +
+                std::to_string(t);
     r.seq = i + 1;
     r.at_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -134,8 +135,8 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
     tx.exec_prepared("one", r.node_id, r.seq, r.at_micros, *r.request_id, *r.app_id,
                      *r.department_code, *r.key_id, *r.method, *r.path, *r.resource_code,
                      "{name,sex,birth_date,region_code}", "{11010519491231002X}", *r.matter_code,
-                     *r.case_id, r.result, *r.http_status, nullptr,
-                     pqxx::binarystring(r.prev_hash), pqxx::binarystring(r.hash));
+                     *r.case_id, r.result, *r.http_status, nullptr, pqxx::binarystring(r.prev_hash),
+                     pqxx::binarystring(r.hash));
     return true;
   });
 }
@@ -151,8 +152,9 @@ Figures groupCommit(const std::string& conninfo, int threads, double seconds,
     std::fprintf(stderr, "open: %s\n", log.status().toString().c_str());
     std::exit(1);
   }
-  Figures f = drive(threads, seconds,
-                    [&](int t, int64_t i) { return (*log)->append(sampleEntry(t * 1000000 + i)).isOk(); });
+  Figures f = drive(threads, seconds, [&](int t, int64_t i) {
+    return (*log)->append(sampleEntry(t * 1000000 + i)).isOk();
+  });
   const auto stats = (*log)->stats();
   f.avg_batch = stats.batches ? static_cast<double>(stats.appended) / stats.batches : 0;
   (*log)->close();
@@ -192,8 +194,9 @@ int main(int argc, char** argv) {
   using Method = exchange::AuditLog::Options::WriteMethod;
   const std::pair<const char*, Method> methods[] = {
       {"auto", Method::kAuto}, {"copy", Method::kCopy}, {"unnest", Method::kUnnest}};
-  std::printf("appenders  method                      appends/s  avg batch  p50 ms  p99 ms  "
-              "vs baseline\n");
+  std::printf(
+      "appenders  method                      appends/s  avg batch  p50 ms  p99 ms  "
+      "vs baseline\n");
   int run = 0;
   for (int n : counts) {
     ++run;
@@ -201,9 +204,9 @@ int main(int argc, char** argv) {
     std::printf("%9d  %-26s %10.0f  %9.1f  %6.2f  %6.2f\n", n, "baseline: 1 commit/INSERT",
                 base.per_second, 1.0, base.p50_ms, base.p99_ms);
     for (const auto& [name, method] : methods) {
-      const Figures f = groupCommit(conninfo, n, seconds, method,
-                                    std::string(name) + "-" + std::to_string(::getpid()) + "-" +
-                                        std::to_string(run));
+      const Figures f = groupCommit(
+          conninfo, n, seconds, method,
+          std::string(name) + "-" + std::to_string(::getpid()) + "-" + std::to_string(run));
       std::printf("%9d  %-26s %10.0f  %9.1f  %6.2f  %6.2f  %10.2fx\n", n,
                   (std::string("group commit, ") + name).c_str(), f.per_second, f.avg_batch,
                   f.p50_ms, f.p99_ms, f.per_second / base.per_second);

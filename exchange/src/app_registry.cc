@@ -242,7 +242,7 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     pqxx::nontransaction tx(conn);
     auto r = tx.exec_params(
         "SELECT k.key_id, k.app_id, a.department_code, a.role, k.secret_enc, k.status, a.status, "
-        "EXTRACT(EPOCH FROM k.not_after)::bigint "
+        "floor(EXTRACT(EPOCH FROM k.not_after))::bigint "
         "FROM exchange.app_keys k JOIN exchange.applications a USING (app_id) WHERE k.key_id = $1",
         key_id);
     if (r.empty()) return Status::notFound("unknown key " + key_id);

@@ -60,7 +60,7 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
   }
   if (!key->key_active) return refuse("key " + parsed->key_id + " is disabled");
   if (!key->app_active) return refuse("application " + key->app_id + " is disabled");
-  if (key->not_after_unix && now > *key->not_after_unix) {
+  if (key->not_after_unix && now >= *key->not_after_unix) {
     return refuse("key " + parsed->key_id + " was rotated and its overlap window has ended");
   }
   std::string expected = hmacSha256(
