@@ -47,6 +47,16 @@ db="host=127.0.0.1 port=$pgport user=postgres dbname=tongban"
 
 stop_exchange
 [ -s "$var/master.key" ] || (umask 077 && openssl rand -base64 32 >"$var/master.key")
+# The hub's audit checkpoint key: ECDSA P-256, encrypted PKCS#8.
+if [ ! -s "$var/audit-checkpoint.key.pem" ]; then
+  (umask 077
+   openssl rand -hex 16 >"$var/audit-checkpoint.pass"
+   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+     openssl pkcs8 -topk8 -v2 aes-256-cbc -passout "file:$var/audit-checkpoint.pass" \
+       -out "$var/audit-checkpoint.key.pem"
+   openssl pkey -in "$var/audit-checkpoint.key.pem" -passin "file:$var/audit-checkpoint.pass" \
+     -pubout -out "$var/audit-checkpoint.pub.pem")
+fi
 cat >"$var/exchange.ini" <<INI
 ; Written by deploy/demo.sh; see docs/configuration.md for every key.
 [server]
@@ -57,6 +67,11 @@ url = $db
 pool_size = 16
 [security]
 master_key = $(cat "$var/master.key")
+[audit]
+node_id = demo-1
+checkpoint_every_s = 10
+checkpoint_key_file = $var/audit-checkpoint.key.pem
+checkpoint_key_passphrase = $(cat "$var/audit-checkpoint.pass")
 [log]
 level = info
 path = $var/exchange.log
@@ -138,7 +153,7 @@ demo consumer's credentials in var/consumer.json. Try:
       '{"keys":{"citizen_id":"$person"},"fields":["ethnicity"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0003"}}'   # not granted: 403
   \$A call --credentials var/consumer.json GET /v1/catalog/resources
   \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
-  \$A audit verify --config var/exchange.ini
+  \$A audit verify --config var/exchange.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
 
 Stop it all with: deploy/demo.sh stop
