@@ -37,6 +37,7 @@ status=0
 run_suite test -DCMAKE_BUILD_TYPE=Debug || status=1
 if [ $asan -eq 1 ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    LSAN_OPTIONS=suppressions=$root/deploy/lsan.supp \
     run_suite asan -DCMAKE_BUILD_TYPE=Debug -DTONGBAN_SANITIZE=address || status=1
 fi
 exit $status

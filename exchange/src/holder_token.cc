@@ -6,6 +6,8 @@
 // ECDSA_SIG.
 #include "tongban/exchange/holder_token.h"
 
+#include "tongban/common/encoding.h"
+
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -40,61 +42,12 @@ Status unauthenticated(std::string message) {
   return Status(ErrorCode::kUnauthenticated, "holder token: " + std::move(message));
 }
 
-const char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-std::string base64UrlEncode(std::string_view in) {
-  std::string out;
-  out.reserve((in.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-    out.push_back(kB64Url[(v >> 18) & 63]);
-    out.push_back(kB64Url[(v >> 12) & 63]);
-    out.push_back(kB64Url[(v >> 6) & 63]);
-    out.push_back(kB64Url[v & 63]);
-  }
-  const size_t rest = in.size() - i;
-  if (rest > 0) {
-    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    out.push_back(kB64Url[(v >> 18) & 63]);
-    out.push_back(kB64Url[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(kB64Url[(v >> 6) & 63]);
-  }
-  return out;
-}
-
-// Unpadded base64url (RFC 7515 §2), canonical: no padding, no stray bits.
+// base64url without padding (RFC 7515 §2), canonical: common/encoding.h.
 bool base64UrlDecode(std::string_view in, std::string* out) {
-  out->clear();
-  if (in.size() % 4 == 1) return false;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '-') {
-      v = 62;
-    } else if (c == '_') {
-      v = 63;
-    } else {
-      return false;
-    }
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return (acc & ((1u << bits) - 1)) == 0;  // leftover bits must be zero
+  auto decoded = tongban::base64UrlDecode(in);
+  if (!decoded) return false;
+  *out = std::move(*decoded);
+  return true;
 }
 
 bool isP256(const EVP_PKEY* key) {
@@ -300,8 +253,8 @@ Result<std::string> makeHolderToken(const EVP_PKEY* idp_private_key, const Holde
     w.Int64(*claims.issued_at);
   }
   w.EndObject();
-  const std::string signing_input = base64UrlEncode(R"({"alg":"ES256","typ":"JWT"})") + "." +
-                                    base64UrlEncode({buf.GetString(), buf.GetSize()});
+  const std::string signing_input = tongban::base64UrlEncode(R"({"alg":"ES256","typ":"JWT"})") + "." +
+                                    tongban::base64UrlEncode({buf.GetString(), buf.GetSize()});
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t der_len = 0;
@@ -329,7 +282,7 @@ Result<std::string> makeHolderToken(const EVP_PKEY* idp_private_key, const Holde
   if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32) {
     return Status::internal("holder token: signature value out of range");
   }
-  return signing_input + "." + base64UrlEncode({reinterpret_cast<const char*>(raw), sizeof raw});
+  return signing_input + "." + tongban::base64UrlEncode({reinterpret_cast<const char*>(raw), sizeof raw});
 }
 
 }  // namespace tongban::exchange

@@ -24,9 +24,10 @@ std::string b64url(std::string_view in) {
   // Small independent encoder so the tests do not trust the code under test.
   static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
-  int val = 0, bits = -6;
+  unsigned val = 0;
+  int bits = -6;
   for (unsigned char c : in) {
-    val = (val << 8) + c;
+    val = ((val << 8) + c) & 0xFFFFFFu;
     bits += 8;
     while (bits >= 0) {
       out.push_back(t[(val >> bits) & 0x3F]);
