@@ -1,0 +1,176 @@
+// Issuing certificates and running their lifecycle, in PostgreSQL (certs.certificates and
+// friends); one method per endpoint of the certificate API:
+//
+//   POST /v1/certificates                          issue (parseIssueRequest + issue)
+//   GET  /v1/certificates/{id}                     bundle (self-contained JSON, bundle.h)
+//   POST /v1/certificates/{id}/suspend|resume|revoke|correct
+//   POST /v1/certificates/{id}/objections, GET .../objections, POST /v1/objections/{n}/resolve
+//   GET  /v1/holders/{kind}/{code}/certificates    listForHolder
+//   (the transparency endpoints are TransparencyLog's)
+//
+// Every change runs in ONE transaction that also appends its transparency-log leaf, writes its
+// status event and its change-feed row (certs.changes, NOTIFY certs_changes): no certificate or
+// transition exists without its log entry and event. Issuance is idempotent per issuer and
+// Idempotency-Key: a retry with the same body returns the first certificate (concurrent retries
+// included: they serialise on an advisory lock); a different body with the same key is Conflict.
+//
+// Authorisation here is by department: only the certificate's issuer changes it, and an issuer
+// issues only types it is granted, with its own active seals. Who the caller is (signed request,
+// holder token) is the HTTP layer's job. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tongban/certs/certificate.h"
+#include "tongban/certs/hub_identity.h"
+#include "tongban/certs/seal_registry.h"
+#include "tongban/certs/transparency_log.h"
+#include "tongban/certs/type_registry.h"
+#include "tongban/common/db_pool.h"
+#include "tongban/common/result.h"
+
+namespace tongban::certs {
+
+inline constexpr size_t kMaxSurfaceBytes = 64 * 1024;
+
+struct IssueRequest {
+  std::string issuer_code;      // the calling department's credit code
+  std::string idempotency_key;  // the Idempotency-Key header: 1..128 printable ASCII characters
+  std::string type_code;
+  std::string seal_id;
+  std::string holder_code;  // citizen id (person types) or credit code (entity types)
+  std::string holder_name;
+  std::string surface_json;  // a JSON object
+  std::string valid_from;    // YYYY-MM-DD; empty = issue date
+  std::string valid_to;      // YYYY-MM-DD; empty = the type's default validity (or long-term)
+  std::string actor;         // who, for the events (application id, user)
+};
+
+// Reads the body of POST /v1/certificates:
+//   {"type_code", "seal_id", "holder": {"code", "name"}, "surface": {...},
+//    "valid_from"?, "valid_to"?}
+// InvalidArgument naming the field; PayloadTooLarge when the surface exceeds kMaxSurfaceBytes.
+Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string& issuer_code,
+                                       const std::string& idempotency_key,
+                                       const std::string& actor);
+
+struct IssueResult {
+  Certificate certificate;
+  bool replayed = false;  // true when an earlier request with this key made it
+};
+
+struct CorrectionRequest {
+  std::string certificate_id;  // the version being corrected
+  std::string issuer_code;
+  std::string seal_id;       // empty: the old version's seal
+  std::string holder_name;   // empty: unchanged
+  std::string surface_json;  // the full corrected surface
+  std::string valid_to;      // empty: unchanged
+  std::string reason;        // why, for the event
+  std::string actor;
+};
+
+struct Objection {
+  int64_t objection_id = 0;
+  std::string certificate_id;
+  std::string filed_by_kind;  // "holder" or "verifier"
+  std::string filed_by;
+  std::string reason;
+  std::string status;  // open, upheld, dismissed
+  std::string filed_at;
+  std::string resolved_at;
+  std::string resolved_by;
+  std::string resolution;
+};
+
+struct StatusEvent {
+  int64_t id = 0;
+  std::string certificate_id;
+  std::string at;
+  std::string action;
+  std::string from_status;
+  std::string to_status;
+  std::string reason_code;
+  std::string note;
+  std::string actor;
+  uint64_t log_index = 0;
+};
+
+class CertificateRegistry {
+ public:
+  // All references must outlive the registry.
+  CertificateRegistry(db::ConnectionPool& pool, CertificateTypeRegistry& types, SealRegistry& seals,
+                      TransparencyLog& log, const HubIdentity& hub,
+                      Clock clock = std::chrono::system_clock::now);
+
+  // Issues a certificate (see the top of this file). Failures: InvalidArgument naming the field
+  // (unknown type: "type_code"; invalid holder id or holder not in its registry: "holder.code";
+  // surface data breaking the type's rules: "surface.<field>"), PermissionDenied (type not
+  // granted to the issuer, or another department's seal), Conflict (same key with a different
+  // body; seal suspended, revoked or outside its validity), NotFound (no such seal).
+  Result<IssueResult> issue(const IssueRequest& request);
+
+  // The stored certificate. InvalidArgument for a malformed id, NotFound for an unknown one.
+  Result<Certificate> get(const std::string& certificate_id);
+
+  // The self-contained bundle (bundle.h) of a certificate, with inclusion proofs under the
+  // current signed tree head (signing one if the log grew).
+  Result<std::string> bundle(const std::string& certificate_id);
+
+  // Lifecycle. `issuer_code` must be the certificate's issuer (PermissionDenied otherwise);
+  // Conflict when the current state does not allow the transition.
+  Result<Certificate> suspend(const std::string& certificate_id, const std::string& issuer_code,
+                              const std::string& note, const std::string& actor);
+  Result<Certificate> resume(const std::string& certificate_id, const std::string& issuer_code,
+                             const std::string& actor);
+  // reason_code: certificate.h's revocationTarget() list; it decides the final state.
+  Result<Certificate> revoke(const std::string& certificate_id, const std::string& issuer_code,
+                             const std::string& reason_code, const std::string& note,
+                             const std::string& actor);
+  // Issues version n+1 (same serial) and marks version n superseded. Returns the new version.
+  Result<Certificate> correct(const CorrectionRequest& request);
+  // Expires every valid or suspended certificate whose validity ended before today (China
+  // time). Returns how many. Run daily; safe to run concurrently (rows are locked).
+  Result<size_t> expireDue(const std::string& actor = "system");
+
+  // Objections (异议). Filing flags the certificate (open_objections > 0) and logs an event.
+  Result<Objection> fileObjection(const std::string& certificate_id,
+                                  const std::string& filed_by_kind, const std::string& filed_by,
+                                  const std::string& reason);
+  // The issuer resolves: upheld or dismissed. PermissionDenied for another department; Conflict
+  // if already resolved.
+  Result<Objection> resolveObjection(int64_t objection_id, const std::string& issuer_code,
+                                     bool upheld, const std::string& resolution,
+                                     const std::string& actor);
+  Result<std::vector<Objection>> objections(const std::string& certificate_id);
+
+  // A certificate's transitions, oldest first.
+  Result<std::vector<StatusEvent>> history(const std::string& certificate_id);
+
+  // The holder's certificates, newest first; superseded versions only if include_history.
+  // holder_code_type "111" or "001"; InvalidArgument for a malformed code.
+  Result<std::vector<Certificate>> listForHolder(const std::string& holder_code_type,
+                                                 const std::string& holder_code,
+                                                 bool include_history = false);
+
+ private:
+  Result<Certificate> transition(const std::string& certificate_id, const std::string& issuer_code,
+                                 const char* action, CertificateStatus to,
+                                 const std::string& reason_code, const std::string& note,
+                                 const std::string& actor);
+
+  db::ConnectionPool& pool_;
+  CertificateTypeRegistry& types_;
+  SealRegistry& seals_;
+  TransparencyLog& log_;
+  const HubIdentity& hub_;
+  const Clock clock_;
+};
+
+// JSON of a certificate for API responses (metadata, surface, status; not the signature).
+std::string certificateJson(const Certificate& certificate);
+
+}  // namespace tongban::certs

@@ -1,0 +1,277 @@
+// Offline verification of certificate bundles.
+#include "tongban/certs/bundle.h"
+
+#include <ctime>
+#include <exception>
+
+#include "certs_internal.h"
+#include "tongban/certs/algorithm.h"
+#include "tongban/certs/jcs.h"
+#include "tongban/certs/merkle.h"
+#include "tongban/certs/pki.h"
+#include "tongban/certs/transparency_log.h"
+#include "tongban/certs/verification.h"
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
+
+namespace tongban::certs {
+namespace {
+
+struct Failure {
+  std::string reason;
+  std::string message;
+};
+
+const rapidjson::Value& need(const rapidjson::Value& object, const char* name,
+                             rapidjson::Type type) {
+  if (!object.IsObject()) throw Failure{"malformed_bundle", "expected an object"};
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd())
+    throw Failure{"malformed_bundle", std::string(name) + " is missing"};
+  const bool ok = type == rapidjson::kNumberType ? it->value.IsNumber()
+                  : type == rapidjson::kTrueType ? it->value.IsBool()
+                                                 : it->value.GetType() == type;
+  if (!ok) throw Failure{"malformed_bundle", std::string(name) + " has the wrong type"};
+  return it->value;
+}
+
+std::string needString(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value& v = need(object, name, rapidjson::kStringType);
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+std::string needBase64(const rapidjson::Value& object, const char* name) {
+  std::optional<std::string> bytes = base64Decode(needString(object, name));
+  if (!bytes) throw Failure{"malformed_bundle", std::string(name) + " is not base64"};
+  return *bytes;
+}
+
+std::string optString(const rapidjson::Value& object, const char* name) {
+  auto it = object.FindMember(name);
+  return it != object.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+rapidjson::Document parseJson(std::string_view text, const char* what) {
+  rapidjson::Document doc;
+  Status s = parseJsonStrict(text, doc, what);
+  if (!s || !doc.IsObject())
+    throw Failure{"malformed_bundle", std::string(what) + " is not a JSON object"};
+  return doc;
+}
+
+SignatureAlgorithm needAlgorithm(const rapidjson::Value& object, const char* name) {
+  Result<SignatureAlgorithm> a = parseAlgorithm(needString(object, name));
+  if (!a) throw Failure{"malformed_bundle", std::string(name) + ": " + a.status().message()};
+  return *a;
+}
+
+std::time_t parseRfc3339(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0') throw Failure{"malformed_bundle", "bad time " + text};
+  return timegm(&tm);
+}
+
+void checkChain(const std::string& leaf_pem, const std::string& chain_pem,
+                const std::vector<X509Ptr>& roots, std::time_t at, const char* which) {
+  Result<X509Ptr> leaf = parseCertificatePem(leaf_pem);
+  if (!leaf) throw Failure{"malformed_bundle", std::string(which) + " certificate is not PEM"};
+  std::vector<X509Ptr> intermediates;
+  if (!chain_pem.empty()) {
+    Result<std::vector<X509Ptr>> parsed = parseCertificateChainPem(chain_pem);
+    if (!parsed) throw Failure{"malformed_bundle", "chain is not PEM"};
+    intermediates = std::move(*parsed);
+  }
+  Verification v = verifyChain(leaf->get(), intermediates, roots, at);
+  if (!v)
+    throw Failure{verifyReasonName(v.reason()),
+                  std::string(which) + " certificate chain: " + v.message()};
+}
+
+void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std::time_t at,
+                   BundleVerification& out) {
+  rapidjson::Document bundle = parseJson(text, "bundle");
+  if (needString(bundle, "format") != kBundleFormat) {
+    throw Failure{"malformed_bundle", "format is not " + std::string(kBundleFormat)};
+  }
+  out.certificate_id = needString(bundle, "certificate_id");
+  const std::string payload = needBase64(bundle, "payload");
+  const std::string signature = needBase64(bundle, "signature");
+  const SignatureAlgorithm algorithm = needAlgorithm(bundle, "algorithm");
+  const std::string signer_pem = needString(bundle, "signer_certificate");
+  std::string chain_pem;
+  for (const auto& pem : need(bundle, "chain", rapidjson::kArrayType).GetArray()) {
+    if (!pem.IsString()) throw Failure{"malformed_bundle", "chain must hold PEM strings"};
+    chain_pem += pem.GetString();
+    if (!chain_pem.empty() && chain_pem.back() != '\n') chain_pem += '\n';
+  }
+  const rapidjson::Value& status = need(bundle, "status", rapidjson::kObjectType);
+  const std::string claimed_certificate_status = needString(status, "certificate");
+  const std::string claimed_seal_status = needString(status, "seal");
+
+  // 1. The signed tree head, by a log key that chains to the root at the head's time.
+  const rapidjson::Value& transparency = need(bundle, "transparency", rapidjson::kObjectType);
+  const rapidjson::Value& head = need(transparency, "tree_head", rapidjson::kObjectType);
+  SignedTreeHead sth;
+  const rapidjson::Value& size = need(head, "tree_size", rapidjson::kNumberType);
+  const rapidjson::Value& timestamp = need(head, "timestamp", rapidjson::kNumberType);
+  if (!size.IsUint64() || !timestamp.IsInt64())
+    throw Failure{"malformed_bundle", "bad tree head numbers"};
+  sth.tree_size = size.GetUint64();
+  sth.timestamp_ms = timestamp.GetInt64();
+  Result<MerkleHash> root = parseHashHex(needString(head, "root_hash"), "root_hash");
+  if (!root) throw Failure{"malformed_bundle", "root_hash is not 64 hex digits"};
+  sth.root_hash = *root;
+  sth.signature = needBase64(head, "signature");
+  sth.algorithm = needAlgorithm(head, "algorithm");
+  sth.signer_certificate = needString(head, "signer_certificate");
+  out.tree_size = sth.tree_size;
+  out.tree_timestamp_ms = sth.timestamp_ms;
+  checkChain(sth.signer_certificate, chain_pem, roots,
+             static_cast<std::time_t>(sth.timestamp_ms / 1000), "log key");
+  if (Verification v = verifyTreeHeadSignature(sth); !v) {
+    throw Failure{"bad_tree_head_signature", "tree head signature: " + v.message()};
+  }
+
+  // 2. Every entry is included under that head.
+  rapidjson::Document issuance, certificate_event, seal_event;
+  uint64_t certificate_event_index = 0, issuance_index = 0;
+  bool have_certificate_event = false, have_seal_event = false, have_issuance = false;
+  for (const auto& entry : need(transparency, "entries", rapidjson::kArrayType).GetArray()) {
+    const std::string role = needString(entry, "role");
+    const rapidjson::Value& index_value = need(entry, "leaf_index", rapidjson::kNumberType);
+    if (!index_value.IsUint64()) throw Failure{"malformed_bundle", "bad leaf_index"};
+    const uint64_t index = index_value.GetUint64();
+    const std::string leaf = needBase64(entry, "leaf");
+    std::vector<MerkleHash> proof;
+    for (const auto& hash : need(entry, "proof", rapidjson::kArrayType).GetArray()) {
+      if (!hash.IsString()) throw Failure{"malformed_bundle", "proof must hold hex strings"};
+      Result<MerkleHash> h = parseHashHex(hash.GetString(), "proof");
+      if (!h) throw Failure{"malformed_bundle", "proof hash is not 64 hex digits"};
+      proof.push_back(*h);
+    }
+    if (Status s = verifyInclusion(index, sth.tree_size, hashLeaf(leaf), proof, sth.root_hash);
+        !s) {
+      throw Failure{"bad_inclusion_proof",
+                    role + " entry " + std::to_string(index) + ": " + s.message()};
+    }
+    rapidjson::Document doc = parseJson(leaf, "leaf");
+    if (role == "issuance") {
+      issuance = std::move(doc);
+      issuance_index = index;
+      have_issuance = true;
+    } else if (role == "certificate_status") {
+      certificate_event = std::move(doc);
+      certificate_event_index = index;
+      have_certificate_event = true;
+    } else if (role == "seal_status") {
+      seal_event = std::move(doc);
+      have_seal_event = true;
+    } else {
+      throw Failure{"malformed_bundle", "unknown entry role " + role};
+    }
+  }
+  if (!have_issuance || !have_seal_event) {
+    throw Failure{"malformed_bundle", "the issuance and seal_status entries are required"};
+  }
+  if (optString(issuance, "type") != "certificate_event" ||
+      optString(issuance, "action") != "issue" ||
+      optString(issuance, "certificate_id") != out.certificate_id) {
+    throw Failure{"log_entry_mismatch", "the issuance entry is not this certificate's issuance"};
+  }
+  if (have_certificate_event &&
+      (optString(certificate_event, "type") != "certificate_event" ||
+       optString(certificate_event, "certificate_id") != out.certificate_id ||
+       certificate_event_index < issuance_index)) {
+    throw Failure{"log_entry_mismatch",
+                  "the status entry is not a later event of this certificate"};
+  }
+
+  // 3. Payload and signature are the ones logged at issuance.
+  if (hexEncode(sha256(payload)) != optString(issuance, "payload_sha256")) {
+    throw Failure{"payload_altered",
+                  "the payload's SHA-256 differs from the one logged at issuance"};
+  }
+  if (hexEncode(sha256(signature)) != optString(issuance, "signature_sha256")) {
+    throw Failure{"signature_altered",
+                  "the signature's SHA-256 differs from the one logged at issuance"};
+  }
+
+  // 4. The payload names this certificate, this seal certificate and this algorithm.
+  rapidjson::Document body = parseJson(payload, "payload");
+  if (optString(body, "format") != kCertificateFormat ||
+      optString(body, "certificate_id") != out.certificate_id) {
+    throw Failure{"payload_mismatch", "the payload is not certificate " + out.certificate_id};
+  }
+  const rapidjson::Value& seal = need(body, "seal", rapidjson::kObjectType);
+  Result<X509Ptr> signer_certificate = parseCertificatePem(signer_pem);
+  if (!signer_certificate) throw Failure{"malformed_bundle", "signer_certificate is not PEM"};
+  if (optString(seal, "certificate_serial") != serialHex(signer_certificate->get()) ||
+      optString(seal, "algorithm") != algorithmName(algorithm)) {
+    throw Failure{"payload_mismatch", "the payload names another seal certificate or algorithm"};
+  }
+  const std::time_t sealed_at = parseRfc3339(needString(body, "sealed_at"));
+  if (sealed_at > sth.timestamp_ms / 1000 + 300) {
+    throw Failure{"payload_mismatch", "the payload claims a sealing time after the tree head"};
+  }
+
+  // 5. The seal's certificate chains to the root at the sealing time; the signature verifies.
+  checkChain(signer_pem, chain_pem, roots, sealed_at, "seal");
+  Verification v = verifySignature(signer_pem, algorithm, payload, signature);
+  if (!v) throw Failure{verifyReasonName(v.reason()), "seal signature: " + v.message()};
+
+  // 6. Status, as the newest logged events say.
+  if (optString(seal_event, "type") != "seal_event" ||
+      optString(seal_event, "seal_id") != optString(seal, "id")) {
+    throw Failure{"log_entry_mismatch",
+                  "the seal_status entry is not about this certificate's seal"};
+  }
+  out.seal_status = optString(seal_event, "seal_status");
+  out.certificate_status =
+      optString(have_certificate_event ? certificate_event : issuance, "status");
+  if (out.certificate_status != claimed_certificate_status ||
+      out.seal_status != claimed_seal_status) {
+    throw Failure{"status_mismatch", "the bundle claims certificate " + claimed_certificate_status +
+                                         " / seal " + claimed_seal_status + " but the log says " +
+                                         out.certificate_status + " / " + out.seal_status};
+  }
+  if (out.seal_status == "revoked") {
+    throw Failure{"seal_revoked", "seal " + optString(seal, "id") + " has been revoked"};
+  }
+  if (out.certificate_status != "valid") {
+    throw Failure{"certificate_" + out.certificate_status,
+                  "certificate " + out.certificate_id + " is " + out.certificate_status};
+  }
+  const std::string today = internal::chinaDate(std::chrono::system_clock::from_time_t(at));
+  const auto valid_to = body.FindMember("valid_to");
+  if (valid_to != body.MemberEnd() && valid_to->value.IsString() &&
+      today > valid_to->value.GetString()) {
+    throw Failure{"certificate_expired", std::string("the certificate's validity ended on ") +
+                                             valid_to->value.GetString()};
+  }
+  if (today < optString(body, "valid_from")) {
+    throw Failure{"certificate_not_yet_valid",
+                  "the certificate is valid from " + optString(body, "valid_from")};
+  }
+}
+
+}  // namespace
+
+BundleVerification verifyBundle(std::string_view bundle_json, const std::vector<X509Ptr>& roots,
+                                std::time_t at) {
+  BundleVerification out;
+  try {
+    verifyOrThrow(bundle_json, roots, at, out);
+    out.message = "certificate " + out.certificate_id + " is valid (log size " +
+                  std::to_string(out.tree_size) + ")";
+  } catch (const Failure& failure) {
+    out.reason = failure.reason;
+    out.message = failure.message;
+  } catch (const std::exception& e) {
+    out.reason = "malformed_bundle";
+    out.message = e.what();
+  }
+  return out;
+}
+
+}  // namespace tongban::certs

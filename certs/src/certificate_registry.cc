@@ -1,0 +1,998 @@
+// Issuance and lifecycle of certificates in PostgreSQL.
+#include "tongban/certs/certificate_registry.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "certs_internal.h"
+#include "tongban/certs/bundle.h"
+#include "tongban/certs/jcs.h"
+#include "tongban/certs/pki.h"
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
+#include "tongban/common/identifiers.h"
+
+namespace tongban::certs {
+
+using internal::fromBytea;
+using internal::put;
+using internal::putValue;
+using internal::toBytea;
+
+namespace {
+
+Status conflict(std::string message, std::string field = {}) {
+  return Status(ErrorCode::kConflict, std::move(message), std::move(field));
+}
+Status forbidden(std::string message) {
+  return Status(ErrorCode::kPermissionDenied, std::move(message));
+}
+
+bool isDate(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int m = std::stoi(s.substr(5, 2)), d = std::stoi(s.substr(8, 2));
+  return m >= 1 && m <= 12 && d >= 1 && d <= 31 && internal::addMonths(s, 0) == s;
+}
+
+std::string certColumns() {
+  return "c.certificate_id, c.type_code, t.name AS type_name, c.issuer_code, d.name AS "
+         "issuer_name, "
+         "c.serial, c.version, c.supersedes, c.superseded_by, c.number, c.holder_name, "
+         "c.holder_code, c.holder_code_type, c.surface::text AS surface, c.payload, c.signature, "
+         "c.algorithm, c.seal_id, " +
+         internal::sqlTime("c.issued_at") +
+         " AS issued_at, c.issue_date::text AS issue_date, c.valid_from::text AS valid_from, "
+         "c.valid_to::text AS valid_to, c.status, c.status_reason, c.open_objections, c.log_index";
+}
+constexpr const char* kCertFrom =
+    " FROM certs.certificates c JOIN certs.certificate_types t ON t.code = c.type_code "
+    "JOIN exchange.departments d ON d.code = c.issuer_code";
+
+std::string text(const pqxx::field& f) { return f.is_null() ? std::string() : f.c_str(); }
+
+Certificate certFromRow(const pqxx::row& r) {
+  Certificate c;
+  c.certificate_id = text(r["certificate_id"]);
+  c.type_code = text(r["type_code"]);
+  c.type_name = text(r["type_name"]);
+  c.issuer_code = text(r["issuer_code"]);
+  c.issuer_name = text(r["issuer_name"]);
+  c.serial = text(r["serial"]);
+  c.version = r["version"].as<int>();
+  c.supersedes = text(r["supersedes"]);
+  c.superseded_by = text(r["superseded_by"]);
+  c.number = text(r["number"]);
+  c.holder_name = text(r["holder_name"]);
+  c.holder_code = text(r["holder_code"]);
+  c.holder_code_type = text(r["holder_code_type"]);
+  // jsonb renders with spaces; keep the canonical form for callers.
+  c.surface_json = canonicalizeJson(text(r["surface"])).value();
+  c.payload = fromBytea(r["payload"]);
+  c.signature = fromBytea(r["signature"]);
+  c.algorithm = parseAlgorithm(text(r["algorithm"])).value();
+  c.seal_id = text(r["seal_id"]);
+  c.issued_at = text(r["issued_at"]);
+  c.issue_date = text(r["issue_date"]);
+  c.valid_from = text(r["valid_from"]);
+  c.valid_to = text(r["valid_to"]);
+  c.status = parseStatus(text(r["status"])).value();
+  c.status_reason = text(r["status_reason"]);
+  c.open_objections = r["open_objections"].as<int>();
+  c.log_index = r["log_index"].as<uint64_t>();
+  return c;
+}
+
+Result<Certificate> loadCertificate(pqxx::transaction_base& tx, const std::string& id,
+                                    bool for_update) {
+  pqxx::result r =
+      tx.exec_params("SELECT " + certColumns() + kCertFrom + " WHERE c.certificate_id = $1" +
+                         (for_update ? " FOR UPDATE OF c" : ""),
+                     id);
+  if (r.empty()) return Status::notFound("no certificate " + id);
+  return certFromRow(r[0]);
+}
+
+// Leaf of a certificate event (docs/certificates.md, "Log leaves").
+std::string certificateLeaf(const std::string& id, const char* action, CertificateStatus status,
+                            const std::string& previous, const std::string& reason_code,
+                            const std::string& time, const std::string& payload,
+                            const std::string& signature, int64_t objection_id,
+                            const std::string& related) {
+  rapidjson::Document leaf(rapidjson::kObjectType);
+  auto& a = leaf.GetAllocator();
+  put(leaf, "type", "certificate_event", a);
+  put(leaf, "certificate_id", id, a);
+  put(leaf, "action", action, a);
+  put(leaf, "status", statusName(status), a);
+  if (!previous.empty()) put(leaf, "previous_status", previous, a);
+  if (!reason_code.empty()) put(leaf, "reason_code", reason_code, a);
+  if (!payload.empty()) {
+    put(leaf, "payload_sha256", hexEncode(sha256(payload)), a);
+    put(leaf, "signature_sha256", hexEncode(sha256(signature)), a);
+  }
+  if (objection_id > 0) put(leaf, "objection_id", objection_id, a);
+  if (!related.empty()) put(leaf, "related_certificate_id", related, a);
+  put(leaf, "time", time, a);
+  return internal::canonical(leaf).value();
+}
+
+// Appends the leaf, the status event and the change-feed row, in that order (the feed row must
+// be written under the log lock: see 0006_certs.sql).
+uint64_t recordEvent(pqxx::transaction_base& tx, const std::string& id, const char* action,
+                     const std::string& from, CertificateStatus to, const std::string& reason_code,
+                     const std::string& note, const std::string& actor, const std::string& time,
+                     const std::string& leaf) {
+  const uint64_t index = internal::appendLeaf(tx, leaf);
+  tx.exec_params(
+      "INSERT INTO certs.status_events (certificate_id, at, action, from_status, to_status, "
+      "reason_code, note, actor, log_index) VALUES ($1, $2, $3, NULLIF($4, ''), $5, "
+      "NULLIF($6, ''), NULLIF($7, ''), $8, $9)",
+      id, time, action, from, statusName(to), reason_code, note, actor, index);
+  tx.exec_params(
+      "INSERT INTO certs.changes (certificate_id, event, status, type_code, issuer_code, "
+      "holder_code_type, holder_code, valid_from, valid_to, open_objections) "
+      "SELECT certificate_id, $2, status, type_code, issuer_code, holder_code_type, holder_code, "
+      "valid_from, valid_to, open_objections FROM certs.certificates WHERE certificate_id = $1",
+      id, action);
+  return index;
+}
+
+// What a new version needs besides the transaction.
+struct NewVersion {
+  std::string issuer_code;
+  std::string idempotency_key;
+  std::string request_digest;  // 32 bytes
+  std::shared_ptr<const CertificateType> type;
+  std::string seal_id;
+  std::string holder_name;
+  std::string holder_code;
+  rapidjson::Document* surface;  // validated
+  std::string valid_from;        // resolved
+  std::string valid_to;          // resolved; empty = long-term
+  std::string serial;            // empty: allocate
+  int version = 1;
+  std::string supersedes;
+  std::string actor;
+};
+
+}  // namespace
+
+Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string& issuer_code,
+                                       const std::string& idempotency_key,
+                                       const std::string& actor) {
+  if (body.size() > kMaxSurfaceBytes + 4096) {
+    return Status(ErrorCode::kPayloadTooLarge, "request body is too large", "surface");
+  }
+  rapidjson::Document doc;
+  if (Status s = parseJsonStrict(body, doc, "body"); !s) return s;
+  if (!doc.IsObject()) return Status::invalid("body", "must be a JSON object");
+  IssueRequest request;
+  request.issuer_code = issuer_code;
+  request.idempotency_key = idempotency_key;
+  request.actor = actor;
+  auto str = [&](const rapidjson::Value& object, const char* name, const std::string& path,
+                 std::string& out, bool required) -> Status {
+    auto it = object.FindMember(name);
+    if (it == object.MemberEnd() || it->value.IsNull()) {
+      return required ? Status::invalid(path, "is required") : Status();
+    }
+    if (!it->value.IsString()) return Status::invalid(path, "must be a string");
+    out = it->value.GetString();
+    return Status();
+  };
+  if (Status s = str(doc, "type_code", "type_code", request.type_code, true); !s) return s;
+  if (Status s = str(doc, "seal_id", "seal_id", request.seal_id, true); !s) return s;
+  auto holder = doc.FindMember("holder");
+  if (holder == doc.MemberEnd() || !holder->value.IsObject()) {
+    return Status::invalid("holder", "is required: {\"code\", \"name\"}");
+  }
+  if (Status s = str(holder->value, "code", "holder.code", request.holder_code, true); !s) return s;
+  if (Status s = str(holder->value, "name", "holder.name", request.holder_name, true); !s) return s;
+  auto surface = doc.FindMember("surface");
+  if (surface == doc.MemberEnd() || !surface->value.IsObject()) {
+    return Status::invalid("surface", "is required and must be a JSON object");
+  }
+  request.surface_json = internal::compactJson(surface->value);
+  if (Status s = str(doc, "valid_from", "valid_from", request.valid_from, false); !s) return s;
+  if (Status s = str(doc, "valid_to", "valid_to", request.valid_to, false); !s) return s;
+  for (const auto& m : doc.GetObject()) {
+    const std::string name = m.name.GetString();
+    if (name != "type_code" && name != "seal_id" && name != "holder" && name != "surface" &&
+        name != "valid_from" && name != "valid_to") {
+      return Status::invalid(name, "is not a member of an issuance request");
+    }
+  }
+  return request;
+}
+
+CertificateRegistry::CertificateRegistry(db::ConnectionPool& pool, CertificateTypeRegistry& types,
+                                         SealRegistry& seals, TransparencyLog& log,
+                                         const HubIdentity& hub, Clock clock)
+    : pool_(pool), types_(types), seals_(seals), log_(log), hub_(hub), clock_(std::move(clock)) {}
+
+namespace {
+
+// Validates the holder and the surface against the type; fills `surface` and the canonical
+// surface text. Pure (no database).
+Status validateContent(const CertificateType& type, std::string& holder_code,
+                       const std::string& holder_name, const std::string& surface_json,
+                       rapidjson::Document& surface) {
+  Result<std::string> code = type.holder_kind == HolderKind::kPerson
+                                 ? ids::normalizeCitizenId(holder_code, "holder.code")
+                                 : ids::normalizeCreditCode(holder_code, "holder.code");
+  if (!code) return code.status();
+  holder_code = *code;
+  size_t name_chars = 0;
+  for (char c : holder_name) name_chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (name_chars < 1 || name_chars > 128) {
+    return Status::invalid("holder.name", "must have 1 to 128 characters");
+  }
+  if (surface_json.size() > kMaxSurfaceBytes) {
+    return Status(ErrorCode::kPayloadTooLarge,
+                  "surface data is " + std::to_string(surface_json.size()) + " bytes; at most " +
+                      std::to_string(kMaxSurfaceBytes) + " allowed",
+                  "surface");
+  }
+  if (Status s = parseJsonStrict(surface_json, surface, "surface"); !s) return s;
+  return type.schema->validate(surface, holder_code, holder_name);
+}
+
+// Checks the holder against its registry inside `tx`.
+Status checkHolderRegistered(pqxx::transaction_base& tx, const CertificateType& type,
+                             const std::string& code, const std::string& name) {
+  if (!type.holder_check) return Status();
+  const bool person = type.holder_kind == HolderKind::kPerson;
+  pqxx::result r = tx.exec_params(
+      person ? "SELECT name, status FROM population.persons WHERE citizen_id = $1"
+             : "SELECT name, status FROM legal_entity.entities WHERE credit_code = $1",
+      code);
+  if (r.empty()) {
+    return Status::invalid("holder.code",
+                           std::string("no ") + (person ? "person" : "legal entity") + " " + code +
+                               " in the " + (person ? "population" : "legal-entity") + " registry");
+  }
+  const std::string status = r[0][1].c_str();
+  if (person ? status != "living" : (status == "revoked" || status == "deregistered")) {
+    return Status::invalid("holder.code", "the registry records " + code + " as " + status);
+  }
+  if (name != r[0][0].c_str()) {
+    return Status::invalid("holder.name", "the registry's name for " + code + " is not " + name);
+  }
+  return Status();
+}
+
+}  // namespace
+
+// Seals, signs and stores a new version inside `tx`; returns its identifier.
+static Result<std::string> storeVersion(pqxx::work& tx, SealRegistry& seals, const NewVersion& v,
+                                        internal::TimePoint now) {
+  const std::string issued_at = internal::rfc3339(now);
+  const std::string issue_date = internal::chinaDate(now);
+
+  pqxx::result seal_rows = tx.exec_params(
+      "SELECT owner_code, name, status, key_id, algorithm, signer_certificate, "
+      "(valid_from <= $2::timestamptz AND valid_to > $2::timestamptz) AS in_validity "
+      "FROM certs.seals WHERE seal_id = $1 FOR SHARE",
+      v.seal_id, issued_at);
+  if (seal_rows.empty()) return Status::invalid("seal_id", "no seal " + v.seal_id);
+  const pqxx::row seal = seal_rows[0];
+  if (std::string(seal["owner_code"].c_str()) != v.issuer_code) {
+    return forbidden("seal " + v.seal_id + " belongs to another department");
+  }
+  const std::string seal_status = seal["status"].c_str();
+  if (seal_status != "active") {
+    return conflict("seal " + v.seal_id + " is " + seal_status + "; it signs nothing", "seal_id");
+  }
+  if (!seal["in_validity"].as<bool>()) {
+    return conflict("seal " + v.seal_id + " is outside its validity period", "seal_id");
+  }
+  const SignatureAlgorithm algorithm = parseAlgorithm(seal["algorithm"].c_str()).value();
+  Result<X509Ptr> seal_certificate = parseCertificatePem(seal["signer_certificate"].c_str());
+  if (!seal_certificate) return seal_certificate.status();
+  Result<std::shared_ptr<const Signer>> signer = seals.signerForKey(seal["key_id"].c_str());
+  if (!signer) return signer.status();
+
+  std::string serial = v.serial;
+  if (serial.empty()) {
+    const std::string year = issue_date.substr(0, 4);
+    const int64_t n =
+        tx.exec_params1(
+              "INSERT INTO certs.serial_counters (issuer_code, year, last) VALUES ($1, $2, 1) "
+              "ON CONFLICT (issuer_code, year) DO UPDATE SET last = certs.serial_counters.last + 1 "
+              "RETURNING last",
+              v.issuer_code, std::stoi(year))[0]
+            .as<int64_t>();
+    char digits[32];
+    std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
+    serial = year + digits;
+  }
+  const std::string id = formatCertificateId(v.type->code, v.issuer_code, serial, v.version);
+  const std::string issuer_name =
+      tx.exec_params1("SELECT name FROM exchange.departments WHERE code = $1", v.issuer_code)[0]
+          .c_str();
+  const std::string number = v.type->schema->number(*v.surface);
+
+  // The canonical payload (docs/certificates.md, "Canonical bytes").
+  rapidjson::Document payload(rapidjson::kObjectType);
+  auto& a = payload.GetAllocator();
+  put(payload, "format", kCertificateFormat, a);
+  put(payload, "certificate_id", id, a);
+  rapidjson::Value type(rapidjson::kObjectType);
+  put(type, "code", v.type->code, a);
+  put(type, "name", v.type->name, a);
+  putValue(payload, "type", std::move(type), a);
+  put(payload, "number", number.empty() ? serial : number, a);
+  put(payload, "version", int64_t{v.version}, a);
+  if (!v.supersedes.empty()) put(payload, "supersedes", v.supersedes, a);
+  rapidjson::Value issuer(rapidjson::kObjectType);
+  put(issuer, "code", v.issuer_code, a);
+  put(issuer, "name", issuer_name, a);
+  putValue(payload, "issuer", std::move(issuer), a);
+  rapidjson::Value holder(rapidjson::kObjectType);
+  put(holder, "name", v.holder_name, a);
+  put(holder, "code", v.holder_code, a);
+  put(holder, "code_type", holderCodeType(v.type->holder_kind), a);
+  putValue(payload, "holder", std::move(holder), a);
+  put(payload, "issue_date", issue_date, a);
+  put(payload, "valid_from", v.valid_from, a);
+  if (v.valid_to.empty()) {
+    putValue(payload, "valid_to", rapidjson::Value(rapidjson::kNullType), a);
+  } else {
+    put(payload, "valid_to", v.valid_to, a);
+  }
+  rapidjson::Value seal_info(rapidjson::kObjectType);
+  put(seal_info, "id", v.seal_id, a);
+  put(seal_info, "name", seal["name"].c_str(), a);
+  put(seal_info, "algorithm", algorithmName(algorithm), a);
+  put(seal_info, "certificate_serial", serialHex(seal_certificate->get()), a);
+  putValue(payload, "seal", std::move(seal_info), a);
+  put(payload, "sealed_at", issued_at, a);
+  rapidjson::Value surface_copy(*v.surface, a);
+  putValue(payload, "surface", std::move(surface_copy), a);
+  Result<std::string> payload_bytes = internal::canonical(payload);
+  if (!payload_bytes) return payload_bytes.status();
+  Result<std::string> surface_text = internal::canonical(*v.surface);
+  if (!surface_text) return surface_text.status();
+
+  Result<std::string> signature = (*signer)->sign(*payload_bytes);
+  if (!signature) return signature.status();
+
+  // Log, row, event, change: from here on the log lock is held until commit.
+  const std::string leaf = certificateLeaf(id, "issue", CertificateStatus::kValid, "", "",
+                                           issued_at, *payload_bytes, *signature, 0, v.supersedes);
+  const uint64_t index = internal::appendLeaf(tx, leaf);
+  tx.exec_params(
+      "INSERT INTO certs.certificates (certificate_id, type_code, issuer_code, serial, version, "
+      "supersedes, number, holder_name, holder_code, holder_code_type, surface, payload, "
+      "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
+      "status_changed_at, idempotency_key, request_digest, log_index) VALUES ($1, $2, $3, $4, $5, "
+      "NULLIF($6, ''), $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16, $17, $18, "
+      "NULLIF($19, '')::date, $16, $20, $21, $22)",
+      id, v.type->code, v.issuer_code, serial, v.version, v.supersedes,
+      number.empty() ? serial : number, v.holder_name, v.holder_code,
+      holderCodeType(v.type->holder_kind), *surface_text, toBytea(*payload_bytes),
+      toBytea(*signature), algorithmName(algorithm), v.seal_id, issued_at, issue_date, v.valid_from,
+      v.valid_to, v.idempotency_key, toBytea(v.request_digest), index);
+  tx.exec_params(
+      "INSERT INTO certs.status_events (certificate_id, at, action, to_status, actor, log_index) "
+      "VALUES ($1, $2, 'issue', 'valid', $3, $4)",
+      id, issued_at, v.actor, index);
+  tx.exec_params(
+      "INSERT INTO certs.changes (certificate_id, event, status, type_code, issuer_code, "
+      "holder_code_type, holder_code, valid_from, valid_to, open_objections) "
+      "SELECT certificate_id, 'issue', status, type_code, issuer_code, holder_code_type, "
+      "holder_code, valid_from, valid_to, open_objections FROM certs.certificates "
+      "WHERE certificate_id = $1",
+      id);
+  return id;
+}
+
+Result<IssueResult> CertificateRegistry::issue(const IssueRequest& request) {
+  Result<std::string> issuer = ids::normalizeCreditCode(request.issuer_code, "issuer_code");
+  if (!issuer) return issuer.status();
+  const std::string& key = request.idempotency_key;
+  if (key.empty() || key.size() > 128) {
+    return Status::invalid("idempotency_key", "Idempotency-Key must have 1 to 128 characters");
+  }
+  for (char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      return Status::invalid("idempotency_key", "Idempotency-Key must be printable ASCII");
+    }
+  }
+  if (request.actor.empty()) return Status::invalid("actor", "is required");
+  Result<std::shared_ptr<const CertificateType>> type = types_.get(request.type_code);
+  if (!type) {
+    if (type.status().code() == ErrorCode::kNotFound) {
+      return Status::invalid("type_code", "unknown certificate type " + request.type_code);
+    }
+    return type.status();
+  }
+  const auto& issuers = (*type)->issuer_codes;
+  if (std::find(issuers.begin(), issuers.end(), *issuer) == issuers.end()) {
+    return forbidden("department " + *issuer + " may not issue " + (*type)->name);
+  }
+  std::string holder_code = request.holder_code;
+  rapidjson::Document surface;
+  if (Status s =
+          validateContent(**type, holder_code, request.holder_name, request.surface_json, surface);
+      !s) {
+    return s;
+  }
+
+  const auto now = clock_();
+  const std::string today = internal::chinaDate(now);
+  std::string valid_from = request.valid_from.empty() ? today : request.valid_from;
+  if (!isDate(valid_from)) return Status::invalid("valid_from", "must be a date YYYY-MM-DD");
+  std::string valid_to = request.valid_to;
+  if (valid_to.empty() && (*type)->default_validity_months) {
+    valid_to = internal::addMonths(valid_from, *(*type)->default_validity_months);
+  }
+  if (!valid_to.empty()) {
+    if (!isDate(valid_to)) return Status::invalid("valid_to", "must be a date YYYY-MM-DD");
+    if (valid_to < valid_from) return Status::invalid("valid_to", "is before valid_from");
+  }
+
+  // The request as the idempotency check compares it: what the caller sent, normalised.
+  rapidjson::Document digest_doc(rapidjson::kObjectType);
+  {
+    auto& a = digest_doc.GetAllocator();
+    put(digest_doc, "type_code", request.type_code, a);
+    put(digest_doc, "seal_id", request.seal_id, a);
+    put(digest_doc, "holder_code", holder_code, a);
+    put(digest_doc, "holder_name", request.holder_name, a);
+    put(digest_doc, "valid_from", request.valid_from, a);
+    put(digest_doc, "valid_to", request.valid_to, a);
+    putValue(digest_doc, "surface", rapidjson::Value(surface, a), a);
+  }
+  Result<std::string> digest_text = internal::canonical(digest_doc);
+  if (!digest_text) return digest_text.status();
+  const std::string digest = sha256(*digest_text);
+
+  NewVersion v;
+  v.issuer_code = *issuer;
+  v.idempotency_key = key;
+  v.request_digest = digest;
+  v.type = *type;
+  v.seal_id = request.seal_id;
+  v.holder_name = request.holder_name;
+  v.holder_code = holder_code;
+  v.surface = &surface;
+  v.valid_from = valid_from;
+  v.valid_to = valid_to;
+  v.actor = request.actor;
+
+  struct Outcome {
+    std::string id;
+    bool replayed = false;
+  };
+  // A race between retries with one key cannot pass the advisory lock below; the unique
+  // constraint (issuer_code, idempotency_key) stays as the last line.
+  auto outcome = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Outcome> {
+    pqxx::work tx(conn);
+    // Retries with one key serialise here; the later one then sees the earlier one's row.
+    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 4))", *issuer + "\n" + key);
+    pqxx::result existing = tx.exec_params(
+        "SELECT certificate_id, request_digest FROM certs.certificates "
+        "WHERE issuer_code = $1 AND idempotency_key = $2",
+        *issuer, key);
+    if (!existing.empty()) {
+      if (fromBytea(existing[0][1]) != digest) {
+        return conflict("Idempotency-Key " + key +
+                            " was used for a different request (certificate " +
+                            existing[0][0].c_str() + ")",
+                        "idempotency_key");
+      }
+      return Outcome{existing[0][0].c_str(), true};
+    }
+    if (Status s = checkHolderRegistered(tx, **type, holder_code, request.holder_name); !s) {
+      return s;
+    }
+    Result<std::string> id = storeVersion(tx, seals_, v, now);
+    if (!id) return id.status();
+    tx.commit();
+    return Outcome{*id, false};
+  });
+  if (!outcome) return outcome.status();
+  Result<Certificate> certificate = get(outcome->id);
+  if (!certificate) return certificate.status();
+  return IssueResult{std::move(*certificate), outcome->replayed};
+}
+
+Result<Certificate> CertificateRegistry::get(const std::string& certificate_id) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Certificate> {
+    pqxx::read_transaction tx(conn);
+    return loadCertificate(tx, id, false);
+  });
+}
+
+Result<std::string> CertificateRegistry::bundle(const std::string& certificate_id) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  struct Snapshot {
+    Certificate certificate;
+    uint64_t latest_event = 0;
+    std::string seal_certificate;
+    std::string seal_status;
+    uint64_t seal_event = 0;
+  };
+  // The certificate, its newest event and its seal's newest event in one snapshot, so that the
+  // claimed status is exactly what those events say.
+  auto snapshot = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Snapshot> {
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(conn);
+    Result<Certificate> c = loadCertificate(tx, id, false);
+    if (!c) return c.status();
+    Snapshot s;
+    s.certificate = std::move(*c);
+    s.latest_event = tx.exec_params1(
+                           "SELECT max(log_index) FROM certs.status_events "
+                           "WHERE certificate_id = $1",
+                           id)[0]
+                         .as<uint64_t>();
+    pqxx::row seal = tx.exec_params1(
+        "SELECT s.signer_certificate, s.status, (SELECT max(log_index) FROM certs.seal_events e "
+        "WHERE e.seal_id = s.seal_id) FROM certs.seals s WHERE s.seal_id = $1",
+        s.certificate.seal_id);
+    s.seal_certificate = seal[0].c_str();
+    s.seal_status = seal[1].c_str();
+    s.seal_event = seal[2].as<uint64_t>();
+    return s;
+  });
+  if (!snapshot) return snapshot.status();
+  const Certificate& c = snapshot->certificate;
+  Result<SignedTreeHead> sth = log_.currentTreeHead();
+  if (!sth) return sth.status();
+
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  put(doc, "format", kBundleFormat, a);
+  put(doc, "certificate_id", c.certificate_id, a);
+  put(doc, "payload", base64Encode(c.payload), a);
+  put(doc, "signature", base64Encode(c.signature), a);
+  put(doc, "algorithm", algorithmName(c.algorithm), a);
+  put(doc, "signer_certificate", snapshot->seal_certificate, a);
+  rapidjson::Value chain(rapidjson::kArrayType);
+  for (const std::string& pem : hub_.chain_pem) chain.PushBack(rapidjson::Value(pem.c_str(), a), a);
+  putValue(doc, "chain", std::move(chain), a);
+  rapidjson::Value status(rapidjson::kObjectType);
+  put(status, "certificate", statusName(c.status), a);
+  put(status, "seal", snapshot->seal_status, a);
+  put(status, "open_objections", int64_t{c.open_objections}, a);
+  if (!c.superseded_by.empty()) put(status, "superseded_by", c.superseded_by, a);
+  put(status, "as_of",
+      internal::rfc3339(
+          std::chrono::system_clock::time_point(std::chrono::milliseconds(sth->timestamp_ms))),
+      a);
+  putValue(doc, "status", std::move(status), a);
+
+  rapidjson::Value transparency(rapidjson::kObjectType);
+  rapidjson::Value head(rapidjson::kObjectType);
+  put(head, "tree_size", static_cast<int64_t>(sth->tree_size), a);
+  put(head, "timestamp", sth->timestamp_ms, a);
+  put(head, "root_hash", toHex(sth->root_hash), a);
+  put(head, "signature", base64Encode(sth->signature), a);
+  put(head, "algorithm", algorithmName(sth->algorithm), a);
+  put(head, "signer_certificate", sth->signer_certificate, a);
+  putValue(transparency, "tree_head", std::move(head), a);
+  rapidjson::Value entries(rapidjson::kArrayType);
+  std::vector<std::pair<const char*, uint64_t>> wanted = {{"issuance", c.log_index}};
+  if (snapshot->latest_event != c.log_index) {
+    wanted.emplace_back("certificate_status", snapshot->latest_event);
+  }
+  wanted.emplace_back("seal_status", snapshot->seal_event);
+  for (const auto& [role, index] : wanted) {
+    Result<LogEntry> entry = log_.entry(index);
+    if (!entry) return entry.status();
+    Result<std::vector<MerkleHash>> proof = log_.inclusionProof(index, sth->tree_size);
+    if (!proof) return proof.status();
+    rapidjson::Value e(rapidjson::kObjectType);
+    put(e, "role", role, a);
+    put(e, "leaf_index", static_cast<int64_t>(index), a);
+    put(e, "leaf", base64Encode(entry->leaf_data), a);
+    rapidjson::Value hashes(rapidjson::kArrayType);
+    for (const MerkleHash& h : *proof) hashes.PushBack(rapidjson::Value(toHex(h).c_str(), a), a);
+    putValue(e, "proof", std::move(hashes), a);
+    entries.PushBack(e, a);
+  }
+  putValue(transparency, "entries", std::move(entries), a);
+  putValue(doc, "transparency", std::move(transparency), a);
+  return internal::compactJson(doc);
+}
+
+Result<Certificate> CertificateRegistry::transition(const std::string& certificate_id,
+                                                    const std::string& issuer_code,
+                                                    const char* action, CertificateStatus to,
+                                                    const std::string& reason_code,
+                                                    const std::string& note,
+                                                    const std::string& actor) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  if (actor.empty()) return Status::invalid("actor", "is required");
+  const std::string now = internal::rfc3339(clock_());
+  auto done = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    Result<Certificate> current = loadCertificate(tx, id, true);
+    if (!current) return current.status();
+    if (current->issuer_code != issuer_code) {
+      return forbidden("certificate " + id + " was issued by another department");
+    }
+    const CertificateStatus from = current->status;
+    bool allowed = false;
+    switch (to) {
+      case CertificateStatus::kSuspended:
+        allowed = from == CertificateStatus::kValid;
+        break;
+      case CertificateStatus::kValid:
+        allowed = from == CertificateStatus::kSuspended;
+        break;
+      case CertificateStatus::kCancelled:
+      case CertificateStatus::kDeregistered:
+      case CertificateStatus::kRevoked:
+        allowed = from == CertificateStatus::kValid || from == CertificateStatus::kSuspended;
+        break;
+      default:
+        break;
+    }
+    if (!allowed) {
+      return conflict(std::string("cannot ") + action + " a certificate that is " +
+                      statusName(from));
+    }
+    tx.exec_params(
+        "UPDATE certs.certificates SET status = $2, status_reason = NULLIF($3, ''), "
+        "status_changed_at = $4 WHERE certificate_id = $1",
+        id, statusName(to), reason_code.empty() ? note : reason_code, now);
+    recordEvent(tx, id, action, statusName(from), to, reason_code, note, actor, now,
+                certificateLeaf(id, action, to, statusName(from), reason_code, now, "", "", 0, ""));
+    tx.commit();
+    return true;
+  });
+  if (!done) return done.status();
+  return get(id);
+}
+
+Result<Certificate> CertificateRegistry::suspend(const std::string& certificate_id,
+                                                 const std::string& issuer_code,
+                                                 const std::string& note,
+                                                 const std::string& actor) {
+  return transition(certificate_id, issuer_code, "suspend", CertificateStatus::kSuspended, "", note,
+                    actor);
+}
+
+Result<Certificate> CertificateRegistry::resume(const std::string& certificate_id,
+                                                const std::string& issuer_code,
+                                                const std::string& actor) {
+  return transition(certificate_id, issuer_code, "resume", CertificateStatus::kValid, "", "",
+                    actor);
+}
+
+Result<Certificate> CertificateRegistry::revoke(const std::string& certificate_id,
+                                                const std::string& issuer_code,
+                                                const std::string& reason_code,
+                                                const std::string& note, const std::string& actor) {
+  Result<CertificateStatus> target = revocationTarget(reason_code);
+  if (!target) return target.status();
+  return transition(certificate_id, issuer_code, "revoke", *target, reason_code, note, actor);
+}
+
+Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& request) {
+  Result<CertificateIdParts> parts = parseCertificateId(request.certificate_id);
+  if (!parts) return parts.status();
+  const std::string old_id = *ids::normalizeCertificateId(request.certificate_id);
+  if (request.actor.empty()) return Status::invalid("actor", "is required");
+  Result<Certificate> old = get(old_id);
+  if (!old) return old.status();
+  if (old->issuer_code != request.issuer_code) {
+    return forbidden("certificate " + old_id + " was issued by another department");
+  }
+  if (old->version >= 999) return conflict("certificate " + old_id + " has no version left");
+  Result<std::shared_ptr<const CertificateType>> type = types_.get(old->type_code);
+  if (!type) return type.status();
+  std::string holder_code = old->holder_code;
+  const std::string holder_name =
+      request.holder_name.empty() ? old->holder_name : request.holder_name;
+  rapidjson::Document surface;
+  if (Status s = validateContent(**type, holder_code, holder_name, request.surface_json, surface);
+      !s) {
+    return s;
+  }
+  std::string valid_to = request.valid_to.empty() ? old->valid_to : request.valid_to;
+  if (!valid_to.empty() && (!isDate(valid_to) || valid_to < old->valid_from)) {
+    return Status::invalid("valid_to", "must be a date YYYY-MM-DD not before valid_from");
+  }
+  const auto now = clock_();
+  const std::string now_text = internal::rfc3339(now);
+
+  NewVersion v;
+  v.issuer_code = old->issuer_code;
+  v.idempotency_key = "correct:" + old_id;
+  v.request_digest = sha256(v.idempotency_key + "\n" + request.surface_json);
+  v.type = *type;
+  v.seal_id = request.seal_id.empty() ? old->seal_id : request.seal_id;
+  v.holder_name = holder_name;
+  v.holder_code = holder_code;
+  v.surface = &surface;
+  v.valid_from = old->valid_from;
+  v.valid_to = valid_to;
+  v.serial = old->serial;
+  v.version = old->version + 1;
+  v.supersedes = old_id;
+  v.actor = request.actor;
+
+  auto new_id = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::string> {
+    pqxx::work tx(conn);
+    Result<Certificate> current = loadCertificate(tx, old_id, true);
+    if (!current) return current.status();
+    if (current->status != CertificateStatus::kValid &&
+        current->status != CertificateStatus::kSuspended) {
+      return conflict(std::string("cannot correct a certificate that is ") +
+                      statusName(current->status));
+    }
+    Result<std::string> id = storeVersion(tx, seals_, v, now);
+    if (!id) return id.status();
+    tx.exec_params(
+        "UPDATE certs.certificates SET status = 'superseded', superseded_by = $2, "
+        "status_reason = NULLIF($3, ''), status_changed_at = $4 WHERE certificate_id = $1",
+        old_id, *id, request.reason, now_text);
+    recordEvent(tx, old_id, "supersede", statusName(current->status),
+                CertificateStatus::kSuperseded, "", request.reason, request.actor, now_text,
+                certificateLeaf(old_id, "supersede", CertificateStatus::kSuperseded,
+                                statusName(current->status), "", now_text, "", "", 0, *id));
+    tx.commit();
+    return *id;
+  });
+  if (!new_id) return new_id.status();
+  return get(*new_id);
+}
+
+Result<size_t> CertificateRegistry::expireDue(const std::string& actor) {
+  const std::string now = internal::rfc3339(clock_());
+  const std::string today = internal::chinaDate(clock_());
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<size_t> {
+    pqxx::work tx(conn);
+    pqxx::result due = tx.exec_params(
+        "SELECT certificate_id, status FROM certs.certificates WHERE status IN ('valid', "
+        "'suspended') AND valid_to IS NOT NULL AND valid_to < $1::date ORDER BY certificate_id "
+        "FOR UPDATE SKIP LOCKED",
+        today);
+    for (const auto& row : due) {
+      const std::string id = row[0].c_str();
+      const std::string from = row[1].c_str();
+      tx.exec_params(
+          "UPDATE certs.certificates SET status = 'expired', status_changed_at = $2 "
+          "WHERE certificate_id = $1",
+          id, now);
+      recordEvent(
+          tx, id, "expire", from, CertificateStatus::kExpired, "", "", actor, now,
+          certificateLeaf(id, "expire", CertificateStatus::kExpired, from, "", now, "", "", 0, ""));
+    }
+    tx.commit();
+    return static_cast<size_t>(due.size());
+  });
+}
+
+namespace {
+
+Objection objectionFromRow(const pqxx::row& r) {
+  Objection o;
+  o.objection_id = r["objection_id"].as<int64_t>();
+  o.certificate_id = text(r["certificate_id"]);
+  o.filed_by_kind = text(r["filed_by_kind"]);
+  o.filed_by = text(r["filed_by"]);
+  o.reason = text(r["reason"]);
+  o.status = text(r["status"]);
+  o.filed_at = text(r["filed_at"]);
+  o.resolved_at = text(r["resolved_at"]);
+  o.resolved_by = text(r["resolved_by"]);
+  o.resolution = text(r["resolution"]);
+  return o;
+}
+
+std::string objectionColumns() {
+  return "objection_id, certificate_id, filed_by_kind, filed_by, reason, status, " +
+         internal::sqlTime("filed_at") + " AS filed_at, " + internal::sqlTime("resolved_at") +
+         " AS resolved_at, resolved_by, resolution";
+}
+
+}  // namespace
+
+Result<Objection> CertificateRegistry::fileObjection(const std::string& certificate_id,
+                                                     const std::string& filed_by_kind,
+                                                     const std::string& filed_by,
+                                                     const std::string& reason) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  if (filed_by_kind != "holder" && filed_by_kind != "verifier") {
+    return Status::invalid("filed_by_kind", "must be holder or verifier");
+  }
+  if (filed_by.empty() || filed_by.size() > 128) {
+    return Status::invalid("filed_by", "must have 1 to 128 characters");
+  }
+  if (reason.empty() || reason.size() > 2000 * 4) {
+    return Status::invalid("reason", "must have 1 to 2000 characters");
+  }
+  const std::string now = internal::rfc3339(clock_());
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
+    pqxx::work tx(conn);
+    Result<Certificate> current = loadCertificate(tx, id, true);
+    if (!current) return current.status();
+    const int64_t objection_id =
+        tx.exec_params1(
+              "INSERT INTO certs.objections (certificate_id, filed_by_kind, filed_by, reason, "
+              "filed_at) VALUES ($1, $2, $3, $4, $5) RETURNING objection_id",
+              id, filed_by_kind, filed_by, reason, now)[0]
+            .as<int64_t>();
+    tx.exec_params(
+        "UPDATE certs.certificates SET open_objections = open_objections + 1 "
+        "WHERE certificate_id = $1",
+        id);
+    recordEvent(tx, id, "objection_filed", statusName(current->status), current->status, "",
+                "objection " + std::to_string(objection_id), filed_by_kind + ":" + filed_by, now,
+                certificateLeaf(id, "objection_filed", current->status, "", "", now, "", "",
+                                objection_id, ""));
+    Objection out = objectionFromRow(tx.exec_params1(
+        "SELECT " + objectionColumns() + " FROM certs.objections WHERE objection_id = $1",
+        objection_id));
+    tx.commit();
+    return out;
+  });
+}
+
+Result<Objection> CertificateRegistry::resolveObjection(int64_t objection_id,
+                                                        const std::string& issuer_code, bool upheld,
+                                                        const std::string& resolution,
+                                                        const std::string& actor) {
+  if (resolution.empty()) return Status::invalid("resolution", "is required");
+  if (actor.empty()) return Status::invalid("actor", "is required");
+  const std::string now = internal::rfc3339(clock_());
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
+    pqxx::work tx(conn);
+    pqxx::result r = tx.exec_params(
+        "SELECT certificate_id, status FROM certs.objections WHERE objection_id = $1 FOR UPDATE",
+        objection_id);
+    if (r.empty()) return Status::notFound("no objection " + std::to_string(objection_id));
+    const std::string id = r[0][0].c_str();
+    if (std::string(r[0][1].c_str()) != "open") {
+      return conflict("objection " + std::to_string(objection_id) + " is already " +
+                      r[0][1].c_str());
+    }
+    Result<Certificate> current = loadCertificate(tx, id, true);
+    if (!current) return current.status();
+    if (current->issuer_code != issuer_code) {
+      return forbidden("only the issuer of " + id + " resolves its objections");
+    }
+    tx.exec_params(
+        "UPDATE certs.objections SET status = $2, resolved_at = $3, resolved_by = $4, "
+        "resolution = $5 WHERE objection_id = $1",
+        objection_id, upheld ? "upheld" : "dismissed", now, actor, resolution);
+    tx.exec_params(
+        "UPDATE certs.certificates SET open_objections = open_objections - 1 "
+        "WHERE certificate_id = $1",
+        id);
+    recordEvent(tx, id, "objection_resolved", statusName(current->status), current->status,
+                upheld ? "upheld" : "dismissed", resolution, actor, now,
+                certificateLeaf(id, "objection_resolved", current->status, "",
+                                upheld ? "upheld" : "dismissed", now, "", "", objection_id, ""));
+    Objection out = objectionFromRow(tx.exec_params1(
+        "SELECT " + objectionColumns() + " FROM certs.objections WHERE objection_id = $1",
+        objection_id));
+    tx.commit();
+    return out;
+  });
+}
+
+Result<std::vector<Objection>> CertificateRegistry::objections(const std::string& certificate_id) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::vector<Objection>> {
+    pqxx::read_transaction tx(conn);
+    std::vector<Objection> out;
+    for (const auto& row : tx.exec_params(
+             "SELECT " + objectionColumns() +
+                 " FROM certs.objections WHERE certificate_id = $1 ORDER BY objection_id",
+             id)) {
+      out.push_back(objectionFromRow(row));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<StatusEvent>> CertificateRegistry::history(const std::string& certificate_id) {
+  Result<CertificateIdParts> parts = parseCertificateId(certificate_id);
+  if (!parts) return parts.status();
+  const std::string id = *ids::normalizeCertificateId(certificate_id);
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::vector<StatusEvent>> {
+    pqxx::read_transaction tx(conn);
+    std::vector<StatusEvent> out;
+    for (const auto& r : tx.exec_params(
+             "SELECT id, certificate_id, " + internal::sqlTime("at") +
+                 " AS at, action, from_status, to_status, reason_code, note, actor, log_index "
+                 "FROM certs.status_events WHERE certificate_id = $1 ORDER BY id",
+             id)) {
+      StatusEvent e;
+      e.id = r["id"].as<int64_t>();
+      e.certificate_id = text(r["certificate_id"]);
+      e.at = text(r["at"]);
+      e.action = text(r["action"]);
+      e.from_status = text(r["from_status"]);
+      e.to_status = text(r["to_status"]);
+      e.reason_code = text(r["reason_code"]);
+      e.note = text(r["note"]);
+      e.actor = text(r["actor"]);
+      e.log_index = r["log_index"].as<uint64_t>();
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Certificate>> CertificateRegistry::listForHolder(
+    const std::string& holder_code_type, const std::string& holder_code, bool include_history) {
+  Result<std::string> code =
+      holder_code_type == kHolderCitizenId ? ids::normalizeCitizenId(holder_code, "holder_code")
+      : holder_code_type == kHolderCreditCode
+          ? ids::normalizeCreditCode(holder_code, "holder_code")
+          : Result<std::string>(Status::invalid("holder_code_type", "must be 111 or 001"));
+  if (!code) return code.status();
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::vector<Certificate>> {
+    pqxx::read_transaction tx(conn);
+    std::vector<Certificate> out;
+    for (const auto& row :
+         tx.exec_params("SELECT " + certColumns() + kCertFrom +
+                            " WHERE c.holder_code = $1 AND c.holder_code_type = $2" +
+                            (include_history ? "" : " AND c.status <> 'superseded'") +
+                            " ORDER BY c.issued_at DESC, c.certificate_id",
+                        *code, holder_code_type)) {
+      out.push_back(certFromRow(row));
+    }
+    return out;
+  });
+}
+
+std::string certificateJson(const Certificate& c) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  put(doc, "certificate_id", c.certificate_id, a);
+  put(doc, "type_code", c.type_code, a);
+  put(doc, "type_name", c.type_name, a);
+  put(doc, "number", c.number, a);
+  put(doc, "version", int64_t{c.version}, a);
+  if (!c.supersedes.empty()) put(doc, "supersedes", c.supersedes, a);
+  if (!c.superseded_by.empty()) put(doc, "superseded_by", c.superseded_by, a);
+  rapidjson::Value issuer(rapidjson::kObjectType);
+  put(issuer, "code", c.issuer_code, a);
+  put(issuer, "name", c.issuer_name, a);
+  putValue(doc, "issuer", std::move(issuer), a);
+  rapidjson::Value holder(rapidjson::kObjectType);
+  put(holder, "name", c.holder_name, a);
+  put(holder, "code", c.holder_code, a);
+  put(holder, "code_type", c.holder_code_type, a);
+  putValue(doc, "holder", std::move(holder), a);
+  put(doc, "issue_date", c.issue_date, a);
+  put(doc, "valid_from", c.valid_from, a);
+  if (c.valid_to.empty()) {
+    putValue(doc, "valid_to", rapidjson::Value(rapidjson::kNullType), a);
+  } else {
+    put(doc, "valid_to", c.valid_to, a);
+  }
+  put(doc, "status", statusName(c.status), a);
+  if (!c.status_reason.empty()) put(doc, "status_reason", c.status_reason, a);
+  put(doc, "open_objections", int64_t{c.open_objections}, a);
+  put(doc, "seal_id", c.seal_id, a);
+  put(doc, "algorithm", algorithmName(c.algorithm), a);
+  rapidjson::Document surface;
+  surface.Parse(c.surface_json.c_str());
+  putValue(doc, "surface", rapidjson::Value(surface, a), a);
+  put(doc, "log_index", static_cast<int64_t>(c.log_index), a);
+  return internal::compactJson(doc);
+}
+
+}  // namespace tongban::certs

@@ -1,0 +1,128 @@
+// Internal helpers of the certs module's database code.
+#include "certs_internal.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "tongban/certs/jcs.h"
+
+namespace tongban::certs::internal {
+
+std::string rfc3339(TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+std::string chinaDate(TimePoint t) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(t) + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
+  return buffer;
+}
+
+std::string addMonths(const std::string& date, int months) {
+  int y = std::stoi(date.substr(0, 4));
+  int m = std::stoi(date.substr(5, 2));
+  int d = std::stoi(date.substr(8, 2));
+  int total = y * 12 + (m - 1) + months;
+  y = total / 12;
+  m = total % 12 + 1;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int last = kDays[m - 1];
+  if (m == 2 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))) last = 29;
+  if (d > last) d = last;
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02d", y, m, d);
+  return buffer;
+}
+
+int64_t unixMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string sqlTime(const std::string& column) {
+  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
+}
+
+void put(rapidjson::Value& object, const char* name, std::string_view value,
+         rapidjson::Document::AllocatorType& a) {
+  object.AddMember(
+      rapidjson::Value(name, a),
+      rapidjson::Value(value.data(), static_cast<rapidjson::SizeType>(value.size()), a), a);
+}
+
+void put(rapidjson::Value& object, const char* name, int64_t value,
+         rapidjson::Document::AllocatorType& a) {
+  object.AddMember(rapidjson::Value(name, a), rapidjson::Value(value), a);
+}
+
+void putValue(rapidjson::Value& object, const char* name, rapidjson::Value value,
+              rapidjson::Document::AllocatorType& a) {
+  object.AddMember(rapidjson::Value(name, a), value, a);
+}
+
+Result<std::string> canonical(const rapidjson::Value& value) {
+  Result<std::string> out = canonicalJson(value);
+  if (!out) return Status::internal("canonical JSON: " + out.status().toString());
+  return out;
+}
+
+std::string compactJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data) {
+  const pqxx::row state = tx.exec1("UPDATE certs.log_state SET size = size + 1 RETURNING size - 1");
+  const uint64_t index = state[0].as<uint64_t>();
+  MerkleHash hash = hashLeaf(leaf_data);
+  tx.exec_params(
+      "INSERT INTO certs.log_leaves (leaf_index, leaf_hash, leaf_data) VALUES ($1, $2, $3)", index,
+      toBytea(hashBytes(hash)), toBytea(leaf_data));
+  // Leaf `index` closes the complete subtrees whose last leaf it is: one per trailing 1 bit.
+  uint64_t position = index;
+  unsigned level = 0;
+  while (position & 1) {
+    const pqxx::row sibling =
+        level == 0
+            ? tx.exec_params1("SELECT leaf_hash FROM certs.log_leaves WHERE leaf_index = $1",
+                              position - 1)
+            : tx.exec_params1("SELECT hash FROM certs.log_nodes WHERE level = $1 AND idx = $2",
+                              level, position - 1);
+    hash = hashChildren(toMerkleHash(fromBytea(sibling[0])), hash);
+    position >>= 1;
+    ++level;
+    tx.exec_params("INSERT INTO certs.log_nodes (level, idx, hash) VALUES ($1, $2, $3)", level,
+                   position, toBytea(hashBytes(hash)));
+  }
+  return index;
+}
+
+Result<MerkleHash> PgMerkleSource::leafHash(uint64_t index) const {
+  if (index >= size_) return Status::invalid("index", "beyond the tree");
+  pqxx::result r =
+      tx_.exec_params("SELECT leaf_hash FROM certs.log_leaves WHERE leaf_index = $1", index);
+  if (r.empty()) return Status::notFound("log leaf " + std::to_string(index) + " is missing");
+  return toMerkleHash(fromBytea(r[0][0]));
+}
+
+Result<MerkleHash> PgMerkleSource::perfectSubtreeHash(unsigned level, uint64_t index) const {
+  if (level == 0) return leafHash(index);
+  pqxx::result r = tx_.exec_params("SELECT hash FROM certs.log_nodes WHERE level = $1 AND idx = $2",
+                                   level, index);
+  if (r.empty()) return MerkleHashSource::perfectSubtreeHash(level, index);  // recompute
+  return toMerkleHash(fromBytea(r[0][0]));
+}
+
+}  // namespace tongban::certs::internal

@@ -1,0 +1,85 @@
+// Internal helpers of the certs module's database code: bytea conversion, times and dates, JSON
+// building, the transparency-log writer and the PostgreSQL MerkleHashSource. Nobody outside
+// certs/src includes this.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+#include <pqxx/pqxx>
+
+#include "tongban/certs/merkle.h"
+#include "tongban/common/result.h"
+
+namespace tongban::certs::internal {
+
+// ---- values
+// --------------------------------------------------------------------------------------
+inline pqxx::binarystring toBytea(std::string_view bytes) {
+  return pqxx::binarystring(bytes.data(), bytes.size());
+}
+inline std::string fromBytea(const pqxx::field& field) {
+  pqxx::binarystring b(field);
+  return b.str();
+}
+inline MerkleHash toMerkleHash(const std::string& bytes) {
+  MerkleHash h{};
+  for (size_t i = 0; i < h.size() && i < bytes.size(); ++i) h[i] = static_cast<uint8_t>(bytes[i]);
+  return h;
+}
+inline std::string_view hashBytes(const MerkleHash& h) {
+  return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
+}
+
+// ---- times
+// ---------------------------------------------------------------------------------------
+using TimePoint = std::chrono::system_clock::time_point;
+// "2026-03-01T08:00:00Z" (whole seconds, UTC).
+std::string rfc3339(TimePoint t);
+// The calendar date in China (UTC+8, no daylight saving): "2026-03-01".
+std::string chinaDate(TimePoint t);
+// `date` (YYYY-MM-DD) plus `months`, clamped to the month's last day (2024-01-31 + 1 = 2024-02-29).
+std::string addMonths(const std::string& date, int months);
+int64_t unixMillis(TimePoint t);
+// SQL expression rendering a timestamptz column as rfc3339().
+std::string sqlTime(const std::string& column);
+
+// ---- JSON
+// ----------------------------------------------------------------------------------------
+// Shorthands for building RapidJSON objects with copied strings.
+void put(rapidjson::Value& object, const char* name, std::string_view value,
+         rapidjson::Document::AllocatorType& a);
+void put(rapidjson::Value& object, const char* name, int64_t value,
+         rapidjson::Document::AllocatorType& a);
+void putValue(rapidjson::Value& object, const char* name, rapidjson::Value value,
+              rapidjson::Document::AllocatorType& a);
+// Canonical bytes of a document built by this module (cannot fail for such documents; an
+// Internal status otherwise).
+Result<std::string> canonical(const rapidjson::Value& value);
+// Pretty-free compact JSON text of a value (not canonical; for API output).
+std::string compactJson(const rapidjson::Value& value);
+
+// ---- transparency log
+// ------------------------------------------------------------------------------ Appends a leaf
+// inside `tx` and returns its index. Takes the certs.log_state row lock, held until `tx` ends:
+// appenders serialise, and indexes are gap-free. Stores the complete subtrees the new leaf closes.
+// Throws pqxx exceptions on database errors.
+uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data);
+
+// MerkleHashSource over the log tables as seen by `tx`, limited to `size` leaves.
+class PgMerkleSource final : public MerkleHashSource {
+ public:
+  PgMerkleSource(pqxx::transaction_base& tx, uint64_t size) : tx_(tx), size_(size) {}
+  uint64_t size() const override { return size_; }
+  Result<MerkleHash> leafHash(uint64_t index) const override;
+  Result<MerkleHash> perfectSubtreeHash(unsigned level, uint64_t index) const override;
+
+ private:
+  pqxx::transaction_base& tx_;
+  const uint64_t size_;
+};
+
+}  // namespace tongban::certs::internal
