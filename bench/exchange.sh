@@ -72,7 +72,7 @@ summary() {  # label, wrk output
   p50=$(awk '$1 == "50%" {print $2}' <<<"$2")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$2")
   bad=$(grep -E "Non-2xx|Socket errors" <<<"$2" | tr -s ' ' | tr '\n' ' ' || true)
-  printf "%-36s %10s req/s   p50 %8s   p99 %8s  %s\n" "$1" "$rps" "$p50" "$p99" "$bad"
+  printf "%-36s %10s req/s   p50 %8s   p99 %8s  %s\n" "$1" "$rps" "$p50" "$p99" "$bad" >&2
   echo "$rps"
 }
 wrk_run() {  # url [requests-file]
@@ -85,15 +85,16 @@ wrk_run() {  # url [requests-file]
 }
 
 echo "wrk: 2 threads, $conns keep-alive connections, ${duration}s each; 16 applications"
-bare=$(summary "bare POCO constant handler" "$(wrk_run "http://127.0.0.1:$port_bare/")" | tee /dev/stderr | tail -1)
+bare=$(summary "bare POCO constant handler" "$(wrk_run "http://127.0.0.1:$port_bare/")" )
 audit0=$(psql "$db" -qtAc "SELECT count(*) FROM exchange.audit_log")
-lookup=$(summary "signed audited registry lookup" "$(wrk_run "http://127.0.0.1:$port_ex" "$work/lookup.txt")" | tee /dev/stderr | tail -1)
-query=$(summary "signed audited query (5 fields)" "$(wrk_run "http://127.0.0.1:$port_ex" "$work/query.txt")" | tee /dev/stderr | tail -1)
+lookup=$(summary "signed audited registry lookup" "$(wrk_run "http://127.0.0.1:$port_ex" "$work/lookup.txt")" )
+query=$(summary "signed audited query (5 fields)" "$(wrk_run "http://127.0.0.1:$port_ex" "$work/query.txt")" )
 audit1=$(psql "$db" -qtAc "SELECT count(*) FROM exchange.audit_log")
 batches=$(curl -s "http://127.0.0.1:$port_ex/metrics" | awk '/^tongban_audit_batches_total/ {print $2}')
 
 psql "$db" -qc "CREATE TABLE IF NOT EXISTS bench_ids (n serial PRIMARY KEY, citizen_id char(18))" >/dev/null
-psql "$db" -qc "TRUNCATE bench_ids; \copy bench_ids (citizen_id) FROM '$work/ids.txt'" >/dev/null
+psql "$db" -qc "TRUNCATE bench_ids" >/dev/null
+psql "$db" -qc "\copy bench_ids (citizen_id) FROM '$work/ids.txt'" >/dev/null
 cat >"$work/pgbench.sql" <<'SQL'
 \set n random(1, 10000)
 SELECT p.name, p.sex, p.birth_date, p.region_code, p.status

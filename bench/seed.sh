@@ -23,8 +23,8 @@ migrate "$db2" >/dev/null
 t2=$(date +%s.%N)
 psql "$db2" -q -v ON_ERROR_STOP=1 <<SQL
 BEGIN;
-\copy population.persons FROM '$csv/persons.csv' WITH (FORMAT csv, HEADER true)
-\copy legal_entity.entities FROM '$csv/entities.csv' WITH (FORMAT csv, HEADER true)
+\copy population.persons (citizen_id, name, sex, birth_date, ethnicity, region_code, address, status) FROM '$csv/persons.csv' WITH (FORMAT csv, HEADER true)
+\copy legal_entity.entities (credit_code, name, entity_type, legal_rep_citizen_id, registered_capital, established_on, region_code, address, status, business_scope) FROM '$csv/entities.csv' WITH (FORMAT csv, HEADER true)
 COMMIT;
 SQL
 t3=$(date +%s.%N)

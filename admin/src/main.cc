@@ -23,6 +23,9 @@ const char kUsage[] =
     "  requests list|approve|reject ...              applications for access\n"
     "  grants list|suspend|resume|revoke ...         access grants\n"
     "  audit verify|search ...         the hash-chained audit log\n"
+    "  pki init|show ...               the hub's root CA and signer (pki.dir, pki.passphrase)\n"
+    "  seal create|list|suspend|resume|revoke ...    departments' electronic seals\n"
+    "  type list|show|authorize ...    certificate types and who may issue them\n"
     "  call METHOD PATH [BODY]         a signed request to the exchange\n"
     "Each command prints its own usage with --help.\n"
     "\n"
@@ -42,11 +45,12 @@ int main(int argc, char** argv) {
   }
   using Command = int (*)(const tongban::admin::Args&, std::ostream&, std::ostream&);
   static const std::pair<const char*, Command> kCommands[] = {
-      {"seed", tongban::admin::runSeed},         {"audit", tongban::admin::runAudit},
-      {"catalog", tongban::admin::runCatalog},   {"requests", tongban::admin::runRequests},
-      {"grants", tongban::admin::runGrants},     {"department", tongban::admin::runDepartment},
-      {"app", tongban::admin::runApp},           {"key", tongban::admin::runKey},
-      {"call", tongban::admin::runCall},
+      {"seed", tongban::admin::runSeed},       {"audit", tongban::admin::runAudit},
+      {"catalog", tongban::admin::runCatalog}, {"requests", tongban::admin::runRequests},
+      {"grants", tongban::admin::runGrants},   {"department", tongban::admin::runDepartment},
+      {"app", tongban::admin::runApp},         {"key", tongban::admin::runKey},
+      {"call", tongban::admin::runCall},       {"pki", tongban::admin::runPki},
+      {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
   };
   for (const auto& [name, fn] : kCommands) {
     if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);

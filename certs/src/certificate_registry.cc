@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "certs_internal.h"
+#include "issuance_sequencer.h"
 #include "tongban/certs/bundle.h"
 #include "tongban/certs/jcs.h"
 #include "tongban/certs/pki.h"
@@ -101,22 +102,8 @@ std::string certificateLeaf(const std::string& id, const char* action, Certifica
                             const std::string& time, const std::string& payload,
                             const std::string& signature, int64_t objection_id,
                             const std::string& related) {
-  rapidjson::Document leaf(rapidjson::kObjectType);
-  auto& a = leaf.GetAllocator();
-  put(leaf, "type", "certificate_event", a);
-  put(leaf, "certificate_id", id, a);
-  put(leaf, "action", action, a);
-  put(leaf, "status", statusName(status), a);
-  if (!previous.empty()) put(leaf, "previous_status", previous, a);
-  if (!reason_code.empty()) put(leaf, "reason_code", reason_code, a);
-  if (!payload.empty()) {
-    put(leaf, "payload_sha256", hexEncode(sha256(payload)), a);
-    put(leaf, "signature_sha256", hexEncode(sha256(signature)), a);
-  }
-  if (objection_id > 0) put(leaf, "objection_id", objection_id, a);
-  if (!related.empty()) put(leaf, "related_certificate_id", related, a);
-  put(leaf, "time", time, a);
-  return internal::canonical(leaf).value();
+  return internal::certificateLeaf(id, action, statusName(status), previous, reason_code, time,
+                                   payload, signature, objection_id, related);
 }
 
 // Appends the leaf, the status event and the change-feed row, in that order (the feed row must
@@ -211,7 +198,16 @@ Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string&
 CertificateRegistry::CertificateRegistry(db::ConnectionPool& pool, CertificateTypeRegistry& types,
                                          SealRegistry& seals, TransparencyLog& log,
                                          const HubIdentity& hub, Clock clock)
-    : pool_(pool), types_(types), seals_(seals), log_(log), hub_(hub), clock_(std::move(clock)) {}
+    : pool_(pool),
+      types_(types),
+      seals_(seals),
+      log_(log),
+      hub_(hub),
+      clock_(std::move(clock)),
+      sequencer_(std::make_unique<internal::IssuanceSequencer>(
+          internal::IssuanceSequencer::Options{pool.conninfo()}, seals)) {}
+
+CertificateRegistry::~CertificateRegistry() = default;
 
 namespace {
 
@@ -238,30 +234,6 @@ Status validateContent(const CertificateType& type, std::string& holder_code,
   }
   if (Status s = parseJsonStrict(surface_json, surface, "surface"); !s) return s;
   return type.schema->validate(surface, holder_code, holder_name);
-}
-
-// Checks the holder against its registry inside `tx`.
-Status checkHolderRegistered(pqxx::transaction_base& tx, const CertificateType& type,
-                             const std::string& code, const std::string& name) {
-  if (!type.holder_check) return Status();
-  const bool person = type.holder_kind == HolderKind::kPerson;
-  pqxx::result r = tx.exec_params(
-      person ? "SELECT name, status FROM population.persons WHERE citizen_id = $1"
-             : "SELECT name, status FROM legal_entity.entities WHERE credit_code = $1",
-      code);
-  if (r.empty()) {
-    return Status::invalid("holder.code",
-                           std::string("no ") + (person ? "person" : "legal entity") + " " + code +
-                               " in the " + (person ? "population" : "legal-entity") + " registry");
-  }
-  const std::string status = r[0][1].c_str();
-  if (person ? status != "living" : (status == "revoked" || status == "deregistered")) {
-    return Status::invalid("holder.code", "the registry records " + code + " as " + status);
-  }
-  if (name != r[0][0].c_str()) {
-    return Status::invalid("holder.name", "the registry's name for " + code + " is not " + name);
-  }
-  return Status();
 }
 
 }  // namespace
@@ -315,44 +287,28 @@ static Result<std::string> storeVersion(pqxx::work& tx, SealRegistry& seals, con
           .c_str();
   const std::string number = v.type->schema->number(*v.surface);
 
-  // The canonical payload (docs/certificates.md, "Canonical bytes").
-  rapidjson::Document payload(rapidjson::kObjectType);
-  auto& a = payload.GetAllocator();
-  put(payload, "format", kCertificateFormat, a);
-  put(payload, "certificate_id", id, a);
-  rapidjson::Value type(rapidjson::kObjectType);
-  put(type, "code", v.type->code, a);
-  put(type, "name", v.type->name, a);
-  putValue(payload, "type", std::move(type), a);
-  put(payload, "number", number.empty() ? serial : number, a);
-  put(payload, "version", int64_t{v.version}, a);
-  if (!v.supersedes.empty()) put(payload, "supersedes", v.supersedes, a);
-  rapidjson::Value issuer(rapidjson::kObjectType);
-  put(issuer, "code", v.issuer_code, a);
-  put(issuer, "name", issuer_name, a);
-  putValue(payload, "issuer", std::move(issuer), a);
-  rapidjson::Value holder(rapidjson::kObjectType);
-  put(holder, "name", v.holder_name, a);
-  put(holder, "code", v.holder_code, a);
-  put(holder, "code_type", holderCodeType(v.type->holder_kind), a);
-  putValue(payload, "holder", std::move(holder), a);
-  put(payload, "issue_date", issue_date, a);
-  put(payload, "valid_from", v.valid_from, a);
-  if (v.valid_to.empty()) {
-    putValue(payload, "valid_to", rapidjson::Value(rapidjson::kNullType), a);
-  } else {
-    put(payload, "valid_to", v.valid_to, a);
-  }
-  rapidjson::Value seal_info(rapidjson::kObjectType);
-  put(seal_info, "id", v.seal_id, a);
-  put(seal_info, "name", seal["name"].c_str(), a);
-  put(seal_info, "algorithm", algorithmName(algorithm), a);
-  put(seal_info, "certificate_serial", serialHex(seal_certificate->get()), a);
-  putValue(payload, "seal", std::move(seal_info), a);
-  put(payload, "sealed_at", issued_at, a);
-  rapidjson::Value surface_copy(*v.surface, a);
-  putValue(payload, "surface", std::move(surface_copy), a);
-  Result<std::string> payload_bytes = internal::canonical(payload);
+  internal::PayloadFields fields;
+  fields.certificate_id = id;
+  fields.type_code = v.type->code;
+  fields.type_name = v.type->name;
+  fields.number = number.empty() ? serial : number;
+  fields.version = v.version;
+  fields.supersedes = v.supersedes;
+  fields.issuer_code = v.issuer_code;
+  fields.issuer_name = issuer_name;
+  fields.holder_name = v.holder_name;
+  fields.holder_code = v.holder_code;
+  fields.holder_code_type = std::string(holderCodeType(v.type->holder_kind));
+  fields.issue_date = issue_date;
+  fields.valid_from = v.valid_from;
+  fields.valid_to = v.valid_to;
+  fields.seal_id = v.seal_id;
+  fields.seal_name = seal["name"].c_str();
+  fields.algorithm = algorithmName(algorithm);
+  fields.seal_certificate_serial = serialHex(seal_certificate->get());
+  fields.sealed_at = issued_at;
+  fields.surface = v.surface;
+  Result<std::string> payload_bytes = internal::certificatePayload(fields);
   if (!payload_bytes) return payload_bytes.status();
   Result<std::string> surface_text = internal::canonical(*v.surface);
   if (!surface_text) return surface_text.status();
@@ -390,7 +346,10 @@ static Result<std::string> storeVersion(pqxx::work& tx, SealRegistry& seals, con
   return id;
 }
 
+IssuanceStats CertificateRegistry::issuanceStats() const { return sequencer_->stats(); }
+
 Result<IssueResult> CertificateRegistry::issue(const IssueRequest& request) {
+  const uint64_t cpu_start = internal::threadCpuMicros();
   Result<std::string> issuer = ids::normalizeCreditCode(request.issuer_code, "issuer_code");
   if (!issuer) return issuer.status();
   const std::string& key = request.idempotency_key;
@@ -451,54 +410,65 @@ Result<IssueResult> CertificateRegistry::issue(const IssueRequest& request) {
   if (!digest_text) return digest_text.status();
   const std::string digest = sha256(*digest_text);
 
-  NewVersion v;
-  v.issuer_code = *issuer;
-  v.idempotency_key = key;
-  v.request_digest = digest;
-  v.type = *type;
-  v.seal_id = request.seal_id;
-  v.holder_name = request.holder_name;
-  v.holder_code = holder_code;
-  v.surface = &surface;
-  v.valid_from = valid_from;
-  v.valid_to = valid_to;
-  v.actor = request.actor;
-
-  struct Outcome {
-    std::string id;
-    bool replayed = false;
-  };
-  // A race between retries with one key cannot pass the advisory lock below; the unique
-  // constraint (issuer_code, idempotency_key) stays as the last line.
-  auto outcome = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Outcome> {
-    pqxx::work tx(conn);
-    // Retries with one key serialise here; the later one then sees the earlier one's row.
-    tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1, 4))", *issuer + "\n" + key);
-    pqxx::result existing = tx.exec_params(
-        "SELECT certificate_id, request_digest FROM certs.certificates "
-        "WHERE issuer_code = $1 AND idempotency_key = $2",
-        *issuer, key);
-    if (!existing.empty()) {
-      if (fromBytea(existing[0][1]) != digest) {
-        return conflict("Idempotency-Key " + key +
-                            " was used for a different request (certificate " +
-                            existing[0][0].c_str() + ")",
-                        "idempotency_key");
-      }
-      return Outcome{existing[0][0].c_str(), true};
-    }
-    if (Status s = checkHolderRegistered(tx, **type, holder_code, request.holder_name); !s) {
-      return s;
-    }
-    Result<std::string> id = storeVersion(tx, seals_, v, now);
-    if (!id) return id.status();
-    tx.commit();
-    return Outcome{*id, false};
-  });
-  if (!outcome) return outcome.status();
-  Result<Certificate> certificate = get(outcome->id);
-  if (!certificate) return certificate.status();
-  return IssueResult{std::move(*certificate), outcome->replayed};
+  // Everything the sequencer and phase 2 need; the rest happens in the group commit
+  // (issuance_sequencer.h): idempotency, seal, holder registry, serial, signature, log, rows.
+  auto item = std::make_shared<internal::PendingIssuance>();
+  internal::PendingIssuance& p = *item;
+  p.issuer_code = *issuer;
+  p.idempotency_key = key;
+  p.request_digest = digest;
+  p.type = *type;
+  p.seal_id = request.seal_id;
+  p.holder_name = request.holder_name;
+  p.holder_code = holder_code;
+  p.holder_code_type = holderCodeType((*type)->holder_kind);
+  Result<std::string> surface_text = internal::canonical(surface);
+  if (!surface_text) return surface_text.status();
+  p.surface_text = std::move(*surface_text);
+  p.number = (*type)->schema->number(surface);
+  p.surface = std::move(surface);
+  p.valid_from = valid_from;
+  p.valid_to = valid_to;
+  p.actor = request.actor;
+  p.issued_at = internal::rfc3339(now);
+  p.issue_date = today;
+  p.year = std::stoi(today.substr(0, 4));
+  p.issued_at_micros = static_cast<int64_t>(std::chrono::system_clock::to_time_t(now)) * 1000000;
+  sequencer_->notePrepare(internal::threadCpuMicros() - cpu_start);
+  sequencer_->submit(item);
+  if (!p.status) return p.status;
+  if (!p.existing_id.empty()) {
+    // A replay: the first request's certificate, as stored.
+    Result<Certificate> existing = get(p.existing_id);
+    if (!existing) return existing.status();
+    return IssueResult{std::move(*existing), true};
+  }
+  // What was committed, without reading it back.
+  Certificate c;
+  c.certificate_id = p.certificate_id;
+  c.type_code = p.type->code;
+  c.type_name = p.type->name;
+  c.issuer_code = p.issuer_code;
+  c.issuer_name = p.issuer_name;
+  c.serial = p.serial;
+  c.version = 1;
+  c.number = p.number.empty() ? p.serial : p.number;
+  c.holder_name = p.holder_name;
+  c.holder_code = p.holder_code;
+  c.holder_code_type = p.holder_code_type;
+  c.surface_json = p.surface_text;
+  c.payload = std::move(p.payload);
+  c.signature = std::move(p.signature);
+  c.algorithm = p.algorithm;
+  c.seal_id = p.seal_id;
+  c.issued_at = p.issued_at;
+  c.issue_date = p.issue_date;
+  c.valid_from = p.valid_from;
+  c.valid_to = p.valid_to;
+  c.status = CertificateStatus::kValid;
+  c.open_objections = 0;
+  c.log_index = p.log_index;
+  return IssueResult{std::move(c), false};
 }
 
 Result<Certificate> CertificateRegistry::get(const std::string& certificate_id) {

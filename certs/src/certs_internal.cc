@@ -7,7 +7,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "tongban/certs/bundle.h"
 #include "tongban/certs/jcs.h"
+#include "tongban/common/crypto.h"
+#include "tongban/common/encoding.h"
 
 namespace tongban::certs::internal {
 
@@ -81,6 +84,84 @@ std::string compactJson(const rapidjson::Value& value) {
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<std::string> certificatePayload(const PayloadFields& f) {
+  rapidjson::Document payload(rapidjson::kObjectType);
+  auto& a = payload.GetAllocator();
+  put(payload, "format", kCertificateFormat, a);
+  put(payload, "certificate_id", f.certificate_id, a);
+  rapidjson::Value type(rapidjson::kObjectType);
+  put(type, "code", f.type_code, a);
+  put(type, "name", f.type_name, a);
+  putValue(payload, "type", std::move(type), a);
+  put(payload, "number", f.number, a);
+  put(payload, "version", int64_t{f.version}, a);
+  if (!f.supersedes.empty()) put(payload, "supersedes", f.supersedes, a);
+  rapidjson::Value issuer(rapidjson::kObjectType);
+  put(issuer, "code", f.issuer_code, a);
+  put(issuer, "name", f.issuer_name, a);
+  putValue(payload, "issuer", std::move(issuer), a);
+  rapidjson::Value holder(rapidjson::kObjectType);
+  put(holder, "name", f.holder_name, a);
+  put(holder, "code", f.holder_code, a);
+  put(holder, "code_type", f.holder_code_type, a);
+  putValue(payload, "holder", std::move(holder), a);
+  put(payload, "issue_date", f.issue_date, a);
+  put(payload, "valid_from", f.valid_from, a);
+  if (f.valid_to.empty()) {
+    putValue(payload, "valid_to", rapidjson::Value(rapidjson::kNullType), a);
+  } else {
+    put(payload, "valid_to", f.valid_to, a);
+  }
+  rapidjson::Value seal_info(rapidjson::kObjectType);
+  put(seal_info, "id", f.seal_id, a);
+  put(seal_info, "name", f.seal_name, a);
+  put(seal_info, "algorithm", f.algorithm, a);
+  put(seal_info, "certificate_serial", f.seal_certificate_serial, a);
+  putValue(payload, "seal", std::move(seal_info), a);
+  put(payload, "sealed_at", f.sealed_at, a);
+  rapidjson::Value surface_copy(*f.surface, a);
+  putValue(payload, "surface", std::move(surface_copy), a);
+  return canonical(payload);
+}
+
+std::string certificateLeaf(const std::string& id, const char* action, const char* status,
+                            const std::string& previous, const std::string& reason_code,
+                            const std::string& time, const std::string& payload,
+                            const std::string& signature, int64_t objection_id,
+                            const std::string& related) {
+  rapidjson::Document leaf(rapidjson::kObjectType);
+  auto& a = leaf.GetAllocator();
+  put(leaf, "type", "certificate_event", a);
+  put(leaf, "certificate_id", id, a);
+  put(leaf, "action", action, a);
+  put(leaf, "status", status, a);
+  if (!previous.empty()) put(leaf, "previous_status", previous, a);
+  if (!reason_code.empty()) put(leaf, "reason_code", reason_code, a);
+  if (!payload.empty()) {
+    put(leaf, "payload_sha256", hexEncode(sha256(payload)), a);
+    put(leaf, "signature_sha256", hexEncode(sha256(signature)), a);
+  }
+  if (objection_id > 0) put(leaf, "objection_id", objection_id, a);
+  if (!related.empty()) put(leaf, "related_certificate_id", related, a);
+  put(leaf, "time", time, a);
+  return canonical(leaf).value();
+}
+
+void appendArrayElement(std::string& literal, std::string_view value) {
+  if (literal.size() > 1) literal.push_back(',');
+  literal.push_back('"');
+  for (char c : value) {
+    if (c == '"' || c == '\\') literal.push_back('\\');
+    literal.push_back(c);
+  }
+  literal.push_back('"');
+}
+
+void appendArrayNull(std::string& literal) {
+  if (literal.size() > 1) literal.push_back(',');
+  literal.append("NULL");
 }
 
 uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data) {

@@ -62,6 +62,51 @@ Result<std::string> canonical(const rapidjson::Value& value);
 // Pretty-free compact JSON text of a value (not canonical; for API output).
 std::string compactJson(const rapidjson::Value& value);
 
+// ---- certificates
+// ---------------------------------------------------------------------------------------
+// What the canonical payload of a certificate version carries (docs/certificates.md,
+// "Canonical bytes").
+struct PayloadFields {
+  std::string certificate_id;
+  std::string type_code;
+  std::string type_name;
+  std::string number;  // the type's number field, or the serial
+  int version = 1;
+  std::string supersedes;  // empty for version 1
+  std::string issuer_code;
+  std::string issuer_name;
+  std::string holder_name;
+  std::string holder_code;
+  std::string holder_code_type;
+  std::string issue_date;
+  std::string valid_from;
+  std::string valid_to;  // empty: long-term (null)
+  std::string seal_id;
+  std::string seal_name;
+  std::string algorithm;  // wire name
+  std::string seal_certificate_serial;
+  std::string sealed_at;
+  const rapidjson::Value* surface = nullptr;  // validated surface data
+};
+// The RFC 8785 bytes the seal signs. Internal status only if canonicalisation fails.
+Result<std::string> certificatePayload(const PayloadFields& fields);
+
+// Leaf of a certificate event (docs/certificates.md, "Log leaves"). `payload` and `signature`
+// are given for issuance leaves only; objection_id 0 and empty strings are left out.
+std::string certificateLeaf(const std::string& id, const char* action, const char* status,
+                            const std::string& previous, const std::string& reason_code,
+                            const std::string& time, const std::string& payload,
+                            const std::string& signature, int64_t objection_id,
+                            const std::string& related);
+
+// ---- SQL arrays
+// ----------------------------------------------------------------------------------
+// Appends `value` as one double-quoted element of a PostgreSQL array literal (`"` and `\`
+// escaped), preceded by a comma unless it is the first element.
+void appendArrayElement(std::string& literal, std::string_view value);
+// Appends NULL as an element.
+void appendArrayNull(std::string& literal);
+
 // ---- transparency log
 // ------------------------------------------------------------------------------ Appends a leaf
 // inside `tx` and returns its index. Takes the certs.log_state row lock, held until `tx` ends:

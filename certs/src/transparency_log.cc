@@ -1,6 +1,11 @@
 // Read side of the PostgreSQL transparency log: tree heads and proofs.
 #include "tongban/certs/transparency_log.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "tongban/common/encoding.h"
+
 #include "certs_internal.h"
 
 namespace tongban::certs {
@@ -174,6 +179,29 @@ Result<MerkleHash> TransparencyLog::rootAt(uint64_t tree_size) {
     internal::PgMerkleSource source(tx, size);
     return treeRoot(source, tree_size);
   });
+}
+
+std::string treeHeadJson(const SignedTreeHead& head) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  w.Key("tree_size");
+  w.Uint64(head.tree_size);
+  w.Key("timestamp");
+  w.Int64(head.timestamp_ms);
+  w.Key("root_hash");
+  std::string root = hexEncode(std::string_view(
+      reinterpret_cast<const char*>(head.root_hash.data()), head.root_hash.size()));
+  w.String(root.c_str());
+  w.Key("signature");
+  std::string sig = base64Encode(head.signature);
+  w.String(sig.c_str());
+  w.Key("algorithm");
+  w.String(algorithmName(head.algorithm));
+  w.Key("signer_certificate");
+  w.String(head.signer_certificate.c_str());
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace tongban::certs

@@ -3,6 +3,7 @@
 // department's resources — the catalog store decides); audit search (admin).
 #include <Poco/URI.h>
 
+#include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
 #include "tongban/catalog/json.h"
@@ -11,11 +12,6 @@ namespace tongban::exchange {
 
 namespace {
 
-catalog::Actor actorOf(const Caller& c) {
-  auto role = catalog::parseRole(c.role);
-  return catalog::Actor{c.app_id, c.department_code, role ? *role : catalog::Role::kConsumer};
-}
-
 Status requireAdmin(const HttpRequest& req) {
   if (req.caller->role != "admin") {
     return Status(ErrorCode::kPermissionDenied,
@@ -23,34 +19,6 @@ Status requireAdmin(const HttpRequest& req) {
                       " is a " + req.caller->role);
   }
   return Status::ok();
-}
-
-std::map<std::string, std::string> queryParams(const HttpRequest& req) {
-  std::map<std::string, std::string> out;
-  try {
-    Poco::URI uri("/?" + req.query);
-    for (const auto& [k, v] : uri.getQueryParameters()) out[k] = v;
-  } catch (const Poco::Exception&) {
-  }
-  return out;
-}
-
-Result<int64_t> idParam(const std::string& s, const char* field) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::invalid(field, "'" + s + "' is not an id");
-  }
-  return static_cast<int64_t>(std::stoll(s));
-}
-
-template <typename T>
-HttpResponse jsonList(const char* key, const std::vector<T>& items) {
-  std::string body = std::string("{\"") + key + "\":[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) body += ",";
-    body += catalog::toJson(items[i]);
-  }
-  body += "]}";
-  return HttpResponse::json(std::move(body));
 }
 
 std::string actorName(const HttpRequest& req) { return req.caller->app_id; }
@@ -148,7 +116,9 @@ Result<HttpResponse> createApplication(ServiceContext& ctx, HttpRequest& req) {
 
 Result<HttpResponse> listApplications(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
-  auto list = ctx.registry->listApplications(queryParams(req)["department"]);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto list = ctx.registry->listApplications((*params)["department"]);
   if (!list) return list.status();
   std::string body = "{\"applications\":[";
   for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + applicationJson((*list)[i]);
@@ -195,7 +165,9 @@ Result<HttpResponse> createResource(ServiceContext& ctx, HttpRequest& req) {
 }
 
 Result<HttpResponse> listAllResources(ServiceContext& ctx, HttpRequest& req) {
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   catalog::ResourceFilter f;
   f.text = q["q"];
   f.provider_department = q["provider"];
@@ -232,7 +204,9 @@ Result<HttpResponse> retireResource(ServiceContext& ctx, HttpRequest& req) {
 // --- access requests and grants ----------------------------------------------------------------
 
 Result<HttpResponse> listRequests(ServiceContext& ctx, HttpRequest& req) {
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   catalog::RequestFilter f;
   f.app_id = q["app_id"];
   f.resource_code = q["resource"];
@@ -280,7 +254,9 @@ Result<HttpResponse> reject(ServiceContext& ctx, HttpRequest& req) {
 }
 
 Result<HttpResponse> listGrants(ServiceContext& ctx, HttpRequest& req) {
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   catalog::GrantFilter f;
   f.app_id = q["app_id"];
   f.resource_code = q["resource"];
@@ -324,7 +300,9 @@ Result<std::optional<int64_t>> timeParam(const std::map<std::string, std::string
 
 Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   AuditSearch search;
   search.app_id = q["app_id"];
   search.subject_key = q["subject"];

@@ -32,6 +32,8 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   e.audit_node_id = c.getString("audit.node_id", e.audit_node_id);
   e.audit_checkpoint_key_file = c.getString("audit.checkpoint_key_file", "");
   e.audit_checkpoint_key_passphrase = c.getString("audit.checkpoint_key_passphrase", "");
+  e.pki_dir = c.getString("pki.dir", "");
+  e.pki_passphrase = c.getString("pki.passphrase", "");
   e.holder_idp_public_key_file = c.getString("holders.idp_public_key_file", "");
   e.holder_audience = c.getString("holders.audience", e.holder_audience);
   for (Status s : {
@@ -60,19 +62,26 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
                            "no database configured: set database.url in the configuration file "
                            "or TONGBAN_DATABASE_URL");
   }
-  if (e.master_key.empty()) {
-    return Status::invalid("security.master_key",
-                           "no master key configured: set security.master_key (or "
-                           "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
-  }
   if (e.audit_node_id.empty() || e.audit_node_id.size() > 64) {
     return Status::invalid("audit.node_id", "must be 1 to 64 characters");
+  }
+  if (!e.pki_dir.empty() && e.pki_passphrase.empty()) {
+    return Status::invalid("pki.passphrase", "required with pki.dir (the hub's keys are encrypted)");
   }
   if (!e.audit_checkpoint_key_file.empty() && e.audit_checkpoint_key_passphrase.empty()) {
     return Status::invalid("audit.checkpoint_key_passphrase",
                            "required with audit.checkpoint_key_file (the key file is encrypted)");
   }
   return e;
+}
+
+Status checkServeConfig(const ExchangeConfig& e) {
+  if (e.master_key.empty()) {
+    return Status::invalid("security.master_key",
+                           "no master key configured: set security.master_key (or "
+                           "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
+  }
+  return Status::ok();
 }
 
 std::string withConnectTimeout(const std::string& conninfo, int seconds) {

@@ -69,6 +69,9 @@ class ExchangeApp : public Poco::Util::ServerApplication {
     }
     auto config = tongban::exchange::loadExchangeConfig(raw);
     if (!config) return fail(EXIT_CONFIG, config.status());
+    if (args[0] == "serve") {
+      if (Status s = tongban::exchange::checkServeConfig(*config); !s) return fail(EXIT_CONFIG, s);
+    }
     if (Status s = tongban::configureLogging(config->log_level, config->log_path, true); !s) {
       return fail(EXIT_CONFIG, s);
     }

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
 #include "tongban/catalog/json.h"
@@ -74,7 +75,8 @@ Result<std::string> normalizeKey(const std::string& column, const std::string& v
 
 std::chrono::system_clock::time_point now() { return std::chrono::system_clock::now(); }
 
-Result<Resource> publishedResource(ServiceContext& ctx, const std::string& code) {
+Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
+                                                          const std::string& code) {
   if (!catalog::isValidResourceCode(code)) {
     return Status::invalid("resource_code", "'" + code + "' is not a resource code");
   }
@@ -87,7 +89,7 @@ Result<Resource> publishedResource(ServiceContext& ctx, const std::string& code)
     }
     return r.status();
   }
-  if (r->status != catalog::ResourceStatus::kPublished) {
+  if ((*r)->status != catalog::ResourceStatus::kPublished) {
     return Status::notFound("resource " + code + " is not published");
   }
   return r;
@@ -125,38 +127,40 @@ Result<Purpose> purposeFromQuery(const HttpRequest& req) {
   return p;
 }
 
-Result<std::vector<Grant>> usableGrants(ServiceContext& ctx, const Caller& caller,
-                                        const std::string& code) {
-  auto t = now();
-  auto grants = ctx.grants.get({caller.app_id, code},
-                               [&] { return ctx.catalog->activeGrants(caller.app_id, code, t); });
-  if (!grants) return grants.status();
-  std::vector<Grant> usable;
-  for (const auto& g : *grants) {
-    if (g.usableAt(t)) usable.push_back(g);
-  }
-  return usable;
-}
+// A grant inside the cached snapshot of an application's grants on a resource; the snapshot is
+// kept alive with it.
+struct GrantRef {
+  std::shared_ptr<const std::vector<Grant>> snapshot;
+  const Grant* grant = nullptr;
+  const Grant* operator->() const { return grant; }
+  const Grant& operator*() const { return *grant; }
+};
 
 // The grant that allows `fields` of `resource` for the matter; kPermissionDenied naming what is
 // missing otherwise. With `fields` empty, the first grant covering the matter.
-Result<Grant> authorise(ServiceContext& ctx, const Caller& caller, const Resource& resource,
-                        const std::vector<std::string>& fields, const std::string& matter_code,
-                        const std::string& fields_path) {
-  auto grants = usableGrants(ctx, caller, resource.code);
+Result<GrantRef> authorise(ServiceContext& ctx, const Caller& caller, const Resource& resource,
+                           const std::vector<std::string>& fields, const std::string& matter_code,
+                           const std::string& fields_path) {
+  const auto t = now();
+  auto grants = ctx.grants.get({caller.app_id, resource.code}, [&] {
+    return ctx.catalog->activeGrants(caller.app_id, resource.code, t);
+  });
   if (!grants) return grants.status();
-  if (grants->empty()) {
-    return Status(ErrorCode::kPermissionDenied,
-                  "application " + caller.app_id + " holds no active grant for " + resource.code,
-                  "resource_code");
-  }
   const Grant* best = nullptr;
-  for (const auto& g : *grants) {
+  bool any = false;
+  for (const auto& g : **grants) {
+    if (!g.usableAt(t)) continue;
+    any = true;
     if (!g.coversMatter(matter_code)) continue;
     bool all = true;
     for (const auto& f : fields) all = all && g.grantsField(f);
-    if (all) return g;
+    if (all) return GrantRef{*grants, &g};
     if (!best) best = &g;
+  }
+  if (!any) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "application " + caller.app_id + " holds no active grant for " + resource.code,
+                  "resource_code");
   }
   if (!best) {
     return Status(ErrorCode::kPermissionDenied,
@@ -172,7 +176,7 @@ Result<Grant> authorise(ServiceContext& ctx, const Caller& caller, const Resourc
                     fields_path + "[" + std::to_string(i) + "]");
     }
   }
-  return *best;  // unreachable: some field was missing
+  return Status::internal("authorise: no grant chosen");  // unreachable: a field was missing
 }
 
 Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
@@ -253,8 +257,9 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   auto keys_obj = json::optObject(root, "keys", "", true);
   if (!keys_obj) return keys_obj.status();
 
-  auto resource = publishedResource(ctx, code);
-  if (!resource) return resource.status();
+  auto published = publishedResource(ctx, code);
+  if (!published) return published.status();
+  const Resource* resource = published->get();
   const catalog::Source* source = sourceOf(*resource);
   const catalog::SourceColumn* pk = source ? primaryKey(*source) : nullptr;
   if (!pk) return Status::internal("resource " + code + " has no queryable source");
@@ -273,7 +278,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   }
   auto grant = authorise(ctx, *req.caller, *resource, **fields, purpose.matter_code, "fields");
   if (!grant) return grant.status();
-  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   auto row = fetchOne(ctx, *source, *key);
   if (!row) return row.status();
   if (!*row) return Status::notFound("no record in " + code + " for " + pk->name + " " + *key);
@@ -286,9 +291,9 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   w.Key("version");
   w.Int(resource->version);
   w.Key("grant_id");
-  w.Int64(grant->id);
+  w.Int64((*grant)->id);
   w.Key("record");
-  writeRecord(w, *resource, *grant, **row, **fields, &masked);
+  writeRecord(w, *resource, **grant, **row, **fields, &masked);
   json::strArray(w, "masked_fields", masked);
   json::str(w, "request_id", req.request_id);
   w.EndObject();
@@ -299,7 +304,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
 // Subject views and registry lookups
 
 struct Part {
-  std::optional<Resource> resource;
+  std::shared_ptr<const Resource> resource;
   std::optional<Grant> grant;
   std::string omitted;  // why this part is not shown
 };
@@ -313,15 +318,15 @@ Result<Part> partFor(ServiceContext& ctx, HttpRequest& req, const char* code, co
     part.omitted = resource.status().message();
     return part;
   }
-  auto grant = authorise(ctx, *req.caller, *resource, {}, p.matter_code, "fields");
+  auto grant = authorise(ctx, *req.caller, **resource, {}, p.matter_code, "fields");
   if (!grant) {
     if (grant.status().code() != ErrorCode::kPermissionDenied) return grant.status();
     part.omitted = grant.status().message();
     return part;
   }
-  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   part.resource = std::move(*resource);
-  part.grant = std::move(*grant);
+  part.grant = **grant;
   return part;
 }
 
@@ -471,12 +476,13 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   if (!purpose) return purpose.status();
   req.audit.matter_code = purpose->matter_code;
   req.audit.case_id = purpose->case_id;
-  auto resource = publishedResource(ctx, code);
-  if (!resource) return resource.status();
+  auto published = publishedResource(ctx, code);
+  if (!published) return published.status();
+  const Resource* resource = published->get();
   auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
   if (!grant) return grant.status();
-  req.audit.fields = grant->fields;
-  if (Status s = takeQuota(ctx, *grant, req); !s) return s;
+  req.audit.fields = (*grant)->fields;
+  if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   auto row = fetchOne(ctx, *sourceOf(*resource), *key);
   if (!row) return row.status();
   if (!*row) {
@@ -485,54 +491,17 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   }
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
-  writeRecord(w, *resource, *grant, **row, grant->fields, nullptr);
+  writeRecord(w, *resource, **grant, **row, (*grant)->fields, nullptr);
   return HttpResponse::json(json::done(buf));
 }
 
 // ---------------------------------------------------------------------------------------------
 // Catalog browsing, access requests, grants
 
-catalog::Actor actorOf(const Caller& c) {
-  auto role = catalog::parseRole(c.role);
-  return catalog::Actor{c.app_id, c.department_code, role ? *role : catalog::Role::kConsumer};
-}
-
-std::map<std::string, std::string> queryParams(const HttpRequest& req) {
-  std::map<std::string, std::string> out;
-  try {
-    Poco::URI uri("/?" + req.query);
-    for (const auto& [k, v] : uri.getQueryParameters()) out[k] = v;
-  } catch (const Poco::Exception&) {
-  }
-  return out;
-}
-
-Result<size_t> sizeParam(const std::map<std::string, std::string>& q, const char* name,
-                         size_t fallback, size_t max) {
-  auto it = q.find(name);
-  if (it == q.end()) return fallback;
-  if (it->second.empty() || it->second.size() > 9 ||
-      it->second.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::invalid(name, "must be a non-negative integer");
-  }
-  size_t v = std::stoul(it->second);
-  if (v > max) return Status::invalid(name, "must be at most " + std::to_string(max));
-  return v;
-}
-
-template <typename T>
-HttpResponse jsonList(const char* key, const std::vector<T>& items) {
-  std::string body = std::string("{\"") + key + "\":[";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) body += ",";
-    body += catalog::toJson(items[i]);
-  }
-  body += "]}";
-  return HttpResponse::json(std::move(body));
-}
-
 Result<HttpResponse> listResources(ServiceContext& ctx, HttpRequest& req) {
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   catalog::ResourceFilter f;
   f.text = q["q"];
   f.provider_department = q["provider"];
@@ -565,15 +534,10 @@ Result<HttpResponse> applyForAccess(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(catalog::toJson(*r), 201);
 }
 
-Result<int64_t> idParam(const std::string& s, const char* field) {
-  if (s.empty() || s.size() > 18 || s.find_first_not_of("0123456789") != std::string::npos) {
-    return Status::invalid(field, "'" + s + "' is not an id");
-  }
-  return static_cast<int64_t>(std::stoll(s));
-}
-
 Result<HttpResponse> listMyRequests(ServiceContext& ctx, HttpRequest& req) {
-  auto q = queryParams(req);
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   catalog::RequestFilter f;
   f.app_id = req.caller->app_id;
   if (q.count("state")) {
@@ -608,23 +572,10 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
   auto id = ids::normalizeCitizenId(req.params[0], "citizen_id");
   if (!id) return id.status();
   req.audit.subject_keys = {*id};
-  if (!ctx.holder_idp_key) {
-    return Status::unavailable("holder access is not configured (holders.idp_public_key_file)");
-  }
-  std::string auth = req.raw.get("Authorization", "");
-  if (auth.rfind("Bearer ", 0) != 0) {
-    return Status(ErrorCode::kUnauthenticated, "a holder token is required: Authorization: Bearer <token>",
-                  "Authorization");
-  }
-  int64_t t = std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
-  auto claims = verifyHolderToken(std::string_view(auth).substr(7), ctx.holder_idp_key.get(), t,
-                                  ctx.config.holder_audience);
-  if (!claims) return claims.status();
-  req.audit.reason = "holder " + claims->subject;
-  if (claims->subject != *id) {
-    return Status(ErrorCode::kPermissionDenied, "the token is for another holder", "citizen_id");
-  }
-  auto q = queryParams(req);
+  if (Status s = authenticateHolder(ctx, req, *id, "citizen_id"); !s) return s;
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
   auto limit = sizeParam(q, "limit", 50, 1000);
   if (!limit) return limit.status();
   std::optional<std::string> before;

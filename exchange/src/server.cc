@@ -24,6 +24,7 @@
 #include "tongban/common/db_pool.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
+#include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/signer.h"
 #include "tongban/exchange/http.h"
@@ -139,6 +140,50 @@ int64_t unixNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+int hexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Splits an origin-form request target into its percent-decoded path and its raw query.
+// kInvalidArgument (field "uri") for anything else or a malformed escape. (Poco::URI does the
+// same with a full parse and several allocations; this is on every request.)
+Status splitTarget(const std::string& target, std::string* path, std::string* query) {
+  if (target.empty() || target[0] != '/') {
+    return Status::invalid("uri", "request target must be an absolute path");
+  }
+  size_t q = target.find('?');
+  size_t end = q == std::string::npos ? target.size() : q;
+  size_t hash = target.find('#');
+  if (hash != std::string::npos && hash < end) end = hash;
+  path->clear();
+  path->reserve(end);
+  for (size_t i = 0; i < end; ++i) {
+    char c = target[i];
+    if (c == '%') {
+      if (i + 2 >= end || hexDigit(target[i + 1]) < 0 || hexDigit(target[i + 2]) < 0) {
+        return Status::invalid("uri", "malformed request target: bad percent-encoding");
+      }
+      int hi = hexDigit(target[i + 1]), lo = hexDigit(target[i + 2]);
+      path->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return Status::invalid("uri", "malformed request target: control character or space");
+    } else {
+      path->push_back(c);
+    }
+  }
+  if (q == std::string::npos) {
+    query->clear();
+  } else {
+    size_t qend = target.find('#', q);
+    *query = target.substr(q + 1, (qend == std::string::npos ? target.size() : qend) - q - 1);
+  }
+  return Status::ok();
 }
 
 const char* auditResult(int status) {
@@ -257,16 +302,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   Result<HttpResponse> dispatch(HttpRequest& req, const Router::Route** route_out,
                                 std::string* key_id) {
     const std::string& target = req.raw.getURI();
-    try {
-      Poco::URI uri(target);
-      req.path = uri.getPath();
-      req.query = uri.getRawQuery();
-    } catch (const Poco::Exception& e) {
-      return Status::invalid("uri", "malformed request target: " + e.message());
-    }
-    if (req.path.empty() || req.path[0] != '/') {
-      return Status::invalid("uri", "request target must be an absolute path");
-    }
+    if (Status s = splitTarget(target, &req.path, &req.query); !s) return s;
     Router::Match m = state_.router.match(req.method, req.path);
     if (!m.route) {
       if (!m.allow.empty()) {
@@ -435,7 +471,27 @@ class ExchangeServerImpl : public ExchangeServer {
       if (!key) return Status::invalid("holders.idp_public_key_file", key.status().message());
       ctx.holder_idp_key = std::move(*key);
     }
+    if (!config.pki_dir.empty()) {
+      if (Status s = openCertificateHub(config); !s) return s;
+    }
     addRoutes();
+    return Status::ok();
+  }
+
+  Status openCertificateHub(const ExchangeConfig& config) {
+    auto identity = certs::loadHubIdentity(config.pki_dir, config.pki_passphrase);
+    if (!identity) return identity.status();
+    auto keys = certs::openHubKeyStore(config.pki_dir, config.pki_passphrase);
+    if (!keys) return keys.status();
+    auto c = std::make_unique<CertsServices>();
+    c->hub = std::move(*identity);
+    c->keys = std::move(*keys);
+    c->log = std::make_unique<certs::TransparencyLog>(*state_.pool, c->hub.hub_signer);
+    c->types = std::make_unique<certs::CertificateTypeRegistry>(*state_.pool);
+    c->seals = std::make_unique<certs::SealRegistry>(*state_.pool, *c->keys, c->hub);
+    c->certificates = std::make_unique<certs::CertificateRegistry>(*state_.pool, *c->types,
+                                                                   *c->seals, *c->log, c->hub);
+    state_.services.certs = std::move(c);
     return Status::ok();
   }
 
@@ -505,6 +561,7 @@ class ExchangeServerImpl : public ExchangeServer {
       return out;
     });
     addConsumerRoutes(r, state_.services);
+    addCertificateRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");

@@ -36,4 +36,9 @@ int runKey(const Args& args, std::ostream& out, std::ostream& err);
 // call METHOD PATH [BODY]: a signed request to the exchange  (call_cmd.cc)
 int runCall(const Args& args, std::ostream& out, std::ostream& err);
 
+// pki init|show, seal create|list|suspend|resume|revoke, type list|show|authorize  (pki_cmd.cc)
+int runPki(const Args& args, std::ostream& out, std::ostream& err);
+int runSeal(const Args& args, std::ostream& out, std::ostream& err);
+int runType(const Args& args, std::ostream& out, std::ostream& err);
+
 }  // namespace tongban::admin

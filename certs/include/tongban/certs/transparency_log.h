@@ -51,6 +51,10 @@ struct LogEntry {
   std::string leaf_data;  // canonical JSON
 };
 
+// {"tree_size","timestamp","root_hash" (hex),"signature" (base64 DER),"algorithm",
+//  "signer_certificate"}: the form GET /v1/transparency/sth serves and bundles carry.
+std::string treeHeadJson(const SignedTreeHead& head);
+
 class TransparencyLog {
  public:
   // `log_signer` signs tree heads; its certificate should chain to the hub's root.

@@ -26,7 +26,7 @@ struct ExchangeConfig {
   int pool_acquire_timeout_ms = 2000;
   bool migrate_on_start = true;
   // [security]
-  std::string master_key;             // base64 of 32 bytes; seals applications' secrets; required
+  std::string master_key;             // base64 of 32 bytes; seals applications' secrets; serve needs it
   int max_clock_skew_s = 300;         // signed requests' timestamps may be this far off
   int key_cache_ms = 5000;            // a disabled key or application is refused within this
   int grant_cache_ms = 2000;          // a suspended or revoked grant stops serving within this
@@ -37,6 +37,9 @@ struct ExchangeConfig {
   int64_t audit_checkpoint_s = 60;
   std::string audit_checkpoint_key_file;        // encrypted PKCS#8 PEM; empty: no checkpoints
   std::string audit_checkpoint_key_passphrase;
+  // [pki]
+  std::string pki_dir;         // the hub's PKI (tongban-admin pki init); empty: no certificate hub
+  std::string pki_passphrase;  // encrypts its keys; required with pki_dir
   // [holders]
   std::string holder_idp_public_key_file;  // PEM; empty: holder endpoints answer 503
   std::string holder_audience = "tongban";
@@ -48,6 +51,9 @@ struct ExchangeConfig {
 
 // kInvalidArgument naming the key when a value is missing or out of range.
 Result<ExchangeConfig> loadExchangeConfig(const Config& config);
+
+// What `serve` needs beyond what `migrate` does: the master key.
+Status checkServeConfig(const ExchangeConfig& config);
 
 // conninfo with connect_timeout added when it has none (key=value form only), so that a database
 // that does not answer fails a request in seconds rather than hanging.

@@ -1,0 +1,374 @@
+// The electronic-certificate hub's endpoints (issue 4): issuance by a department's application,
+// lifecycle, objections, self-contained bundles, the transparency log (public), and holders'
+// lists of their own certificates.
+#include "handler_util.h"
+#include "json_util.h"
+#include "service_context.h"
+#include "tongban/common/encoding.h"
+#include "tongban/common/identifiers.h"
+
+namespace tongban::exchange {
+
+namespace {
+
+Result<CertsServices*> hub(ServiceContext& ctx) {
+  if (!ctx.certs) {
+    return Status::unavailable("the certificate hub is not configured here (pki.dir)");
+  }
+  return ctx.certs.get();
+}
+
+Result<std::string> certificateId(HttpRequest& req) {
+  auto id = ids::normalizeCertificateId(req.params[0], "certificate_id");
+  if (!id) return id.status();
+  req.audit.subject_keys = {*id};
+  return id;
+}
+
+std::string actorName(const HttpRequest& req) { return req.caller->app_id; }
+
+// POST /v1/certificates (Idempotency-Key required)
+Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  std::string key = req.raw.get("Idempotency-Key", "");
+  if (key.empty()) {
+    return Status::invalid("Idempotency-Key",
+                           "an Idempotency-Key header is required, so that a retry never makes a "
+                           "second certificate");
+  }
+  auto request = certs::parseIssueRequest(req.body, req.caller->department_code, key, actorName(req));
+  if (!request) return request.status();
+  req.audit.resource_code = request->type_code;
+  req.audit.subject_keys = {request->holder_code};
+  auto issued = (*h)->certificates->issue(*request);
+  if (!issued) return issued.status();
+  req.audit.subject_keys.push_back(issued->certificate.certificate_id);
+  HttpResponse out = HttpResponse::json(certs::certificateJson(issued->certificate),
+                                        issued->replayed ? 200 : 201);
+  if (issued->replayed) out.headers.emplace_back("Idempotent-Replayed", "true");
+  out.headers.emplace_back("Location", "/v1/certificates/" + issued->certificate.certificate_id);
+  return out;
+}
+
+// GET /v1/certificates/{id}: the offline bundle.
+Result<HttpResponse> bundle(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto b = (*h)->certificates->bundle(*id);
+  if (!b) return b.status();
+  return HttpResponse::json(std::move(*b));
+}
+
+Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto events = (*h)->certificates->history(*id);
+  if (!events) return events.status();
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  json::str(w, "certificate_id", *id);
+  w.Key("events");
+  w.StartArray();
+  for (const auto& e : *events) {
+    w.StartObject();
+    json::str(w, "at", e.at);
+    json::str(w, "action", e.action);
+    json::str(w, "from_status", e.from_status);
+    json::str(w, "to_status", e.to_status);
+    json::str(w, "reason_code", e.reason_code);
+    json::str(w, "note", e.note);
+    json::str(w, "actor", e.actor);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return HttpResponse::json(json::done(buf));
+}
+
+enum class Change { kSuspend, kResume, kRevoke };
+
+Result<HttpResponse> change(ServiceContext& ctx, HttpRequest& req, Change change) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto doc = json::parseObject(req.body.empty() ? "{}" : req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"note", "reason_code"}, ""); !s) return s;
+  auto note = json::optString(**doc, "note", "", false);
+  if (!note) return note.status();
+  auto reason = json::optString(**doc, "reason_code", "", change == Change::kRevoke);
+  if (!reason) return reason.status();
+  if (change != Change::kRevoke && *reason) {
+    return Status::invalid("reason_code", "only a revocation takes a reason code");
+  }
+  const std::string& issuer = req.caller->department_code;
+  auto c = change == Change::kSuspend
+               ? (*h)->certificates->suspend(*id, issuer, note->value_or(""), actorName(req))
+           : change == Change::kResume
+               ? (*h)->certificates->resume(*id, issuer, actorName(req))
+               : (*h)->certificates->revoke(*id, issuer, **reason, note->value_or(""), actorName(req));
+  if (!c) return c.status();
+  return HttpResponse::json(certs::certificateJson(*c));
+}
+
+Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"surface", "holder_name", "seal_id", "valid_to", "reason"},
+                                   "");
+      !s) {
+    return s;
+  }
+  certs::CorrectionRequest c;
+  c.certificate_id = *id;
+  c.issuer_code = req.caller->department_code;
+  c.actor = actorName(req);
+  auto surface = json::optObject(**doc, "surface", "", true);
+  if (!surface) return surface.status();
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> sw(sb);
+  (*surface)->Accept(sw);
+  c.surface_json = json::done(sb);
+  for (auto [name, out] : {std::pair{"holder_name", &c.holder_name}, std::pair{"seal_id", &c.seal_id},
+                           std::pair{"valid_to", &c.valid_to}, std::pair{"reason", &c.reason}}) {
+    auto v = json::optString(**doc, name, "", std::string(name) == "reason");
+    if (!v) return v.status();
+    *out = v->value_or("");
+  }
+  auto corrected = (*h)->certificates->correct(c);
+  if (!corrected) return corrected.status();
+  req.audit.subject_keys.push_back(corrected->certificate_id);
+  return HttpResponse::json(certs::certificateJson(*corrected), 201);
+}
+
+std::string objectionJson(int64_t id, const certs::Objection& o) {
+  rapidjson::StringBuffer buf;
+  json::Writer w(buf);
+  w.StartObject();
+  if (id > 0) {
+    w.Key("id");
+    w.Int64(id);
+  }
+  json::str(w, "certificate_id", o.certificate_id);
+  json::str(w, "filed_by_kind", o.filed_by_kind);
+  json::str(w, "filed_by", o.filed_by);
+  json::str(w, "reason", o.reason);
+  json::str(w, "status", o.status);
+  json::str(w, "filed_at", o.filed_at);
+  json::str(w, "resolved_at", o.resolved_at);
+  json::str(w, "resolved_by", o.resolved_by);
+  json::str(w, "resolution", o.resolution);
+  w.EndObject();
+  return json::done(buf);
+}
+
+// POST /v1/certificates/{id}/objections — a verifier (any application) files one.
+Result<HttpResponse> fileObjection(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"reason"}, ""); !s) return s;
+  auto reason = json::reqString(**doc, "reason", "");
+  if (!reason) return reason.status();
+  auto o = (*h)->certificates->fileObjection(*id, "verifier", actorName(req), *reason);
+  if (!o) return o.status();
+  return HttpResponse::json(objectionJson(o->objection_id, *o), 201);
+}
+
+Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto id = certificateId(req);
+  if (!id) return id.status();
+  auto list = (*h)->certificates->objections(*id);
+  if (!list) return list.status();
+  std::string body = "{\"objections\":[";
+  for (size_t i = 0; i < list->size(); ++i) {
+    body += (i ? "," : "") + objectionJson((*list)[i].objection_id, (*list)[i]);
+  }
+  return HttpResponse::json(body + "]}");
+}
+
+// POST /v1/objections/{n}/resolve — the issuer decides.
+Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto n = idParam(req.params[0], "objection_id");
+  if (!n) return n.status();
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"upheld", "resolution"}, ""); !s) return s;
+  auto upheld = json::optBool(**doc, "upheld", "");
+  if (!upheld) return upheld.status();
+  if (!*upheld) return Status::invalid("upheld", "is required (true or false)");
+  auto resolution = json::reqString(**doc, "resolution", "");
+  if (!resolution) return resolution.status();
+  auto o = (*h)->certificates->resolveObjection(*n, req.caller->department_code, **upheld,
+                                                 *resolution, actorName(req));
+  if (!o) return o.status();
+  req.audit.subject_keys = {o->certificate_id};
+  return HttpResponse::json(objectionJson(o->objection_id, *o));
+}
+
+// --- transparency log (public, like any CT log) ---------------------------------------------
+
+std::string hashesJson(const std::vector<certs::MerkleHash>& hashes) {
+  std::string out = "[";
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    out += (i ? ",\"" : "\"") +
+           hexEncode(std::string_view(reinterpret_cast<const char*>(hashes[i].data()), hashes[i].size())) +
+           "\"";
+  }
+  return out + "]";
+}
+
+Result<HttpResponse> sth(ServiceContext& ctx, HttpRequest&) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto head = (*h)->log->currentTreeHead();
+  if (!head) return head.status();
+  return HttpResponse::json(certs::treeHeadJson(*head));
+}
+
+Result<uint64_t> u64(const std::map<std::string, std::string>& q, const char* name) {
+  auto it = q.find(name);
+  if (it == q.end()) return Status::invalid(name, "is required");
+  if (it->second.empty() || it->second.size() > 18 ||
+      it->second.find_first_not_of("0123456789") != std::string::npos) {
+    return Status::invalid(name, "must be a non-negative integer");
+  }
+  return static_cast<uint64_t>(std::stoull(it->second));
+}
+
+// GET /v1/transparency/proof/inclusion?size=N&index=I  (or &leaf_hash=HEX instead of index)
+Result<HttpResponse> inclusion(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto size = u64(*params, "size");
+  if (!size) return size.status();
+  uint64_t index;
+  if (params->count("leaf_hash")) {
+    auto raw = hexDecode((*params)["leaf_hash"]);
+    if (!raw || raw->size() != 32) return Status::invalid("leaf_hash", "must be 64 hex digits");
+    certs::MerkleHash leaf{};
+    std::copy(raw->begin(), raw->end(), leaf.begin());
+    auto found = (*h)->log->indexOfLeafHash(leaf);
+    if (!found) return found.status();
+    index = *found;
+  } else {
+    auto i = u64(*params, "index");
+    if (!i) return i.status();
+    index = *i;
+  }
+  auto proof = (*h)->log->inclusionProof(index, *size);
+  if (!proof) return proof.status();
+  return HttpResponse::json("{\"leaf_index\":" + std::to_string(index) +
+                            ",\"tree_size\":" + std::to_string(*size) +
+                            ",\"audit_path\":" + hashesJson(*proof) + "}");
+}
+
+// GET /v1/transparency/proof/consistency?first=M&second=N
+Result<HttpResponse> consistency(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto first = u64(*params, "first");
+  if (!first) return first.status();
+  auto second = u64(*params, "second");
+  if (!second) return second.status();
+  auto proof = (*h)->log->consistencyProof(*first, *second);
+  if (!proof) return proof.status();
+  return HttpResponse::json("{\"first\":" + std::to_string(*first) + ",\"second\":" +
+                            std::to_string(*second) + ",\"consistency\":" + hashesJson(*proof) + "}");
+}
+
+// GET /v1/transparency/entries/{index}
+Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto i = idParam(req.params[0], "index");
+  if (!i) return i.status();
+  auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
+  if (!e) return e.status();
+  std::string out = "{\"leaf_index\":" + std::to_string(*i) + ",\"leaf_hash\":\"" +
+                    hexEncode(std::string_view(reinterpret_cast<const char*>(e->leaf_hash.data()),
+                                               e->leaf_hash.size())) +
+                    "\",\"leaf\":" + e->leaf_data + "}";
+  return HttpResponse::json(std::move(out));
+}
+
+// --- holders -----------------------------------------------------------------------------------
+
+Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, bool person) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto code = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
+                     : ids::normalizeCreditCode(req.params[0], "credit_code");
+  if (!code) return code.status();
+  req.audit.subject_keys = {*code};
+  if (Status s = authenticateHolder(ctx, req, *code, person ? "citizen_id" : "credit_code"); !s) {
+    return s;
+  }
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  bool history = (*params)["include_history"] == "true";
+  auto list = (*h)->certificates->listForHolder(person ? "111" : "001", *code, history);
+  if (!list) return list.status();
+  std::string body = "{\"certificates\":[";
+  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + certs::certificateJson((*list)[i]);
+  return HttpResponse::json(body + "]}");
+}
+
+}  // namespace
+
+void addCertificateRoutes(Router& r, ServiceContext& ctx) {
+  auto route = [&](const char* method, const char* pattern, Access access,
+                   Result<HttpResponse> (*fn)(ServiceContext&, HttpRequest&)) {
+    r.add(method, pattern, [&ctx, fn](HttpRequest& req) { return fn(ctx, req); }).access = access;
+  };
+  route("POST", "/v1/certificates", Access::kSigned, issue);
+  route("GET", "/v1/certificates/{certificate_id}", Access::kSigned, bundle);
+  route("GET", "/v1/certificates/{certificate_id}/history", Access::kSigned, history);
+  r.add("POST", "/v1/certificates/{certificate_id}/suspend",
+        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kSuspend); })
+      .access = Access::kSigned;
+  r.add("POST", "/v1/certificates/{certificate_id}/resume",
+        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kResume); })
+      .access = Access::kSigned;
+  r.add("POST", "/v1/certificates/{certificate_id}/revoke",
+        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kRevoke); })
+      .access = Access::kSigned;
+  route("POST", "/v1/certificates/{certificate_id}/correct", Access::kSigned, correct);
+  route("POST", "/v1/certificates/{certificate_id}/objections", Access::kSigned, fileObjection);
+  route("GET", "/v1/certificates/{certificate_id}/objections", Access::kSigned, listObjections);
+  route("POST", "/v1/objections/{objection_id}/resolve", Access::kSigned, resolveObjection);
+  route("GET", "/v1/transparency/sth", Access::kPublic, sth);
+  route("GET", "/v1/transparency/proof/inclusion", Access::kPublic, inclusion);
+  route("GET", "/v1/transparency/proof/consistency", Access::kPublic, consistency);
+  route("GET", "/v1/transparency/entries/{index}", Access::kPublic, entry);
+  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates",
+        [&ctx](HttpRequest& req) { return holderCertificates(ctx, req, true); })
+      .access = Access::kHolder;
+  r.add("GET", "/v1/holders/entities/{credit_code}/certificates",
+        [&ctx](HttpRequest& req) { return holderCertificates(ctx, req, false); })
+      .access = Access::kHolder;
+}
+
+}  // namespace tongban::exchange
