@@ -36,7 +36,7 @@ echo "== packages"
 deploy/deps.sh
 echo "== build (Release)"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTONGBAN_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target tongban-exchange tongban-admin >/dev/null
+cmake --build "$build" -j "$(nproc)" --target tongban-exchange tongban-admin tongban-verify >/dev/null
 
 echo "== database"
 cluster=$(deploy/pg.sh start "$var/pg")
@@ -57,6 +57,7 @@ if [ ! -s "$var/audit-checkpoint.key.pem" ]; then
    openssl pkey -in "$var/audit-checkpoint.key.pem" -passin "file:$var/audit-checkpoint.pass" \
      -pubout -out "$var/audit-checkpoint.pub.pem")
 fi
+[ -s "$var/pki.pass" ] || (umask 077 && openssl rand -hex 24 >"$var/pki.pass")
 cat >"$var/exchange.ini" <<INI
 ; Written by deploy/demo.sh; see docs/configuration.md for every key.
 [server]
@@ -67,6 +68,9 @@ url = $db
 pool_size = 16
 [security]
 master_key = $(cat "$var/master.key")
+[pki]
+dir = $var/pki
+passphrase = $(cat "$var/pki.pass")
 [audit]
 node_id = demo-1
 checkpoint_every_s = 10
@@ -78,6 +82,11 @@ path = $var/exchange.log
 INI
 
 "$build/exchange/tongban-exchange" migrate --config "$var/exchange.ini"
+if [ ! -s "$var/pki/root.pem" ]; then
+  echo "== hub PKI (root CA and hub signer) in var/pki"
+  mkdir -p "$var/pki" && chmod 700 "$var/pki"
+  "$build/admin/tongban-admin" pki init --config "$var/exchange.ini" >/dev/null
+fi
 persons=$(psql "$db" -qtAc "SELECT count(*) FROM population.persons")
 if [ "$persons" = "0" ]; then
   echo "== seeding sample registries"
@@ -133,6 +142,33 @@ if [ ! -s "$var/consumer.json" ]; then
   mv "$var/consumer.json.tmp" "$var/consumer.json"
 fi
 
+# The market regulator issues business licences (营业执照) with an SM2 seal (first run only).
+licence=11100000MB0143028R001
+if [ ! -s "$var/issuer.json" ]; then
+  echo "== demo issuer: seal and certificate type"
+  # A 1x1 PNG stands in for the seal's picture.
+  echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=' |
+    base64 -d >"$var/seal.png"
+  "$admin" seal create --config "$var/exchange.ini" --department 11110000000010022N \
+    --name 市场监督管理局电子证照专用章 --kind certificate --algorithm SM2-SM3 \
+    --picture "$var/seal.png" --width-mm 42 --height-mm 42 >"$var/seal.json"
+  "$admin" type authorize --config "$var/exchange.ini" $licence 11110000000010022N >/dev/null
+  (umask 077
+   "$admin" app add --config "$var/exchange.ini" --department 11110000000010022N \
+     --name 电子证照签发系统 --role provider >"$var/issuer.json" 2>/dev/null)
+fi
+seal_id=$(grep -o '"seal_id":"[^"]*"' "$var/seal.json" | head -1 | cut -d'"' -f4)
+company=$(psql "$db" -qtAc "SELECT credit_code || '|' || e.name || '|' || p.name || '|' || e.established_on || '|' || e.address
+  FROM legal_entity.entities e JOIN population.persons p ON p.citizen_id = e.legal_rep_citizen_id
+  WHERE e.entity_type = 'llc' AND e.status = 'in_business' ORDER BY credit_code LIMIT 1")
+IFS='|' read -r c_code c_name c_rep c_date c_addr <<<"$company"
+cat >"$var/licence.json" <<JSON
+{"type_code":"$licence","seal_id":"$seal_id","holder":{"code":"$c_code","name":"$c_name"},
+ "surface":{"name":"$c_name","credit_code":"$c_code","entity_type":"有限责任公司","legal_representative":"$c_rep",
+  "established_on":"$c_date","business_term_from":"$c_date","address":"$c_addr",
+  "business_scope":"技术开发、技术咨询","registration_authority":"市场监督管理局"}}
+JSON
+
 person=$(psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
 entity=$(psql "$db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
 purpose="matter_code=$matter&case_id=DEMO-0001"
@@ -155,6 +191,14 @@ demo consumer's credentials in var/consumer.json. Try:
   \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
   \$A audit verify --config var/exchange.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
+
+Electronic certificates (the demo issuer's request is in var/licence.json):
+
+  \$A call --credentials var/issuer.json --header 'Idempotency-Key: demo-licence-1' \\
+      POST /v1/certificates --body-file var/licence.json          # again: the same certificate
+  \$A call --credentials var/consumer.json GET /v1/certificates/CERTIFICATE_ID > bundle.json
+  $build/certs/tongban-verify bundle.json --root var/pki/root.pem
+  curl -s http://127.0.0.1:$port/v1/transparency/sth
 
 Stop it all with: deploy/demo.sh stop
 MSG

@@ -17,7 +17,7 @@ namespace {
 
 const char kUsage[] =
     "usage: tongban-admin call METHOD PATH [BODY] [--url http://HOST:PORT]\n"
-    "                          [--credentials FILE] [--body-file FILE]\n"
+    "                          [--credentials FILE] [--body-file FILE] [--header 'Name: value']\n"
     "  Signs the request (docs/request-signing.md) and prints the response body; the status\n"
     "  line goes to stderr. Exit 0 for a 2xx answer, 1 otherwise, 2 for usage errors.\n"
     "  Credentials: --credentials FILE holding {\"key_id\":...,\"secret\":...} (what `app add`\n"
@@ -55,7 +55,7 @@ Result<exchange::Credentials> credentials(const ParsedArgs& args) {
 }  // namespace
 
 int runCall(const Args& a, std::ostream& out, std::ostream& err) {
-  auto args = parseArgs(a, {"--url", "--credentials", "--body-file"}, {"--help"});
+  auto args = parseArgs(a, {"--url", "--credentials", "--body-file", "--header"}, {"--help"});
   if (!args || args->has("--help") || args->positional.size() < 2 ||
       args->positional.size() > 3) {
     if (!args) err << "tongban-admin call: " << args.status().message() << "\n";
@@ -105,8 +105,21 @@ int runCall(const Args& a, std::ostream& out, std::ostream& err) {
     }
     port = std::stoi(p);
   }
+  std::string header_name, header_value;
+  if (args->has("--header")) {
+    std::string h = args->get("--header");
+    size_t colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) {
+      err << "tongban-admin call: --header must be 'Name: value'\n";
+      return 2;
+    }
+    header_name = h.substr(0, colon);
+    header_value = h.substr(h.find_first_not_of(' ', colon + 1) == std::string::npos
+                                ? h.size()
+                                : h.find_first_not_of(' ', colon + 1));
+  }
   exchange::ExchangeClient client(host, static_cast<uint16_t>(port), *creds);
-  auto r = client.call(method, path, body);
+  auto r = client.call(method, path, body, header_name, header_value);
   if (!r) {
     err << "tongban-admin call: " << r.status().message() << "\n";
     return 1;
