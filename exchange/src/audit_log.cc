@@ -393,12 +393,19 @@ class AuditLogImpl final : public AuditLog {
     if (options_.write_method != Options::WriteMethod::kUnnest) renderCopyTail(r, &p->copy_tail);
 
     std::future<Result<int64_t>> result = p->done.get_future();
+    size_t queued;
     {
       std::lock_guard<std::mutex> lock(queue_mu_);
       if (stopping_) return Status::unavailable("audit log is closed");
       queue_.push_back(std::move(p));
+      queued = queue_.size();
     }
-    queue_cv_.notify_one();
+    // With a commit delay the writer lingers for a fuller batch: wake it for the first entry
+    // and when the batch is full enough, not for every entry in between.
+    if (options_.commit_delay_us == 0 || queued == 1 ||
+        queued >= std::max<size_t>(1, static_cast<size_t>(options_.max_batch) / 8)) {
+      queue_cv_.notify_one();
+    }
     return result.get();
   }
 
@@ -558,6 +565,11 @@ class AuditLogImpl final : public AuditLog {
           } else {
             queue_cv_.wait(lock);
           }
+        }
+        if (options_.commit_delay_us > 0 && !queue_.empty() && !stopping_) {
+          const size_t enough = std::max<size_t>(1, static_cast<size_t>(options_.max_batch) / 8);
+          queue_cv_.wait_for(lock, std::chrono::microseconds(options_.commit_delay_us),
+                             [&] { return queue_.size() >= enough || stopping_; });
         }
         const size_t n = std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
         for (size_t i = 0; i < n; ++i) {

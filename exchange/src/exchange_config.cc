@@ -51,6 +51,7 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "security.key_cache_ms", &e.key_cache_ms, 0, 600000),
            readInt(c, "security.grant_cache_ms", &e.grant_cache_ms, 0, 600000),
            readInt(c, "audit.max_batch", &e.audit_max_batch, 1, 100000),
+           readInt(c, "audit.commit_delay_us", &e.audit_commit_delay_us, 0, 100000),
            readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1, int64_t{1} << 40),
            readInt(c, "audit.checkpoint_every_s", &e.audit_checkpoint_s, 1, 86400),
        }) {

@@ -439,6 +439,7 @@ class ExchangeServerImpl : public ExchangeServer {
     audit.conninfo = conninfo;
     audit.node_id = config.audit_node_id;
     audit.max_batch = config.audit_max_batch;
+    audit.commit_delay_us = config.audit_commit_delay_us;
     audit.checkpoint_every_entries = config.audit_checkpoint_entries;
     audit.checkpoint_every_seconds = config.audit_checkpoint_s;
     if (!config.audit_checkpoint_key_file.empty()) {

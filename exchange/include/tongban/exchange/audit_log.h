@@ -112,6 +112,9 @@ class AuditLog {
     std::string conninfo;
     std::string node_id = "node-1";
     int max_batch = 512;
+    // Group-commit delay: when fewer than max_batch/8 entries are queued, the writer waits up to
+    // this long for more before it writes (PostgreSQL's commit_delay idea). 0: write at once.
+    int commit_delay_us = 0;
     int64_t checkpoint_every_entries = 10000;
     int64_t checkpoint_every_seconds = 60;
     // Signs checkpoints; null: no checkpoints are written.

@@ -33,6 +33,7 @@ struct ExchangeConfig {
   // [audit]
   std::string audit_node_id = "node-1";  // one hash chain per exchange node
   int audit_max_batch = 512;
+  int audit_commit_delay_us = 0;
   int64_t audit_checkpoint_entries = 10000;
   int64_t audit_checkpoint_s = 60;
   std::string audit_checkpoint_key_file;        // encrypted PKCS#8 PEM; empty: no checkpoints
