@@ -1,6 +1,8 @@
 #include "tongban/exchange/server.h"
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <cctype>
 #include <chrono>
 #include <fstream>
@@ -493,6 +495,23 @@ class ExchangeServerImpl : public ExchangeServer {
     c->certificates = std::make_unique<certs::CertificateRegistry>(*state_.pool, *c->types,
                                                                    *c->seals, *c->log, c->hub);
     state_.services.certs = std::move(c);
+    // Certificates past their validity end are marked expired, with their log leaves, once a
+    // minute (and once at start).
+    expiry_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(expiry_mutex_);
+      do {
+        lock.unlock();
+        auto n = state_.services.certs->certificates->expireDue("system:expiry");
+        if (!n) {
+          logJson(*state_.log, Poco::Message::PRIO_WARNING, "certificate expiry failed",
+                  {{"error", n.status().message()}});
+        } else if (*n > 0) {
+          logJson(*state_.log, Poco::Message::PRIO_NOTICE, "certificates expired",
+                  {{"count", static_cast<int64_t>(*n)}});
+        }
+        lock.lock();
+      } while (!expiry_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stopped_.load(); }));
+    });
     return Status::ok();
   }
 
@@ -545,6 +564,11 @@ class ExchangeServerImpl : public ExchangeServer {
       threads_->joinAll();
       http_.reset();
     }
+    {
+      std::lock_guard<std::mutex> lock(expiry_mutex_);
+    }
+    expiry_cv_.notify_all();
+    if (expiry_.joinable()) expiry_.join();
     if (state_.audit) state_.audit->close();
   }
 
@@ -624,6 +648,9 @@ class ExchangeServerImpl : public ExchangeServer {
   std::unique_ptr<Poco::Net::HTTPServer> http_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::thread expiry_;
+  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry thread on stop
+  std::condition_variable expiry_cv_;
 };
 
 }  // namespace
