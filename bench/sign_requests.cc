@@ -22,11 +22,16 @@ int main(int argc, char** argv) {
   long count = 100000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--apps") apps_file = argv[i + 1];
-    else if (a == "--ids") ids_file = argv[i + 1];
-    else if (a == "--count") count = std::stol(argv[i + 1]);
-    else if (a == "--kind") kind = argv[i + 1];
-    else if (a == "--matter") matter = argv[i + 1];
+    if (a == "--apps")
+      apps_file = argv[i + 1];
+    else if (a == "--ids")
+      ids_file = argv[i + 1];
+    else if (a == "--count")
+      count = std::stol(argv[i + 1]);
+    else if (a == "--kind")
+      kind = argv[i + 1];
+    else if (a == "--matter")
+      matter = argv[i + 1];
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;
@@ -68,8 +73,8 @@ int main(int argc, char** argv) {
       path = "/v1/query/POP-PERSON-BASIC";
       body = "{\"keys\":{\"citizen_id\":\"" + id +
              "\"},\"fields\":[\"name\",\"sex\",\"birth_date\",\"region_code\",\"status\"],"
-             "\"purpose\":{\"matter_code\":\"" + matter + "\",\"case_id\":\"BENCH-" +
-             std::to_string(i) + "\"}}";
+             "\"purpose\":{\"matter_code\":\"" +
+             matter + "\",\"case_id\":\"BENCH-" + std::to_string(i) + "\"}}";
     }
     std::string target = query.empty() ? path : path + "?" + query;
     out += method + "\t" + target + "\t" +

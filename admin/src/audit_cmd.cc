@@ -101,84 +101,6 @@ std::optional<int64_t> parseTimestamp(const std::string& text) {
   return (static_cast<int64_t>(t) - offset_s) * 1000000 + frac_us;
 }
 
-std::string formatTimestamp(int64_t micros) {
-  int64_t secs = micros / 1000000, frac = micros % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    secs -= 1;
-  }
-  const auto t = static_cast<time_t>(secs);
-  struct tm tm_utc;
-  gmtime_r(&t, &tm_utc);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm_utc.tm_year + 1900,
-                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
-                static_cast<long long>(frac));
-  return buf;
-}
-
-std::string hex(const std::string& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
-
-std::string toJsonLine(const exchange::AuditRecord& r) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  auto str = [&w](const char* key, const std::string& v) {
-    w.Key(key);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  };
-  auto opt = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) {
-      str(key, *v);
-    } else {
-      w.Key(key);
-      w.Null();
-    }
-  };
-  auto arr = [&w](const char* key, const std::vector<std::string>& items) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& item : items) {
-      w.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
-    }
-    w.EndArray();
-  };
-  w.StartObject();
-  str("node_id", r.node_id);
-  w.Key("seq");
-  w.Int64(r.seq);
-  str("at", formatTimestamp(r.at_micros));
-  opt("request_id", r.request_id);
-  opt("app_id", r.app_id);
-  opt("department_code", r.department_code);
-  opt("key_id", r.key_id);
-  opt("method", r.method);
-  opt("path", r.path);
-  opt("resource_code", r.resource_code);
-  arr("fields", r.fields);
-  arr("subject_keys", r.subject_keys);
-  opt("matter_code", r.matter_code);
-  opt("case_id", r.case_id);
-  str("result", r.result);
-  w.Key("http_status");
-  if (r.http_status) {
-    w.Int64(*r.http_status);
-  } else {
-    w.Null();
-  }
-  opt("reason", r.reason);
-  str("hash", hex(r.hash));
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 struct AuditArgs {
   std::string sub;
   std::optional<std::string> db, config, checkpoint_key;
@@ -268,7 +190,7 @@ int runSearch(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std
     err << "tongban-admin audit search: " << rows.status().toString() << "\n";
     return 1;
   }
-  for (const auto& r : *rows) out << toJsonLine(r) << "\n";
+  for (const auto& r : *rows) out << exchange::auditRecordJson(r) << "\n";
   return 0;
 }
 

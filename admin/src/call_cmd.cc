@@ -56,8 +56,7 @@ Result<exchange::Credentials> credentials(const ParsedArgs& args) {
 
 int runCall(const Args& a, std::ostream& out, std::ostream& err) {
   auto args = parseArgs(a, {"--url", "--credentials", "--body-file", "--header"}, {"--help"});
-  if (!args || args->has("--help") || args->positional.size() < 2 ||
-      args->positional.size() > 3) {
+  if (!args || args->has("--help") || args->positional.size() < 2 || args->positional.size() > 3) {
     if (!args) err << "tongban-admin call: " << args.status().message() << "\n";
     (args && args->has("--help") ? out : err) << kUsage;
     return args && args->has("--help") ? 0 : 2;

@@ -32,13 +32,15 @@ Status checkIniSyntax(const std::string& text, const std::string& origin) {
     if (t.empty() || t[0] == ';' || t[0] == '#') continue;
     if (t[0] == '[') {
       if (t.back() != ']' || t.size() < 3) {
-        return Status::invalid(origin, "line " + std::to_string(n) + ": malformed section header '" + t + "'");
+        return Status::invalid(
+            origin, "line " + std::to_string(n) + ": malformed section header '" + t + "'");
       }
       continue;
     }
     size_t eq = t.find('=');
     if (eq == std::string::npos || trim(t.substr(0, eq)).empty()) {
-      return Status::invalid(origin, "line " + std::to_string(n) + ": expected 'name = value', got '" + t + "'");
+      return Status::invalid(
+          origin, "line " + std::to_string(n) + ": expected 'name = value', got '" + t + "'");
     }
   }
   return Status::ok();
@@ -73,7 +75,8 @@ Result<Config> Config::parse(const std::string& ini_text, const std::string& ori
 std::string Config::envName(const std::string& key) {
   std::string name = "TONGBAN_";
   for (char c : key) {
-    name += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    name += (c == '.' || c == '-') ? '_'
+                                   : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return name;
 }
@@ -114,8 +117,8 @@ Result<int64_t> Config::getInt(const std::string& key, int64_t fallback, int64_t
     return Status::invalid(key, source + ": '" + v + "' is not an integer");
   }
   if (n < min || n > max) {
-    return Status::invalid(key, source + ": " + v + " is outside " + std::to_string(min) + ".." +
-                                    std::to_string(max));
+    return Status::invalid(
+        key, source + ": " + v + " is outside " + std::to_string(min) + ".." + std::to_string(max));
   }
   return static_cast<int64_t>(n);
 }

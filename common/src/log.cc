@@ -24,14 +24,22 @@ Poco::AutoPtr<Poco::AsyncChannel> g_async;
 
 const char* levelName(Poco::Message::Priority p) {
   switch (p) {
-    case Poco::Message::PRIO_FATAL: return "fatal";
-    case Poco::Message::PRIO_CRITICAL: return "critical";
-    case Poco::Message::PRIO_ERROR: return "error";
-    case Poco::Message::PRIO_WARNING: return "warning";
-    case Poco::Message::PRIO_NOTICE: return "notice";
-    case Poco::Message::PRIO_INFORMATION: return "info";
-    case Poco::Message::PRIO_DEBUG: return "debug";
-    case Poco::Message::PRIO_TRACE: return "trace";
+    case Poco::Message::PRIO_FATAL:
+      return "fatal";
+    case Poco::Message::PRIO_CRITICAL:
+      return "critical";
+    case Poco::Message::PRIO_ERROR:
+      return "error";
+    case Poco::Message::PRIO_WARNING:
+      return "warning";
+    case Poco::Message::PRIO_NOTICE:
+      return "notice";
+    case Poco::Message::PRIO_INFORMATION:
+      return "info";
+    case Poco::Message::PRIO_DEBUG:
+      return "debug";
+    case Poco::Message::PRIO_TRACE:
+      return "trace";
   }
   return "info";
 }
@@ -40,10 +48,14 @@ const char* levelName(Poco::Message::Priority p) {
 size_t utf8SequenceLength(std::string_view s, size_t i) {
   unsigned char c = static_cast<unsigned char>(s[i]);
   size_t n;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c >= 0xE0 && c <= 0xEF) n = 3;
-  else if (c >= 0xF0 && c <= 0xF4) n = 4;
-  else return 0;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    n = 3;
+  else if (c >= 0xF0 && c <= 0xF4)
+    n = 4;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
@@ -70,11 +82,21 @@ void appendJsonString(std::string& out, std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20) {
             char buf[8];
@@ -107,8 +129,8 @@ Status configureLogging(const std::string& level, const std::string& path, bool 
   try {
     prio = Poco::Logger::parseLevel(lvl);
   } catch (const Poco::Exception&) {
-    return Status::invalid("log.level", "unknown log level '" + level +
-                                            "' (error, warning, info, debug, trace)");
+    return Status::invalid(
+        "log.level", "unknown log level '" + level + "' (error, warning, info, debug, trace)");
   }
   Poco::AutoPtr<Poco::Channel> sink;
   try {

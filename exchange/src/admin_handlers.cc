@@ -24,8 +24,8 @@ Status requireAdmin(const HttpRequest& req) {
 std::string actorName(const HttpRequest& req) { return req.caller->app_id; }
 
 // A body that may be empty, or an object with only `allowed` members.
-Result<std::unique_ptr<rapidjson::Document>> optionalBody(const HttpRequest& req,
-                                                          std::initializer_list<const char*> allowed) {
+Result<std::unique_ptr<rapidjson::Document>> optionalBody(
+    const HttpRequest& req, std::initializer_list<const char*> allowed) {
   std::string body = req.body.empty() ? "{}" : req.body;
   auto doc = json::parseObject(body);
   if (!doc) return doc.status();
@@ -109,7 +109,8 @@ Result<HttpResponse> createApplication(ServiceContext& ctx, HttpRequest& req) {
   if (!name) return name.status();
   auto role = json::optString(**doc, "role", "", false);
   if (!role) return role.status();
-  auto k = ctx.registry->createApplication(*dept, *name, role->value_or("consumer"), actorName(req));
+  auto k =
+      ctx.registry->createApplication(*dept, *name, role->value_or("consumer"), actorName(req));
   if (!k) return k.status();
   return HttpResponse::json(issuedKeyJson(*k), 201);
 }
@@ -187,7 +188,8 @@ Result<HttpResponse> publishResource(ServiceContext& ctx, HttpRequest& req) {
   auto version = idParam(req.params[1], "version");
   if (!version) return version.status();
   if (*version > 1000000) return Status::invalid("version", "no such version");
-  auto r = ctx.catalog->publishResource(req.params[0], static_cast<int>(*version), actorOf(*req.caller));
+  auto r =
+      ctx.catalog->publishResource(req.params[0], static_cast<int>(*version), actorOf(*req.caller));
   if (!r) return r.status();
   ctx.invalidateCaches();
   return HttpResponse::json(catalog::toJson(*r));
@@ -320,46 +322,15 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
     }
     search.limit = std::stoi(l);
   }
-  auto records = db::withConnection(*ctx.pool, [&](pqxx::connection& c) {
-    return searchAuditLog(c, search);
-  });
+  auto records =
+      db::withConnection(*ctx.pool, [&](pqxx::connection& c) { return searchAuditLog(c, search); });
   if (!records) return records.status();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  w.Key("entries");
-  w.StartArray();
-  auto opt = [&](const char* key, const std::optional<std::string>& v) { json::strOrNull(w, key, v); };
-  for (const auto& r : *records) {
-    w.StartObject();
-    json::str(w, "node_id", r.node_id);
-    w.Key("seq");
-    w.Int64(r.seq);
-    w.Key("at_micros");
-    w.Int64(r.at_micros);
-    opt("request_id", r.request_id);
-    opt("app_id", r.app_id);
-    opt("department_code", r.department_code);
-    opt("method", r.method);
-    opt("path", r.path);
-    opt("resource_code", r.resource_code);
-    json::strArray(w, "fields", r.fields);
-    json::strArray(w, "subject_keys", r.subject_keys);
-    opt("matter_code", r.matter_code);
-    opt("case_id", r.case_id);
-    json::str(w, "result", r.result);
-    w.Key("http_status");
-    if (r.http_status) {
-      w.Int64(*r.http_status);
-    } else {
-      w.Null();
-    }
-    opt("reason", r.reason);
-    w.EndObject();
+  std::string body = "{\"entries\":[";
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (i) body += ",";
+    body += auditRecordJson((*records)[i]);
   }
-  w.EndArray();
-  w.EndObject();
-  return HttpResponse::json(json::done(buf));
+  return HttpResponse::json(body + "]}");
 }
 
 }  // namespace
@@ -374,12 +345,12 @@ void addAdminRoutes(Router& r, ServiceContext& ctx) {
   route("POST", "/v1/admin/departments", createDepartment);
   route("GET", "/v1/admin/applications", listApplications);
   route("POST", "/v1/admin/applications", createApplication);
-  r.add("POST", "/v1/admin/applications/{app_id}/disable",
-        [&ctx](HttpRequest& req) { return setAppStatus(ctx, req, "disabled"); })
-      .access = Access::kSigned;
-  r.add("POST", "/v1/admin/applications/{app_id}/enable",
-        [&ctx](HttpRequest& req) { return setAppStatus(ctx, req, "active"); })
-      .access = Access::kSigned;
+  r.add("POST", "/v1/admin/applications/{app_id}/disable", [&ctx](HttpRequest& req) {
+     return setAppStatus(ctx, req, "disabled");
+   }).access = Access::kSigned;
+  r.add("POST", "/v1/admin/applications/{app_id}/enable", [&ctx](HttpRequest& req) {
+     return setAppStatus(ctx, req, "active");
+   }).access = Access::kSigned;
   route("POST", "/v1/admin/applications/{app_id}/keys", rotateKey);
   route("POST", "/v1/admin/keys/{key_id}/disable", disableKey);
   route("GET", "/v1/admin/catalog/resources", listAllResources);
@@ -390,15 +361,15 @@ void addAdminRoutes(Router& r, ServiceContext& ctx) {
   route("POST", "/v1/admin/access-requests/{id}/approve", approve);
   route("POST", "/v1/admin/access-requests/{id}/reject", reject);
   route("GET", "/v1/admin/grants", listGrants);
-  r.add("POST", "/v1/admin/grants/{id}/suspend",
-        [&ctx](HttpRequest& req) { return changeGrant(ctx, req, GrantChange::kSuspend); })
-      .access = Access::kSigned;
-  r.add("POST", "/v1/admin/grants/{id}/resume",
-        [&ctx](HttpRequest& req) { return changeGrant(ctx, req, GrantChange::kResume); })
-      .access = Access::kSigned;
-  r.add("POST", "/v1/admin/grants/{id}/revoke",
-        [&ctx](HttpRequest& req) { return changeGrant(ctx, req, GrantChange::kRevoke); })
-      .access = Access::kSigned;
+  r.add("POST", "/v1/admin/grants/{id}/suspend", [&ctx](HttpRequest& req) {
+     return changeGrant(ctx, req, GrantChange::kSuspend);
+   }).access = Access::kSigned;
+  r.add("POST", "/v1/admin/grants/{id}/resume", [&ctx](HttpRequest& req) {
+     return changeGrant(ctx, req, GrantChange::kResume);
+   }).access = Access::kSigned;
+  r.add("POST", "/v1/admin/grants/{id}/revoke", [&ctx](HttpRequest& req) {
+     return changeGrant(ctx, req, GrantChange::kRevoke);
+   }).access = Access::kSigned;
   route("GET", "/v1/admin/audit", searchAudit);
 }
 

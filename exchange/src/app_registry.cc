@@ -74,14 +74,15 @@ Result<Department> AppRegistry::createDepartment(const std::string& code, const 
   if (!region) return region.status();
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Department> {
     pqxx::work tx(conn);
-    auto exists = tx.exec_params("SELECT code FROM exchange.departments WHERE code = $1 OR name = $2",
-                                 *c, name);
+    auto exists = tx.exec_params(
+        "SELECT code FROM exchange.departments WHERE code = $1 OR name = $2", *c, name);
     if (!exists.empty()) {
       return Status(ErrorCode::kConflict, "a department with this code or name exists", "code");
     }
     auto row = tx.exec_params1(
         "INSERT INTO exchange.departments (code, name, region_code, created_by) "
-        "VALUES ($1, $2, $3, $4) RETURNING " + ts("created_at"),
+        "VALUES ($1, $2, $3, $4) RETURNING " +
+            ts("created_at"),
         *c, name, *region, actor);
     recordEvent(tx, actor, "department", *c, "create");
     tx.commit();
@@ -108,7 +109,8 @@ Result<IssuedKey> AppRegistry::insertKey(pqxx::work& tx, const std::string& app_
   IssuedKey k{app_id, newId("key_"), newSecret()};
   std::string sealed = box_->seal(k.secret, k.key_id);
   tx.exec_params(
-      "INSERT INTO exchange.app_keys (key_id, app_id, secret_enc, created_by) VALUES ($1, $2, $3, $4)",
+      "INSERT INTO exchange.app_keys (key_id, app_id, secret_enc, created_by) VALUES ($1, $2, $3, "
+      "$4)",
       k.key_id, app_id, pqxx::binarystring(sealed.data(), sealed.size()), actor);
   recordEvent(tx, actor, "key", k.key_id, "create");
   return k;
@@ -128,11 +130,12 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
     if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", *dept).empty()) {
       return Status::notFound("no department " + *dept);
     }
-    if (!tx.exec_params("SELECT 1 FROM exchange.applications WHERE department_code = $1 AND name = $2",
-                        *dept, name)
+    if (!tx.exec_params(
+               "SELECT 1 FROM exchange.applications WHERE department_code = $1 AND name = $2",
+               *dept, name)
              .empty()) {
-      return Status(ErrorCode::kConflict, "the department already has an application named '" + name + "'",
-                    "name");
+      return Status(ErrorCode::kConflict,
+                    "the department already has an application named '" + name + "'", "name");
     }
     std::string app_id = newId("app_");
     tx.exec_params(
@@ -154,9 +157,10 @@ Result<std::vector<Application>> AppRegistry::listApplications(const std::string
     pqxx::result rows =
         department_code.empty()
             ? tx.exec("SELECT " + appColumns() + " FROM exchange.applications ORDER BY app_id")
-            : tx.exec_params("SELECT " + appColumns() +
-                                 " FROM exchange.applications WHERE department_code = $1 ORDER BY app_id",
-                             department_code);
+            : tx.exec_params(
+                  "SELECT " + appColumns() +
+                      " FROM exchange.applications WHERE department_code = $1 ORDER BY app_id",
+                  department_code);
     for (const auto& r : rows) out.push_back(appFromRow(r));
     return out;
   });
@@ -165,8 +169,8 @@ Result<std::vector<Application>> AppRegistry::listApplications(const std::string
 Result<Application> AppRegistry::getApplication(const std::string& app_id) {
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Application> {
     pqxx::read_transaction tx(conn);
-    auto r = tx.exec_params("SELECT " + appColumns() + " FROM exchange.applications WHERE app_id = $1",
-                            app_id);
+    auto r = tx.exec_params(
+        "SELECT " + appColumns() + " FROM exchange.applications WHERE app_id = $1", app_id);
     if (r.empty()) return Status::notFound("no application " + app_id);
     return appFromRow(r[0]);
   });
@@ -180,9 +184,9 @@ Result<Application> AppRegistry::setApplicationStatus(const std::string& app_id,
   }
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Application> {
     pqxx::work tx(conn);
-    auto r = tx.exec_params("UPDATE exchange.applications SET status = $2 WHERE app_id = $1 RETURNING " +
-                                appColumns(),
-                            app_id, status);
+    auto r = tx.exec_params(
+        "UPDATE exchange.applications SET status = $2 WHERE app_id = $1 RETURNING " + appColumns(),
+        app_id, status);
     if (r.empty()) return Status::notFound("no application " + app_id);
     recordEvent(tx, actor, "application", app_id, status == "active" ? "enable" : "disable");
     tx.commit();
@@ -268,7 +272,8 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     return loaded.status();
   }
   std::lock_guard<std::mutex> lock(cache_mutex_);
-  if (cache_.size() > 100000) cache_.clear();  // bounded: an attacker cannot grow it (valid keys only)
+  if (cache_.size() > 100000)
+    cache_.clear();  // bounded: an attacker cannot grow it (valid keys only)
   cache_[key_id] = {*loaded, now};
   return loaded;
 }

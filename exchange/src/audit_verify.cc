@@ -15,6 +15,12 @@
 #include "tongban/certs/verification.h"
 #include "tongban/exchange/audit_log.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "tongban/common/encoding.h"
+#include "tongban/common/time_format.h"
+
 namespace tongban::exchange {
 namespace {
 
@@ -299,6 +305,58 @@ Result<AuditVerifyReport> verifyAuditChain(pqxx::connection& conn,
   } catch (const std::exception& e) {
     return Status::internal(std::string("audit verify: ") + e.what());
   }
+}
+
+std::string auditRecordJson(const AuditRecord& r) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&w](const char* key, const std::string& v) {
+    w.Key(key);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  auto opt = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) {
+      str(key, *v);
+    } else {
+      w.Key(key);
+      w.Null();
+    }
+  };
+  auto arr = [&w](const char* key, const std::vector<std::string>& items) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& item : items) {
+      w.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
+    }
+    w.EndArray();
+  };
+  w.StartObject();
+  str("node_id", r.node_id);
+  w.Key("seq");
+  w.Int64(r.seq);
+  str("at", formatRfc3339Micros(r.at_micros));
+  opt("request_id", r.request_id);
+  opt("app_id", r.app_id);
+  opt("department_code", r.department_code);
+  opt("key_id", r.key_id);
+  opt("method", r.method);
+  opt("path", r.path);
+  opt("resource_code", r.resource_code);
+  arr("fields", r.fields);
+  arr("subject_keys", r.subject_keys);
+  opt("matter_code", r.matter_code);
+  opt("case_id", r.case_id);
+  str("result", r.result);
+  w.Key("http_status");
+  if (r.http_status) {
+    w.Int64(*r.http_status);
+  } else {
+    w.Null();
+  }
+  opt("reason", r.reason);
+  str("hash", hexEncode(r.hash));
+  w.EndObject();
+  return std::string(buf.GetString(), buf.GetSize());
 }
 
 }  // namespace tongban::exchange

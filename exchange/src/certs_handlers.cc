@@ -37,15 +37,16 @@ Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
                            "an Idempotency-Key header is required, so that a retry never makes a "
                            "second certificate");
   }
-  auto request = certs::parseIssueRequest(req.body, req.caller->department_code, key, actorName(req));
+  auto request =
+      certs::parseIssueRequest(req.body, req.caller->department_code, key, actorName(req));
   if (!request) return request.status();
   req.audit.resource_code = request->type_code;
   req.audit.subject_keys = {request->holder_code};
   auto issued = (*h)->certificates->issue(*request);
   if (!issued) return issued.status();
   req.audit.subject_keys.push_back(issued->certificate.certificate_id);
-  HttpResponse out = HttpResponse::json(certs::certificateJson(issued->certificate),
-                                        issued->replayed ? 200 : 201);
+  HttpResponse out =
+      HttpResponse::json(certs::certificateJson(issued->certificate), issued->replayed ? 200 : 201);
   if (issued->replayed) out.headers.emplace_back("Idempotent-Replayed", "true");
   out.headers.emplace_back("Location", "/v1/certificates/" + issued->certificate.certificate_id);
   return out;
@@ -109,11 +110,12 @@ Result<HttpResponse> change(ServiceContext& ctx, HttpRequest& req, Change change
     return Status::invalid("reason_code", "only a revocation takes a reason code");
   }
   const std::string& issuer = req.caller->department_code;
-  auto c = change == Change::kSuspend
-               ? (*h)->certificates->suspend(*id, issuer, note->value_or(""), actorName(req))
-           : change == Change::kResume
-               ? (*h)->certificates->resume(*id, issuer, actorName(req))
-               : (*h)->certificates->revoke(*id, issuer, **reason, note->value_or(""), actorName(req));
+  auto c =
+      change == Change::kSuspend
+          ? (*h)->certificates->suspend(*id, issuer, note->value_or(""), actorName(req))
+      : change == Change::kResume
+          ? (*h)->certificates->resume(*id, issuer, actorName(req))
+          : (*h)->certificates->revoke(*id, issuer, **reason, note->value_or(""), actorName(req));
   if (!c) return c.status();
   return HttpResponse::json(certs::certificateJson(*c));
 }
@@ -125,8 +127,8 @@ Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
   if (!id) return id.status();
   auto doc = json::parseObject(req.body);
   if (!doc) return doc.status();
-  if (Status s = json::onlyMembers(**doc, {"surface", "holder_name", "seal_id", "valid_to", "reason"},
-                                   "");
+  if (Status s =
+          json::onlyMembers(**doc, {"surface", "holder_name", "seal_id", "valid_to", "reason"}, "");
       !s) {
     return s;
   }
@@ -140,8 +142,9 @@ Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
   rapidjson::Writer<rapidjson::StringBuffer> sw(sb);
   (*surface)->Accept(sw);
   c.surface_json = json::done(sb);
-  for (auto [name, out] : {std::pair{"holder_name", &c.holder_name}, std::pair{"seal_id", &c.seal_id},
-                           std::pair{"valid_to", &c.valid_to}, std::pair{"reason", &c.reason}}) {
+  for (auto [name, out] :
+       {std::pair{"holder_name", &c.holder_name}, std::pair{"seal_id", &c.seal_id},
+        std::pair{"valid_to", &c.valid_to}, std::pair{"reason", &c.reason}}) {
     auto v = json::optString(**doc, name, "", std::string(name) == "reason");
     if (!v) return v.status();
     *out = v->value_or("");
@@ -218,7 +221,7 @@ Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req) {
   auto resolution = json::reqString(**doc, "resolution", "");
   if (!resolution) return resolution.status();
   auto o = (*h)->certificates->resolveObjection(*n, req.caller->department_code, **upheld,
-                                                 *resolution, actorName(req));
+                                                *resolution, actorName(req));
   if (!o) return o.status();
   req.audit.subject_keys = {o->certificate_id};
   return HttpResponse::json(objectionJson(o->objection_id, *o));
@@ -230,7 +233,8 @@ std::string hashesJson(const std::vector<certs::MerkleHash>& hashes) {
   std::string out = "[";
   for (size_t i = 0; i < hashes.size(); ++i) {
     out += (i ? ",\"" : "\"") +
-           hexEncode(std::string_view(reinterpret_cast<const char*>(hashes[i].data()), hashes[i].size())) +
+           hexEncode(std::string_view(reinterpret_cast<const char*>(hashes[i].data()),
+                                      hashes[i].size())) +
            "\"";
   }
   return out + "]";
@@ -278,9 +282,8 @@ Result<HttpResponse> inclusion(ServiceContext& ctx, HttpRequest& req) {
   }
   auto proof = (*h)->log->inclusionProof(index, *size);
   if (!proof) return proof.status();
-  return HttpResponse::json("{\"leaf_index\":" + std::to_string(index) +
-                            ",\"tree_size\":" + std::to_string(*size) +
-                            ",\"audit_path\":" + hashesJson(*proof) + "}");
+  return HttpResponse::json("{\"leaf_index\":" + std::to_string(index) + ",\"tree_size\":" +
+                            std::to_string(*size) + ",\"audit_path\":" + hashesJson(*proof) + "}");
 }
 
 // GET /v1/transparency/proof/consistency?first=M&second=N
@@ -295,8 +298,9 @@ Result<HttpResponse> consistency(ServiceContext& ctx, HttpRequest& req) {
   if (!second) return second.status();
   auto proof = (*h)->log->consistencyProof(*first, *second);
   if (!proof) return proof.status();
-  return HttpResponse::json("{\"first\":" + std::to_string(*first) + ",\"second\":" +
-                            std::to_string(*second) + ",\"consistency\":" + hashesJson(*proof) + "}");
+  return HttpResponse::json("{\"first\":" + std::to_string(*first) +
+                            ",\"second\":" + std::to_string(*second) +
+                            ",\"consistency\":" + hashesJson(*proof) + "}");
 }
 
 // GET /v1/transparency/entries/{index}
@@ -332,7 +336,8 @@ Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, b
   auto list = (*h)->certificates->listForHolder(person ? "111" : "001", *code, history);
   if (!list) return list.status();
   std::string body = "{\"certificates\":[";
-  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + certs::certificateJson((*list)[i]);
+  for (size_t i = 0; i < list->size(); ++i)
+    body += (i ? "," : "") + certs::certificateJson((*list)[i]);
   return HttpResponse::json(body + "]}");
 }
 
@@ -346,15 +351,15 @@ void addCertificateRoutes(Router& r, ServiceContext& ctx) {
   route("POST", "/v1/certificates", Access::kSigned, issue);
   route("GET", "/v1/certificates/{certificate_id}", Access::kSigned, bundle);
   route("GET", "/v1/certificates/{certificate_id}/history", Access::kSigned, history);
-  r.add("POST", "/v1/certificates/{certificate_id}/suspend",
-        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kSuspend); })
-      .access = Access::kSigned;
-  r.add("POST", "/v1/certificates/{certificate_id}/resume",
-        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kResume); })
-      .access = Access::kSigned;
-  r.add("POST", "/v1/certificates/{certificate_id}/revoke",
-        [&ctx](HttpRequest& req) { return change(ctx, req, Change::kRevoke); })
-      .access = Access::kSigned;
+  r.add("POST", "/v1/certificates/{certificate_id}/suspend", [&ctx](HttpRequest& req) {
+     return change(ctx, req, Change::kSuspend);
+   }).access = Access::kSigned;
+  r.add("POST", "/v1/certificates/{certificate_id}/resume", [&ctx](HttpRequest& req) {
+     return change(ctx, req, Change::kResume);
+   }).access = Access::kSigned;
+  r.add("POST", "/v1/certificates/{certificate_id}/revoke", [&ctx](HttpRequest& req) {
+     return change(ctx, req, Change::kRevoke);
+   }).access = Access::kSigned;
   route("POST", "/v1/certificates/{certificate_id}/correct", Access::kSigned, correct);
   route("POST", "/v1/certificates/{certificate_id}/objections", Access::kSigned, fileObjection);
   route("GET", "/v1/certificates/{certificate_id}/objections", Access::kSigned, listObjections);
@@ -363,12 +368,12 @@ void addCertificateRoutes(Router& r, ServiceContext& ctx) {
   route("GET", "/v1/transparency/proof/inclusion", Access::kPublic, inclusion);
   route("GET", "/v1/transparency/proof/consistency", Access::kPublic, consistency);
   route("GET", "/v1/transparency/entries/{index}", Access::kPublic, entry);
-  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates",
-        [&ctx](HttpRequest& req) { return holderCertificates(ctx, req, true); })
-      .access = Access::kHolder;
-  r.add("GET", "/v1/holders/entities/{credit_code}/certificates",
-        [&ctx](HttpRequest& req) { return holderCertificates(ctx, req, false); })
-      .access = Access::kHolder;
+  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates", [&ctx](HttpRequest& req) {
+     return holderCertificates(ctx, req, true);
+   }).access = Access::kHolder;
+  r.add("GET", "/v1/holders/entities/{credit_code}/certificates", [&ctx](HttpRequest& req) {
+     return holderCertificates(ctx, req, false);
+   }).access = Access::kHolder;
 }
 
 }  // namespace tongban::exchange

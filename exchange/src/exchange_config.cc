@@ -52,7 +52,8 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "security.grant_cache_ms", &e.grant_cache_ms, 0, 600000),
            readInt(c, "audit.max_batch", &e.audit_max_batch, 1, 100000),
            readInt(c, "audit.commit_delay_us", &e.audit_commit_delay_us, 0, 100000),
-           readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1, int64_t{1} << 40),
+           readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1,
+                   int64_t{1} << 40),
            readInt(c, "audit.checkpoint_every_s", &e.audit_checkpoint_s, 1, 86400),
        }) {
     if (!s) return s;
@@ -67,7 +68,8 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
     return Status::invalid("audit.node_id", "must be 1 to 64 characters");
   }
   if (!e.pki_dir.empty() && e.pki_passphrase.empty()) {
-    return Status::invalid("pki.passphrase", "required with pki.dir (the hub's keys are encrypted)");
+    return Status::invalid("pki.passphrase",
+                           "required with pki.dir (the hub's keys are encrypted)");
   }
   if (!e.audit_checkpoint_key_file.empty() && e.audit_checkpoint_key_passphrase.empty()) {
     return Status::invalid("audit.checkpoint_key_passphrase",
@@ -78,9 +80,10 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
 
 Status checkServeConfig(const ExchangeConfig& e) {
   if (e.master_key.empty()) {
-    return Status::invalid("security.master_key",
-                           "no master key configured: set security.master_key (or "
-                           "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
+    return Status::invalid(
+        "security.master_key",
+        "no master key configured: set security.master_key (or "
+        "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
   }
   return Status::ok();
 }

@@ -253,7 +253,8 @@ Result<std::string> makeHolderToken(const EVP_PKEY* idp_private_key, const Holde
     w.Int64(*claims.issued_at);
   }
   w.EndObject();
-  const std::string signing_input = tongban::base64UrlEncode(R"({"alg":"ES256","typ":"JWT"})") + "." +
+  const std::string signing_input = tongban::base64UrlEncode(R"({"alg":"ES256","typ":"JWT"})") +
+                                    "." +
                                     tongban::base64UrlEncode({buf.GetString(), buf.GetSize()});
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
@@ -282,7 +283,8 @@ Result<std::string> makeHolderToken(const EVP_PKEY* idp_private_key, const Holde
   if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32) {
     return Status::internal("holder token: signature value out of range");
   }
-  return signing_input + "." + tongban::base64UrlEncode({reinterpret_cast<const char*>(raw), sizeof raw});
+  return signing_input + "." +
+         tongban::base64UrlEncode({reinterpret_cast<const char*>(raw), sizeof raw});
 }
 
 }  // namespace tongban::exchange

@@ -7,7 +7,8 @@
 namespace tongban::exchange::json {
 
 Result<std::unique_ptr<rapidjson::Document>> parseObject(const std::string& body) {
-  if (body.empty()) return Status::invalid("body", "request body is empty; a JSON object is expected");
+  if (body.empty())
+    return Status::invalid("body", "request body is empty; a JSON object is expected");
   auto doc = std::make_unique<rapidjson::Document>();
   doc->Parse<rapidjson::kParseFullPrecisionFlag>(body.c_str(), body.size());
   if (doc->HasParseError()) {
@@ -55,7 +56,8 @@ Result<std::optional<std::string>> optString(const Value& obj, const char* name,
     return Status::invalid(memberPath(path, name),
                            "is longer than " + std::to_string(kMaxString) + " bytes");
   }
-  return std::optional<std::string>(std::string(it->value.GetString(), it->value.GetStringLength()));
+  return std::optional<std::string>(
+      std::string(it->value.GetString(), it->value.GetStringLength()));
 }
 
 Result<std::string> reqString(const Value& obj, const char* name, const std::string& path) {
@@ -102,7 +104,8 @@ Result<std::optional<int64_t>> optInt(const Value& obj, const char* name, const 
   if (!it->value.IsInt64()) return Status::invalid(p, "must be an integer");
   int64_t v = it->value.GetInt64();
   if (v < min || v > max) {
-    return Status::invalid(p, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return Status::invalid(
+        p, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
   return std::optional<int64_t>(v);
 }

@@ -30,17 +30,17 @@ class ExchangeApp : public Poco::Util::ServerApplication {
  protected:
   void defineOptions(OptionSet& options) override {
     ServerApplication::defineOptions(options);
-    options.addOption(Option("config", "c", "configuration file (INI)")
-                          .required(false)
-                          .repeatable(false)
-                          .argument("FILE")
-                          .callback(Poco::Util::OptionCallback<ExchangeApp>(
-                              this, &ExchangeApp::handleConfig)));
-    options.addOption(Option("help", "h", "show this help")
-                          .required(false)
-                          .repeatable(false)
-                          .callback(Poco::Util::OptionCallback<ExchangeApp>(
-                              this, &ExchangeApp::handleHelp)));
+    options.addOption(
+        Option("config", "c", "configuration file (INI)")
+            .required(false)
+            .repeatable(false)
+            .argument("FILE")
+            .callback(Poco::Util::OptionCallback<ExchangeApp>(this, &ExchangeApp::handleConfig)));
+    options.addOption(
+        Option("help", "h", "show this help")
+            .required(false)
+            .repeatable(false)
+            .callback(Poco::Util::OptionCallback<ExchangeApp>(this, &ExchangeApp::handleHelp)));
   }
 
   void handleConfig(const std::string&, const std::string& value) { config_path_ = value; }

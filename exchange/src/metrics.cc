@@ -50,8 +50,8 @@ std::string Metrics::render() const {
       } else {
         std::snprintf(buf, sizeof buf, "+Inf");
       }
-      out += "tongban_http_request_duration_seconds_bucket{route=\"" + r->label + "\",le=\"" +
-             buf + "\"} " + std::to_string(cumulative) + "\n";
+      out += "tongban_http_request_duration_seconds_bucket{route=\"" + r->label + "\",le=\"" + buf +
+             "\"} " + std::to_string(cumulative) + "\n";
     }
     std::snprintf(buf, sizeof buf, "%.6f", r->sum_micros.load(std::memory_order_relaxed) / 1e6);
     out += "tongban_http_request_duration_seconds_sum{route=\"" + r->label + "\"} " + buf + "\n";

@@ -53,9 +53,9 @@ const catalog::SourceColumn* primaryKey(const catalog::Source& s) {
 Row toRow(const catalog::Source& s, const pqxx::row& r) {
   Row row;
   for (size_t i = 0; i < s.columns.size(); ++i) {
-    row[s.columns[i].name] =
-        r[static_cast<int>(i)].is_null() ? std::nullopt
-                                         : std::optional<std::string>(r[static_cast<int>(i)].c_str());
+    row[s.columns[i].name] = r[static_cast<int>(i)].is_null()
+                                 ? std::nullopt
+                                 : std::optional<std::string>(r[static_cast<int>(i)].c_str());
   }
   return row;
 }
@@ -102,11 +102,13 @@ struct Purpose {
 
 Status checkPurpose(const Purpose& p, const std::string& prefix) {
   if (!catalog::isValidMatterCode(p.matter_code)) {
-    return Status::invalid(prefix + "matter_code",
-                           "a service-matter code (事项编码) is required: 1 to 64 of 0-9 A-Z a-z . _ -");
+    return Status::invalid(
+        prefix + "matter_code",
+        "a service-matter code (事项编码) is required: 1 to 64 of 0-9 A-Z a-z . _ -");
   }
   if (p.case_id.empty() || p.case_id.size() > 128) {
-    return Status::invalid(prefix + "case_id", "the case id (办件编号) is required, up to 128 bytes");
+    return Status::invalid(prefix + "case_id",
+                           "the case id (办件编号) is required, up to 128 bytes");
   }
   return Status::ok();
 }
@@ -163,24 +165,25 @@ Result<GrantRef> authorise(ServiceContext& ctx, const Caller& caller, const Reso
                   "resource_code");
   }
   if (!best) {
-    return Status(ErrorCode::kPermissionDenied,
-                  "matter code " + matter_code + " is not among the purposes granted for " +
-                      resource.code,
-                  "purpose.matter_code");
+    return Status(
+        ErrorCode::kPermissionDenied,
+        "matter code " + matter_code + " is not among the purposes granted for " + resource.code,
+        "purpose.matter_code");
   }
   for (size_t i = 0; i < fields.size(); ++i) {
     if (!best->grantsField(fields[i])) {
-      return Status(ErrorCode::kPermissionDenied,
-                    "field '" + fields[i] + "' of " + resource.code +
-                        " is not granted to this application",
-                    fields_path + "[" + std::to_string(i) + "]");
+      return Status(
+          ErrorCode::kPermissionDenied,
+          "field '" + fields[i] + "' of " + resource.code + " is not granted to this application",
+          fields_path + "[" + std::to_string(i) + "]");
     }
   }
   return Status::internal("authorise: no grant chosen");  // unreachable: a field was missing
 }
 
 Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
-  double t = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  double t =
+      std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   int64_t wait = ctx.limiter.acquire(g.id, g.rate_per_minute, t);
   if (wait == 0) return Status::ok();
   req.retry_after = std::to_string(wait);
@@ -243,10 +246,11 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   req.audit.fields = **fields;
   auto purpose_obj = json::optObject(root, "purpose", "", true);
   if (!purpose_obj) return purpose_obj.status();
-  if (Status s = json::onlyMembers(**purpose_obj, {"matter_code", "case_id"}, "purpose"); !s) return s;
+  if (Status s = json::onlyMembers(**purpose_obj, {"matter_code", "case_id"}, "purpose"); !s)
+    return s;
   Purpose purpose;
-  for (auto [name, out] : {std::pair{"matter_code", &purpose.matter_code},
-                           std::pair{"case_id", &purpose.case_id}}) {
+  for (auto [name, out] :
+       {std::pair{"matter_code", &purpose.matter_code}, std::pair{"case_id", &purpose.case_id}}) {
     auto v = json::optString(**purpose_obj, name, "purpose", true);
     if (!v) return v.status();
     *out = **v;
@@ -333,7 +337,8 @@ Result<Part> partFor(ServiceContext& ctx, HttpRequest& req, const char* code, co
 void recordAccess(HttpRequest& req, const Part& part) {
   if (!req.audit.resource_code.empty()) req.audit.resource_code += ",";
   req.audit.resource_code += part.resource->code;
-  for (const auto& f : part.grant->fields) req.audit.fields.push_back(part.resource->code + "." + f);
+  for (const auto& f : part.grant->fields)
+    req.audit.fields.push_back(part.resource->code + "." + f);
 }
 
 Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
@@ -408,7 +413,8 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
   w.EndArray();
   json::str(w, "request_id", req.request_id);
   w.EndObject();
-  if (!found) return Status::notFound("no record for citizen id " + *id + " in the granted resources");
+  if (!found)
+    return Status::notFound("no record for citizen id " + *id + " in the granted resources");
   return HttpResponse::json(json::done(buf));
 }
 
@@ -593,8 +599,9 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
   for (const auto& r : *records) {
     w.StartObject();
     auto secs = std::chrono::system_clock::time_point(std::chrono::microseconds(r.at_micros));
-    json::str(w, "at", catalog::formatTimestamp(
-                           std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs)));
+    json::str(w, "at",
+              catalog::formatTimestamp(
+                  std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs)));
     json::str(w, "department_code", r.department_code);
     json::str(w, "department_name", r.department_name);
     json::str(w, "application", r.app_name);
@@ -616,7 +623,8 @@ void prepareQueryStatements(pqxx::connection& conn) {
     const catalog::SourceColumn* pk = primaryKey(s);
     if (!pk) continue;
     std::string from = std::string(" FROM ") + s.schema + "." + s.table;
-    conn.prepare(statementName(s), "SELECT " + selectList(s) + from + " WHERE " + pk->name + " = $1");
+    conn.prepare(statementName(s),
+                 "SELECT " + selectList(s) + from + " WHERE " + pk->name + " = $1");
     if (std::string(s.name) == "legal_entity.entities") {
       conn.prepare(statementName(s, "_by_rep"),
                    "SELECT " + selectList(s) + from +
@@ -635,21 +643,21 @@ void addConsumerRoutes(Router& r, ServiceContext& ctx) {
   signed_route("POST", "/v1/query/{resource_code}", query);
   signed_route("GET", "/v1/subjects/persons/{citizen_id}", personView);
   signed_route("GET", "/v1/subjects/entities/{credit_code}", entityView);
-  r.add("GET", "/v1/registry/persons/{citizen_id}",
-        [&ctx](HttpRequest& req) { return registryLookup(ctx, req, kPersonResource, true); })
-      .access = Access::kSigned;
-  r.add("GET", "/v1/registry/entities/{credit_code}",
-        [&ctx](HttpRequest& req) { return registryLookup(ctx, req, kEntityResource, false); })
-      .access = Access::kSigned;
+  r.add("GET", "/v1/registry/persons/{citizen_id}", [&ctx](HttpRequest& req) {
+     return registryLookup(ctx, req, kPersonResource, true);
+   }).access = Access::kSigned;
+  r.add("GET", "/v1/registry/entities/{credit_code}", [&ctx](HttpRequest& req) {
+     return registryLookup(ctx, req, kEntityResource, false);
+   }).access = Access::kSigned;
   signed_route("GET", "/v1/catalog/resources", listResources);
   signed_route("GET", "/v1/catalog/resources/{code}", getResource);
   signed_route("POST", "/v1/access-requests", applyForAccess);
   signed_route("GET", "/v1/access-requests", listMyRequests);
   signed_route("POST", "/v1/access-requests/{id}/withdraw", withdraw);
   signed_route("GET", "/v1/grants", listMyGrants);
-  r.add("GET", "/v1/holders/persons/{citizen_id}/access-log",
-        [&ctx](HttpRequest& req) { return holderAccessLog(ctx, req); })
-      .access = Access::kHolder;
+  r.add("GET", "/v1/holders/persons/{citizen_id}/access-log", [&ctx](HttpRequest& req) {
+     return holderAccessLog(ctx, req);
+   }).access = Access::kHolder;
 }
 
 }  // namespace tongban::exchange

@@ -66,11 +66,12 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
   std::string expected = hmacSha256(
       key->secret, stringToSign(method, path, query, parsed->timestamp, parsed->nonce, body));
   if (!constantTimeEqual(expected, parsed->signature)) {
-    return refuse("signature does not match the request (method, path, query, timestamp, nonce "
-                  "and body digest are signed; see docs/request-signing.md)");
+    return refuse(
+        "signature does not match the request (method, path, query, timestamp, nonce "
+        "and body digest are signed; see docs/request-signing.md)");
   }
-  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce,
-                           parsed->unix_seconds + max_skew_, now)) {
+  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, parsed->unix_seconds + max_skew_,
+                           now)) {
     return refuse("nonce already used: replayed request");
   }
   return Caller{key->app_id, key->department_code, key->role, key->key_id};

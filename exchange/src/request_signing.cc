@@ -40,7 +40,8 @@ std::string authorizationHeader(const Credentials& c, std::string_view method,
                                 std::string_view body, int64_t unix_seconds,
                                 std::string_view nonce) {
   std::string ts = std::to_string(unix_seconds);
-  std::string sig = hexEncode(hmacSha256(c.secret, stringToSign(method, path, query, ts, nonce, body)));
+  std::string sig =
+      hexEncode(hmacSha256(c.secret, stringToSign(method, path, query, ts, nonce, body)));
   std::string h = kSignatureScheme;
   h += " Credential=" + c.key_id + ", Timestamp=" + ts + ", Nonce=";
   h += nonce;
@@ -56,8 +57,8 @@ Result<ParsedAuthorization> parseAuthorization(std::string_view header) {
   };
   if (header.empty()) return bad("missing Authorization header (see docs/request-signing.md)");
   std::string_view scheme = kSignatureScheme;
-  if (header.substr(0, scheme.size()) != scheme ||
-      header.size() == scheme.size() || header[scheme.size()] != ' ') {
+  if (header.substr(0, scheme.size()) != scheme || header.size() == scheme.size() ||
+      header[scheme.size()] != ' ') {
     return bad(std::string("Authorization scheme must be ") + kSignatureScheme);
   }
   ParsedAuthorization p;
@@ -72,7 +73,8 @@ Result<ParsedAuthorization> parseAuthorization(std::string_view header) {
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     size_t eq = item.find('=');
-    if (eq == std::string_view::npos) return bad("malformed Authorization parameter '" + std::string(item) + "'");
+    if (eq == std::string_view::npos)
+      return bad("malformed Authorization parameter '" + std::string(item) + "'");
     std::string_view name = item.substr(0, eq), value = item.substr(eq + 1);
     bool* seen;
     if (name == "Credential") {
@@ -124,7 +126,9 @@ struct ExchangeClient::Impl {
 };
 
 ExchangeClient::ExchangeClient(std::string host, uint16_t port, Credentials credentials)
-    : host_(std::move(host)), port_(port), credentials_(std::move(credentials)),
+    : host_(std::move(host)),
+      port_(port),
+      credentials_(std::move(credentials)),
       impl_(new Impl(host_, port_)) {}
 
 ExchangeClient::~ExchangeClient() { delete impl_; }

@@ -43,7 +43,8 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view aad) co
   auto* dst = reinterpret_cast<unsigned char*>(out.data());
   EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, u(key_), u(nonce));
   EVP_EncryptUpdate(ctx.get(), nullptr, &len, u(aad), static_cast<int>(aad.size()));
-  EVP_EncryptUpdate(ctx.get(), dst + kNonce, &len, u(plaintext), static_cast<int>(plaintext.size()));
+  EVP_EncryptUpdate(ctx.get(), dst + kNonce, &len, u(plaintext),
+                    static_cast<int>(plaintext.size()));
   EVP_EncryptFinal_ex(ctx.get(), dst + kNonce + len, &len);
   EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag, dst + kNonce + plaintext.size());
   return out;

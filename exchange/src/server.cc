@@ -1,13 +1,13 @@
 #include "tongban/exchange/server.h"
 
 #include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
-#include <sstream>
+#include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <Poco/Exception.h>
@@ -23,16 +23,16 @@
 #include <Poco/URI.h>
 
 #include "service_context.h"
-#include "tongban/common/db_pool.h"
-#include "tongban/common/log.h"
-#include "tongban/common/migrations.h"
 #include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/signer.h"
+#include "tongban/common/db_pool.h"
+#include "tongban/common/log.h"
+#include "tongban/common/migrations.h"
 #include "tongban/exchange/http.h"
-#include "tongban/exchange/request_signing.h"
 #include "tongban/exchange/metrics.h"
 #include "tongban/exchange/problem.h"
+#include "tongban/exchange/request_signing.h"
 
 namespace tongban::exchange {
 
@@ -311,9 +311,10 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
         HttpResponse r;
         r.status = 405;
         r.content_type = kProblemContentType;
-        r.body = "{\"type\":\"urn:tongban:problem:method_not_allowed\",\"title\":\"Method not "
-                 "allowed\",\"status\":405,\"detail\":\"" + req.method +
-                 " is not allowed here; allowed: " + m.allow + "\",\"instance\":";
+        r.body =
+            "{\"type\":\"urn:tongban:problem:method_not_allowed\",\"title\":\"Method not "
+            "allowed\",\"status\":405,\"detail\":\"" +
+            req.method + " is not allowed here; allowed: " + m.allow + "\",\"instance\":";
         appendJsonString(r.body, req.path);
         r.body += ",\"request_id\":";
         appendJsonString(r.body, req.request_id);
@@ -431,8 +432,8 @@ class ExchangeServerImpl : public ExchangeServer {
     opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
     opts.on_connect = prepareQueryStatements;
     state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
-    state_.registry = std::make_unique<AppRegistry>(
-        *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms));
+    state_.registry = std::make_unique<AppRegistry>(*state_.pool, std::move(*box),
+                                                    std::chrono::milliseconds(config.key_cache_ms));
     state_.auth = std::make_unique<RequestAuthenticator>(
         *state_.registry, std::chrono::seconds(config.max_clock_skew_s));
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
@@ -452,7 +453,8 @@ class ExchangeServerImpl : public ExchangeServer {
         return Status::invalid("audit.checkpoint_key_file", key.status().message());
       }
       auto algorithm = certs::algorithmOfKey(key->get());
-      if (!algorithm) return Status::invalid("audit.checkpoint_key_file", algorithm.status().message());
+      if (!algorithm)
+        return Status::invalid("audit.checkpoint_key_file", algorithm.status().message());
       auto signer = certs::makeSoftwareSigner(std::move(*key), *algorithm);
       if (!signer) return signer.status();
       audit.checkpoint_signer = std::shared_ptr<const certs::Signer>(std::move(*signer));
@@ -510,7 +512,8 @@ class ExchangeServerImpl : public ExchangeServer {
                   {{"count", static_cast<int64_t>(*n)}});
         }
         lock.lock();
-      } while (!expiry_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stopped_.load(); }));
+      } while (
+          !expiry_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return stopped_.load(); }));
     });
     return Status::ok();
   }
@@ -530,8 +533,8 @@ class ExchangeServerImpl : public ExchangeServer {
       params->setMaxKeepAliveRequests(0);  // unlimited
       params->setTimeout(Poco::Timespan(60, 0));
       threads_ = std::make_unique<Poco::ThreadPool>(2, state_.config.max_threads + 2, 60);
-      http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket,
-                                                      params);
+      http_ =
+          std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket, params);
       http_->start();
       port_ = socket.address().port();
     } catch (const Poco::Exception& e) {
@@ -564,9 +567,7 @@ class ExchangeServerImpl : public ExchangeServer {
       threads_->joinAll();
       http_.reset();
     }
-    {
-      std::lock_guard<std::mutex> lock(expiry_mutex_);
-    }
+    { std::lock_guard<std::mutex> lock(expiry_mutex_); }
     expiry_cv_.notify_all();
     if (expiry_.joinable()) expiry_.join();
     if (state_.audit) state_.audit->close();
@@ -603,19 +604,17 @@ class ExchangeServerImpl : public ExchangeServer {
         {{"tongban_db_pool_connections{state=\"max\"}", "", stat(&db::PoolStats::size)},
          {"tongban_db_pool_connections{state=\"open\"}", "", stat(&db::PoolStats::open)},
          {"tongban_db_pool_connections{state=\"in_use\"}", "", stat(&db::PoolStats::in_use)}});
-    state_.metrics.addGauge("tongban_db_pool_acquire_timeouts_total", "counter",
-                            "Requests that gave up waiting for a database connection.",
-                            {{"tongban_db_pool_acquire_timeouts_total", "",
-                              counter(&db::PoolStats::timeouts)}});
+    state_.metrics.addGauge(
+        "tongban_db_pool_acquire_timeouts_total", "counter",
+        "Requests that gave up waiting for a database connection.",
+        {{"tongban_db_pool_acquire_timeouts_total", "", counter(&db::PoolStats::timeouts)}});
     state_.metrics.addGauge("tongban_db_pool_connect_failures_total", "counter",
                             "Failed attempts to open a database connection.",
                             {{"tongban_db_pool_connect_failures_total", "",
                               counter(&db::PoolStats::connect_failures)}});
-    state_.metrics.addGauge("tongban_http_inflight_requests", "gauge",
-                            "Requests being served now.",
-                            {{"tongban_http_inflight_requests", "", [this] {
-                                return static_cast<double>(state_.inflight.load());
-                              }}});
+    state_.metrics.addGauge("tongban_http_inflight_requests", "gauge", "Requests being served now.",
+                            {{"tongban_http_inflight_requests", "",
+                              [this] { return static_cast<double>(state_.inflight.load()); }}});
     AuditLog* audit = state_.audit.get();
     state_.metrics.addGauge(
         "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",
@@ -624,11 +623,10 @@ class ExchangeServerImpl : public ExchangeServer {
         "tongban_audit_batches_total", "counter",
         "Audit transactions committed (one WAL flush each: group commit).",
         {{"tongban_audit_batches_total", "", [audit] { return double(audit->stats().batches); }}});
-    state_.metrics.addGauge(
-        "tongban_audit_failed_entries_total", "counter",
-        "Audit appends that failed (their requests were answered 503).",
-        {{"tongban_audit_failed_entries_total", "",
-          [audit] { return double(audit->stats().failed_entries); }}});
+    state_.metrics.addGauge("tongban_audit_failed_entries_total", "counter",
+                            "Audit appends that failed (their requests were answered 503).",
+                            {{"tongban_audit_failed_entries_total", "",
+                              [audit] { return double(audit->stats().failed_entries); }}});
   }
 
   Result<HttpResponse> ready() {

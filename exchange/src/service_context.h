@@ -81,7 +81,7 @@ struct ServiceContext {
   catalog::CatalogStore* catalog = nullptr;
   AuditLog* audit = nullptr;
   RateLimiter limiter;
-  certs::EvpPkeyPtr holder_idp_key;  // null: holder endpoints answer 503
+  certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{

@@ -113,11 +113,11 @@ TEST(ConnectionPool, DropsBrokenConnections) {
 TEST(ConnectionPool, OnConnectPreparesStatements) {
   TestDatabase db("pool_prepare");
   int calls = 0;
-  ConnectionPool pool({db.conninfo(), 2, std::chrono::milliseconds(500),
-                       [&calls](pqxx::connection& c) {
-                         ++calls;
-                         c.prepare("two", "SELECT 2");
-                       }});
+  ConnectionPool pool(
+      {db.conninfo(), 2, std::chrono::milliseconds(500), [&calls](pqxx::connection& c) {
+         ++calls;
+         c.prepare("two", "SELECT 2");
+       }});
   auto r = withConnection(pool, [](pqxx::connection& c) -> Result<int> {
     pqxx::nontransaction tx(c);
     return tx.exec_prepared1("two")[0].as<int>();

@@ -70,7 +70,8 @@ TEST(Migrations, AFailingMigrationLeavesNoTrace) {
   pqxx::nontransaction tx(c);
   EXPECT_TRUE(tx.exec1("SELECT to_regclass('public.half') IS NULL")[0].as<bool>());
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM public.schema_migrations WHERE name = "
-                     "'9998_broken.sql'")[0].as<int>(),
+                     "'9998_broken.sql'")[0]
+                .as<int>(),
             0);
 }
 
@@ -90,11 +91,15 @@ TEST(Migrations, SchemaConstraintsHold) {
   };
   const std::string cols =
       "INSERT INTO population.persons (citizen_id, name, sex, birth_date, region_code, address) ";
-  EXPECT_TRUE(insert(cols + "VALUES ('11010519491231002X', '张三', 'F', '1949-12-31', '110105', 'x')"));
+  EXPECT_TRUE(
+      insert(cols + "VALUES ('11010519491231002X', '张三', 'F', '1949-12-31', '110105', 'x')"));
   // Sex disagrees with the order digit; birth date disagrees with the id; bad status.
-  EXPECT_FALSE(insert(cols + "VALUES ('110105194912310037', '李四', 'F', '1949-12-31', '110105', 'x')"));
-  EXPECT_FALSE(insert(cols + "VALUES ('110105194912310037', '李四', 'M', '1950-01-01', '110105', 'x')"));
-  EXPECT_FALSE(insert(cols + "VALUES ('11010519491231003', '李四', 'M', '1949-12-31', '110105', 'x')"));
+  EXPECT_FALSE(
+      insert(cols + "VALUES ('110105194912310037', '李四', 'F', '1949-12-31', '110105', 'x')"));
+  EXPECT_FALSE(
+      insert(cols + "VALUES ('110105194912310037', '李四', 'M', '1950-01-01', '110105', 'x')"));
+  EXPECT_FALSE(
+      insert(cols + "VALUES ('11010519491231003', '李四', 'M', '1949-12-31', '110105', 'x')"));
   EXPECT_FALSE(insert("UPDATE population.persons SET status = 'unknown'"));
   EXPECT_FALSE(insert(
       "INSERT INTO legal_entity.entities (credit_code, name, entity_type, legal_rep_citizen_id, "

@@ -67,8 +67,9 @@ class AuthTest : public ::testing::Test {
                                nonce);
   }
   int deniedCount(const std::string& key_id) {
-    return env_->sql("SELECT count(*) FROM exchange.audit_log WHERE key_id = '" + key_id +
-                     "' AND result = 'denied' AND http_status = 401")[0][0]
+    return env_
+        ->sql("SELECT count(*) FROM exchange.audit_log WHERE key_id = '" + key_id +
+              "' AND result = 'denied' AND http_status = 401")[0][0]
         .as<int>();
   }
 
@@ -83,8 +84,9 @@ const std::string kPath = "/v1/registry/entities/91350100M000100Y43";
 const std::string kQuery = "matter_code=11110000000010014U4000117&case_id=C1";
 
 TEST_F(AuthTest, AValidSignatureIsAccepted) {
-  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
-            200);
+  EXPECT_EQ(
+      rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
+      200);
   Client c = env_->client(*app_);
   EXPECT_EQ(c.call("GET", kTarget).status, 200);
 }
@@ -93,16 +95,19 @@ TEST_F(AuthTest, TamperedPathQueryBodyMethodAreRefused) {
   int before = deniedCount(app_->credentials.key_id);
   std::string auth = sign("GET", kPath, kQuery, "", now(), newNonce());
   // Another path, another query, a body, another method — all with the same header.
-  EXPECT_EQ(rawStatus(env_->port(), "GET",
-                      "/v1/registry/entities/91110000600037341L?" + kQuery, auth),
-            401);
+  EXPECT_EQ(
+      rawStatus(env_->port(), "GET", "/v1/registry/entities/91110000600037341L?" + kQuery, auth),
+      401);
   EXPECT_EQ(rawStatus(env_->port(), "GET", kPath + "?" + kQuery + "&x=1",
                       sign("GET", kPath, kQuery, "", now(), newNonce())),
             401);
-  std::string body_auth = sign("POST", "/v1/query/LE-ENTITY-BASIC", "", "{\"a\":1}", now(), newNonce());
-  EXPECT_EQ(rawStatus(env_->port(), "POST", "/v1/query/LE-ENTITY-BASIC", body_auth, "{\"a\":2}"), 401);
-  EXPECT_EQ(rawStatus(env_->port(), "DELETE", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
-            405);  // no such route for DELETE: refused before authentication
+  std::string body_auth =
+      sign("POST", "/v1/query/LE-ENTITY-BASIC", "", "{\"a\":1}", now(), newNonce());
+  EXPECT_EQ(rawStatus(env_->port(), "POST", "/v1/query/LE-ENTITY-BASIC", body_auth, "{\"a\":2}"),
+            401);
+  EXPECT_EQ(
+      rawStatus(env_->port(), "DELETE", kTarget, sign("GET", kPath, kQuery, "", now(), newNonce())),
+      405);  // no such route for DELETE: refused before authentication
   EXPECT_EQ(deniedCount(app_->credentials.key_id), before + 3);
 }
 
@@ -115,12 +120,15 @@ TEST_F(AuthTest, TamperedTimestampAndSkewAreRefused) {
   forged.replace(forged.find(ts), ts.size(), std::to_string(now() - 10));
   EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, forged), 401);
   // Honestly signed, but the client clock is off by more than 5 minutes, either way.
-  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() - 301, newNonce())),
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now() - 301, newNonce())),
             401);
-  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() + 301, newNonce())),
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now() + 301, newNonce())),
             401);
   // Within the window is fine.
-  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget, sign("GET", kPath, kQuery, "", now() - 200, newNonce())),
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now() - 200, newNonce())),
             200);
   Client c = env_->client(*app_);
   c.raw().setClockOffset(-400);
@@ -155,8 +163,9 @@ TEST_F(AuthTest, MalformedHeadersAreRefused) {
   for (const std::string& h :
        {std::string(""), std::string("Bearer abc"), std::string("TB1-HMAC-SHA256"),
         std::string("TB1-HMAC-SHA256 Credential=k"), good.substr(0, good.size() - 2),
-        good + ", Extra=1", std::string("TB1-HMAC-SHA256 Credential=key_1, Timestamp=abc, "
-                                        "Nonce=0123456789abcdef, Signature=00"),
+        good + ", Extra=1",
+        std::string("TB1-HMAC-SHA256 Credential=key_1, Timestamp=abc, "
+                    "Nonce=0123456789abcdef, Signature=00"),
         std::string("TB1-HMAC-SHA256 Credential=key_1, Timestamp=1, Nonce=short, Signature=") +
             std::string(64, '0')}) {
     Poco::Net::StreamSocket s;
@@ -176,7 +185,8 @@ TEST_F(AuthTest, DisabledKeyAndApplicationAreRefused) {
   EXPECT_NE(r.body.find("disabled"), std::string::npos) << r.body;
   EXPECT_EQ(admin.call("POST", "/v1/admin/applications/" + other.app_id + "/enable").status, 200);
   EXPECT_EQ(c.call("GET", kTarget).status, 200);
-  EXPECT_EQ(admin.call("POST", "/v1/admin/keys/" + other.credentials.key_id + "/disable").status, 200);
+  EXPECT_EQ(admin.call("POST", "/v1/admin/keys/" + other.credentials.key_id + "/disable").status,
+            200);
   EXPECT_EQ(c.call("GET", kTarget).status, 401);
 }
 
@@ -194,8 +204,9 @@ TEST_F(AuthTest, RotatedKeyWorksUntilTheOverlapEnds) {
   EXPECT_EQ(old_client.call("GET", kTarget).status, 200);  // inside the overlap window
   EXPECT_EQ(new_client.call("GET", kTarget).status, 200);
   // The window ends (as if an hour had passed).
-  env_->sql("UPDATE exchange.app_keys SET not_after = now() - interval '1 second' WHERE key_id = '" +
-            app.credentials.key_id + "'");
+  env_->sql(
+      "UPDATE exchange.app_keys SET not_after = now() - interval '1 second' WHERE key_id = '" +
+      app.credentials.key_id + "'");
   Reply r = old_client.call("GET", kTarget);
   EXPECT_EQ(r.status, 401);
   EXPECT_NE(r.body.find("rotated"), std::string::npos) << r.body;
@@ -203,8 +214,9 @@ TEST_F(AuthTest, RotatedKeyWorksUntilTheOverlapEnds) {
 }
 
 TEST_F(AuthTest, SecretsAreStoredSealed) {
-  auto rows = env_->sql("SELECT encode(secret_enc, 'escape') FROM exchange.app_keys WHERE key_id = '" +
-                        app_->credentials.key_id + "'");
+  auto rows =
+      env_->sql("SELECT encode(secret_enc, 'escape') FROM exchange.app_keys WHERE key_id = '" +
+                app_->credentials.key_id + "'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0].as<std::string>().find(app_->credentials.secret), std::string::npos);
 }

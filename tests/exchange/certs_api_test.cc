@@ -1,10 +1,10 @@
 // The certificate hub over HTTP: issue with an Idempotency-Key, fetch the bundle and verify it
 // offline, lifecycle by the issuer only, objections, the public transparency log, and holders'
 // own lists — on a real PKI made by initHubPki and a real seal.
+#include <unistd.h>
 #include <chrono>
 #include <ctime>
 #include <fstream>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -32,7 +32,8 @@ constexpr const char* kPassphrase = "test-pki-passphrase";
 
 std::string g_pki_dir;
 
-std::string licenceBody(const std::string& seal_id, const std::string& address = "福建省福州市鼓楼区五四路100号") {
+std::string licenceBody(const std::string& seal_id,
+                        const std::string& address = "福建省福州市鼓楼区五四路100号") {
   return std::string(R"({"type_code":")") + kLicence + R"(","seal_id":")" + seal_id +
          R"(","holder":{"code":"91350100M000100Y43","name":"福州闽江软件有限公司"},)"
          R"("surface":{"name":"福州闽江软件有限公司","credit_code":"91350100M000100Y43",)"
@@ -75,7 +76,8 @@ class CertsApiTest : public ::testing::Test {
     auto made = seals.create(seal);
     ASSERT_TRUE(made) << made.status().toString();
     seal_id_ = new std::string(made->seal_id);
-    issuer_ = new testenv::App(env_->makeApp(testenv::kMarketRegulation, "电子证照签发系统", "provider"));
+    issuer_ =
+        new testenv::App(env_->makeApp(testenv::kMarketRegulation, "电子证照签发系统", "provider"));
     other_ = new testenv::App(env_->makeApp(testenv::kTaxBureau, "核验系统", "consumer"));
   }
   static void TearDownTestSuite() {
@@ -125,7 +127,8 @@ TEST_F(CertsApiTest, IssueIsIdempotentAndTheBundleVerifiesOffline) {
   Client verifier = env_->client(*other_);
   Reply bundle = verifier.call("GET", "/v1/certificates/" + id);
   ASSERT_EQ(bundle.status, 200) << bundle.body;
-  auto root = certs::parseCertificatePem(testing::runCommand("cat " + g_pki_dir + "/root.pem").output);
+  auto root =
+      certs::parseCertificatePem(testing::runCommand("cat " + g_pki_dir + "/root.pem").output);
   ASSERT_TRUE(root);
   std::vector<certs::X509Ptr> roots;
   roots.push_back(std::move(*root));
@@ -138,11 +141,13 @@ TEST_F(CertsApiTest, BadIssuanceRequestsAre4xx) {
   EXPECT_EQ(issue("", licenceBody(*seal_id_)).status, 400);  // no Idempotency-Key
   Reply bad_json = issue("k-bad-1", "{not json");
   EXPECT_EQ(bad_json.status, 400);
-  Reply unknown_type = issue("k-bad-2", std::string(licenceBody(*seal_id_)).replace(14, 21, "11100000MB0143028R999"));
+  Reply unknown_type = issue(
+      "k-bad-2", std::string(licenceBody(*seal_id_)).replace(14, 21, "11100000MB0143028R999"));
   EXPECT_GE(unknown_type.status, 400);
   EXPECT_LT(unknown_type.status, 500) << unknown_type.body;
   std::string broken = licenceBody(*seal_id_);
-  broken.replace(broken.find("\"entity_type\":\"有限责任公司\""), 34, "\"entity_type\":\"皮包公司\"");
+  broken.replace(broken.find("\"entity_type\":\"有限责任公司\""), 34,
+                 "\"entity_type\":\"皮包公司\"");
   Reply rule = issue("k-bad-3", broken);
   EXPECT_EQ(rule.status, 400) << rule.body;
   EXPECT_NE(rule.str("field").find("entity_type"), std::string::npos) << rule.body;
@@ -162,11 +167,13 @@ TEST_F(CertsApiTest, LifecycleIsTheIssuers) {
   Reply foreign = other.call("POST", "/v1/certificates/" + id + "/suspend", "{\"note\":\"x\"}");
   EXPECT_GE(foreign.status, 403) << foreign.body;
   EXPECT_LT(foreign.status, 500);
-  Reply suspended = issuer.call("POST", "/v1/certificates/" + id + "/suspend", "{\"note\":\"核查\"}");
+  Reply suspended =
+      issuer.call("POST", "/v1/certificates/" + id + "/suspend", "{\"note\":\"核查\"}");
   ASSERT_EQ(suspended.status, 200) << suspended.body;
   EXPECT_EQ(suspended.str("status"), "suspended");
   EXPECT_EQ(issuer.call("POST", "/v1/certificates/" + id + "/resume").status, 200);
-  Reply revoked = issuer.call("POST", "/v1/certificates/" + id + "/revoke", "{\"note\":\"注销登记\"}");
+  Reply revoked =
+      issuer.call("POST", "/v1/certificates/" + id + "/revoke", "{\"note\":\"注销登记\"}");
   EXPECT_EQ(revoked.status, 400) << revoked.body;  // reason_code required
   Reply history = other.call("GET", "/v1/certificates/" + id + "/history");
   ASSERT_EQ(history.status, 200);
@@ -174,7 +181,8 @@ TEST_F(CertsApiTest, LifecycleIsTheIssuers) {
   Reply objection = other.call("POST", "/v1/certificates/" + id + "/objections",
                                "{\"reason\":\"住所与实际不符\"}");
   EXPECT_EQ(objection.status, 201) << objection.body;
-  EXPECT_EQ(other.call("GET", "/v1/certificates/" + id + "/objections").json()["objections"].Size(), 1u);
+  EXPECT_EQ(other.call("GET", "/v1/certificates/" + id + "/objections").json()["objections"].Size(),
+            1u);
   EXPECT_EQ(other.call("GET", "/v1/certificates/1.2.156.3005.2.bad").status, 400);
 }
 
@@ -186,13 +194,15 @@ TEST_F(CertsApiTest, TransparencyLogIsPublicAndConsistent) {
   uint64_t size = head["tree_size"].GetUint64();
   ASSERT_GE(size, 2u);
   Client anyone(env_->port(), Credentials{});
-  Reply inclusion = anyone.call("GET", "/v1/transparency/proof/inclusion?index=0&size=" + std::to_string(size));
+  Reply inclusion =
+      anyone.call("GET", "/v1/transparency/proof/inclusion?index=0&size=" + std::to_string(size));
   EXPECT_EQ(inclusion.status, 200) << inclusion.body;
-  Reply consistency =
-      anyone.call("GET", "/v1/transparency/proof/consistency?first=1&second=" + std::to_string(size));
+  Reply consistency = anyone.call(
+      "GET", "/v1/transparency/proof/consistency?first=1&second=" + std::to_string(size));
   EXPECT_EQ(consistency.status, 200) << consistency.body;
   EXPECT_EQ(anyone.call("GET", "/v1/transparency/proof/inclusion?index=0").status, 400);
-  EXPECT_EQ(anyone.call("GET", "/v1/transparency/proof/inclusion?index=99999&size=1").status / 100, 4);
+  EXPECT_EQ(anyone.call("GET", "/v1/transparency/proof/inclusion?index=99999&size=1").status / 100,
+            4);
   EXPECT_EQ(anyone.call("GET", "/v1/transparency/entries/0").status, 200);
 }
 

@@ -17,7 +17,8 @@ rapidjson::Document Reply::json() const {
 std::string Reply::str(const char* member) const {
   rapidjson::Document d;
   d.Parse(body.c_str());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember(member) || !d[member].IsString()) return "";
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember(member) || !d[member].IsString())
+    return "";
   return d[member].GetString();
 }
 
@@ -46,7 +47,8 @@ ExchangeEnv::ExchangeEnv(const std::string& tag, void (*configure)(ExchangeConfi
         "INSERT INTO population.persons (citizen_id, name, sex, birth_date, region_code, address) "
         "VALUES ('11010519491231002X', '张秀英', 'F', '1949-12-31', '110105', "
         "'北京市朝阳区建国路88号'), "
-        "('110101199003070011', '李建国', 'M', '1990-03-07', '110101', '北京市东城区东四十条12号')");
+        "('110101199003070011', '李建国', 'M', '1990-03-07', '110101', "
+        "'北京市东城区东四十条12号')");
     tx.exec(
         "INSERT INTO legal_entity.entities (credit_code, name, entity_type, legal_rep_citizen_id, "
         "registered_capital, established_on, region_code, address, business_scope) VALUES "
@@ -67,8 +69,8 @@ ExchangeEnv::ExchangeEnv(const std::string& tag, void (*configure)(ExchangeConfi
       db::PoolOptions{db_.conninfo(), 2, std::chrono::milliseconds(5000), nullptr});
   auto box = SecretBox::fromBase64(kMasterKey);
   registry_ = std::make_unique<AppRegistry>(*pool_, std::move(*box));
-  for (auto [code, name, region] :
-       {std::tuple{kCivilAffairs, "市民政局", "110000"}, std::tuple{kTaxBureau, "杭州市税务局", "330100"}}) {
+  for (auto [code, name, region] : {std::tuple{kCivilAffairs, "市民政局", "110000"},
+                                    std::tuple{kTaxBureau, "杭州市税务局", "330100"}}) {
     auto d = registry_->createDepartment(code, name, region, "test");
     if (!d) ADD_FAILURE() << d.status().toString();
   }
@@ -105,22 +107,23 @@ int64_t ExchangeEnv::grant(const App& app, const std::string& resource,
     return s + "]";
   };
   Client c = client(app);
-  Reply r = c.call("POST", "/v1/access-requests",
-                   "{\"resource_code\":\"" + resource + "\",\"fields\":" + list(fields) +
-                       ",\"purpose\":\"办理业务时核验申请人信息\",\"legal_basis\":\"《政务数据共享管理办法》\","
-                       "\"matter_codes\":" + list(matters) +
-                       ",\"valid_to\":\"" +
-                       catalog::formatTimestamp(std::chrono::system_clock::now() +
-                                                std::chrono::hours(24 * 365)) +
-                       "\",\"rate_per_minute\":" +
-                       std::to_string(rate_per_minute) + "}");
+  Reply r = c.call(
+      "POST", "/v1/access-requests",
+      "{\"resource_code\":\"" + resource + "\",\"fields\":" + list(fields) +
+          ",\"purpose\":\"办理业务时核验申请人信息\",\"legal_basis\":\"《政务数据共享管理办法》\","
+          "\"matter_codes\":" +
+          list(matters) + ",\"valid_to\":\"" +
+          catalog::formatTimestamp(std::chrono::system_clock::now() +
+                                   std::chrono::hours(24 * 365)) +
+          "\",\"rate_per_minute\":" + std::to_string(rate_per_minute) + "}");
   EXPECT_EQ(r.status, 201) << r.body;
   auto d = r.json();
   if (!d.IsObject() || !d.HasMember("id")) return 0;
   if (d.HasMember("grant_id") && d["grant_id"].IsInt64()) return d["grant_id"].GetInt64();
   Client a = client(admin_);
-  Reply ok = a.call("POST", "/v1/admin/access-requests/" + std::to_string(d["id"].GetInt64()) + "/approve",
-                    unmask.empty() ? "" : "{\"unmasked_fields\":" + list(unmask) + "}");
+  Reply ok =
+      a.call("POST", "/v1/admin/access-requests/" + std::to_string(d["id"].GetInt64()) + "/approve",
+             unmask.empty() ? "" : "{\"unmasked_fields\":" + list(unmask) + "}");
   EXPECT_EQ(ok.status, 200) << ok.body;
   auto g = ok.json();
   if (!g.IsObject() || !g.HasMember("grant")) return 0;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <pqxx/pqxx>
 #include <rapidjson/document.h>
+#include <pqxx/pqxx>
 
 #include "support/test_db.h"
 #include "tongban/exchange/app_registry.h"
@@ -17,8 +17,8 @@
 
 namespace tongban::exchange::testenv {
 
-inline constexpr const char* kPersonId = "11010519491231002X";    // GB 11643's own example
-inline constexpr const char* kEntityCode = "91350100M000100Y43";  // GB 32100's own example
+inline constexpr const char* kPersonId = "11010519491231002X";        // GB 11643's own example
+inline constexpr const char* kEntityCode = "91350100M000100Y43";      // GB 32100's own example
 inline constexpr const char* kPublicSecurity = "11110000000010014U";  // ships with 0004
 inline constexpr const char* kMarketRegulation = "11110000000010022N";
 inline constexpr const char* kCivilAffairs = "11110000000000019K";  // made by the env

@@ -27,9 +27,8 @@ constexpr const char* kM2 = "11330100MB0000001X4000203";  // 企业开办事项
 constexpr const char* kPerson = testenv::kPersonId;
 constexpr const char* kEntity = testenv::kEntityCode;
 
-const std::vector<std::string> kPersonFields = {"citizen_id", "name",        "sex",
-                                                "birth_date", "ethnicity",   "region_code",
-                                                "address",    "status"};
+const std::vector<std::string> kPersonFields = {
+    "citizen_id", "name", "sex", "birth_date", "ethnicity", "region_code", "address", "status"};
 
 std::string queryBody(const std::string& key_name, const std::string& key,
                       const std::vector<std::string>& fields, const std::string& matter,
@@ -58,9 +57,8 @@ class QueryTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     static std::string key_file = idpKeyFile(testing::binaryDir(), &g_idp_key);
-    env_ = new ExchangeEnv("query", [](ExchangeConfig& c) {
-      c.holder_idp_public_key_file = key_file;
-    });
+    env_ = new ExchangeEnv("query",
+                           [](ExchangeConfig& c) { c.holder_idp_public_key_file = key_file; });
     // A: civil affairs' marriage system — person name+sex for M1, masked.
     a_ = new testenv::App(env_->makeApp(testenv::kCivilAffairs, "婚姻登记系统", "consumer"));
     env_->grant(*a_, "POP-PERSON-BASIC", {"citizen_id", "name", "sex"}, {kM1});
@@ -82,8 +80,9 @@ class QueryTest : public ::testing::Test {
     delete env_;
   }
   int auditCount(const std::string& app_id, const std::string& result) {
-    return env_->sql("SELECT count(*) FROM exchange.audit_log WHERE app_id = '" + app_id +
-                     "' AND result = '" + result + "'")[0][0]
+    return env_
+        ->sql("SELECT count(*) FROM exchange.audit_log WHERE app_id = '" + app_id +
+              "' AND result = '" + result + "'")[0][0]
         .as<int>();
   }
 
@@ -146,8 +145,8 @@ TEST_F(QueryTest, AuthorisationMatrix) {
   }
   // C holds no grant on the entity resource either.
   Client c = env_->client(*c_);
-  Reply r = c.call("POST", "/v1/query/LE-ENTITY-BASIC",
-                   queryBody("credit_code", kEntity, {"name"}, kM2));
+  Reply r =
+      c.call("POST", "/v1/query/LE-ENTITY-BASIC", queryBody("credit_code", kEntity, {"name"}, kM2));
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(r.str("field"), "resource_code");
 }
@@ -177,8 +176,9 @@ TEST_F(QueryTest, UnknownRecordIs404AndAudited) {
   Reply r = a.call("POST", "/v1/query/POP-PERSON-BASIC",
                    queryBody("citizen_id", "110101199003070038", {"name"}, kM1));
   EXPECT_EQ(r.status, 404) << r.body;
-  auto rows = env_->sql("SELECT subject_keys FROM exchange.audit_log WHERE http_status = 404 AND app_id = '" +
-                        a_->app_id + "'");
+  auto rows = env_->sql(
+      "SELECT subject_keys FROM exchange.audit_log WHERE http_status = 404 AND app_id = '" +
+      a_->app_id + "'");
   ASSERT_GE(rows.size(), 1u);
 }
 
@@ -221,10 +221,11 @@ TEST_F(QueryTest, BadInputIsA400NamingTheField) {
     EXPECT_EQ(r.content_type, "application/problem+json");
     EXPECT_EQ(r.str("field"), c.field) << c.body << " -> " << r.body;
   }
-  Reply unknown = a.call("POST", "/v1/query/NO-SUCH-RESOURCE",
-                         queryBody("citizen_id", kPerson, {"name"}, kM1));
+  Reply unknown =
+      a.call("POST", "/v1/query/NO-SUCH-RESOURCE", queryBody("citizen_id", kPerson, {"name"}, kM1));
   EXPECT_EQ(unknown.status, 404);
-  Reply bad_code = a.call("POST", "/v1/query/lower-case", queryBody("citizen_id", kPerson, {"name"}, kM1));
+  Reply bad_code =
+      a.call("POST", "/v1/query/lower-case", queryBody("citizen_id", kPerson, {"name"}, kM1));
   EXPECT_EQ(bad_code.status, 400);
   Reply huge = a.call("POST", path, std::string(100 * 1024, ' '));
   EXPECT_EQ(huge.status, 413);
@@ -235,7 +236,8 @@ TEST_F(QueryTest, QuotaGives429WithRetryAfter) {
   env_->grant(app, "LE-ENTITY-BASIC", {"credit_code", "name"}, {kM2}, 3);
   Client c = env_->client(app);
   const std::string body = queryBody("credit_code", kEntity, {"name"}, kM2);
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(c.call("POST", "/v1/query/LE-ENTITY-BASIC", body).status, 200);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(c.call("POST", "/v1/query/LE-ENTITY-BASIC", body).status, 200);
   Reply r = c.call("POST", "/v1/query/LE-ENTITY-BASIC", body);
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_FALSE(r.retry_after.empty());
@@ -266,15 +268,18 @@ TEST_F(QueryTest, SuspendedAndRevokedGrantsStopServing) {
 TEST_F(QueryTest, ApprovalWorkflowOverHttp) {
   testenv::App app = env_->makeApp(testenv::kTaxBureau, "审批测试系统", "consumer");
   testenv::App provider = env_->makeApp(testenv::kPublicSecurity, "人口库共享系统", "provider");
-  testenv::App foreign_provider = env_->makeApp(testenv::kMarketRegulation, "法人库系统", "provider");
+  testenv::App foreign_provider =
+      env_->makeApp(testenv::kMarketRegulation, "法人库系统", "provider");
   Client c = env_->client(app);
   auto apply = [&](const std::string& resource) {
-    return c.call("POST", "/v1/access-requests",
-                  "{\"resource_code\":\"" + resource +
-                      "\",\"fields\":[\"name\"],\"purpose\":\"核验\",\"legal_basis\":\"法规\","
-                      "\"matter_codes\":[\"" + kM1 + "\"],\"valid_to\":\"" +
-                      catalog::formatTimestamp(std::chrono::system_clock::now() + std::chrono::hours(24)) +
-                      "\"}");
+    return c.call(
+        "POST", "/v1/access-requests",
+        "{\"resource_code\":\"" + resource +
+            "\",\"fields\":[\"name\"],\"purpose\":\"核验\",\"legal_basis\":\"法规\","
+            "\"matter_codes\":[\"" +
+            kM1 + "\"],\"valid_to\":\"" +
+            catalog::formatTimestamp(std::chrono::system_clock::now() + std::chrono::hours(24)) +
+            "\"}");
   };
   Reply pending = apply("POP-PERSON-BASIC");
   ASSERT_EQ(pending.status, 201) << pending.body;
@@ -285,18 +290,20 @@ TEST_F(QueryTest, ApprovalWorkflowOverHttp) {
   Client fp = env_->client(foreign_provider);
   EXPECT_EQ(fp.call("POST", "/v1/admin/access-requests/" + id + "/approve").status, 403);
   // Not granted yet.
-  EXPECT_EQ(c.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM1))
-                .status,
-            403);
+  EXPECT_EQ(
+      c.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM1))
+          .status,
+      403);
   Client p = env_->client(provider);
   Reply reject_without_reason = p.call("POST", "/v1/admin/access-requests/" + id + "/reject", "{}");
   EXPECT_EQ(reject_without_reason.status, 400);
   Reply approved = p.call("POST", "/v1/admin/access-requests/" + id + "/approve");
   ASSERT_EQ(approved.status, 200) << approved.body;
   EXPECT_EQ(p.call("POST", "/v1/admin/access-requests/" + id + "/approve").status, 409);
-  EXPECT_EQ(c.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM1))
-                .status,
-            200);
+  EXPECT_EQ(
+      c.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM1))
+          .status,
+      200);
   // A second request, rejected with a reason.
   Reply second = apply("POP-PERSON-BASIC");
   std::string id2 = std::to_string(second.json()["id"].GetInt64());
@@ -313,7 +320,8 @@ TEST_F(QueryTest, ApprovalWorkflowOverHttp) {
   Reply list = c.call("GET", "/v1/catalog/resources?q=%E4%BA%BA%E5%8F%A3");  // 人口
   ASSERT_EQ(list.status, 200) << list.body;
   EXPECT_EQ(list.json()["resources"].Size(), 1u);
-  EXPECT_EQ(c.call("GET", "/v1/catalog/resources/LE-ENTITY-BASIC").str("sharing_type"), "unconditional");
+  EXPECT_EQ(c.call("GET", "/v1/catalog/resources/LE-ENTITY-BASIC").str("sharing_type"),
+            "unconditional");
   EXPECT_EQ(c.call("GET", "/v1/catalog/resources/NOPE").status, 404);
 }
 
@@ -327,16 +335,16 @@ TEST_F(QueryTest, SubjectViewsJoinWithinGrants) {
   EXPECT_FALSE(d["person"].HasMember("sex"));  // not in B's grant
   ASSERT_EQ(d["represents"].Size(), 1u);
   EXPECT_EQ(std::string(d["represents"][0]["credit_code"].GetString()), kEntity);
-  Reply entity = b.call("GET", std::string("/v1/subjects/entities/") + kEntity + "?matter_code=" + kM2 +
-                                   "&case_id=C9");
+  Reply entity = b.call("GET", std::string("/v1/subjects/entities/") + kEntity +
+                                   "?matter_code=" + kM2 + "&case_id=C9");
   ASSERT_EQ(entity.status, 200) << entity.body;
   auto e = entity.json();
   EXPECT_EQ(std::string(e["entity"]["name"].GetString()), "福州闽江软件有限公司");
   EXPECT_EQ(std::string(e["legal_representative"]["name"].GetString()), "张秀英");
   // A holds only a person grant for M1: the view shows the person and says what is omitted.
   Client a = env_->client(*a_);
-  Reply partial = a.call("GET", std::string("/v1/subjects/persons/") + kPerson + "?matter_code=" + kM1 +
-                                    "&case_id=C9");
+  Reply partial = a.call("GET", std::string("/v1/subjects/persons/") + kPerson +
+                                    "?matter_code=" + kM1 + "&case_id=C9");
   ASSERT_EQ(partial.status, 200) << partial.body;
   auto p = partial.json();
   EXPECT_FALSE(p.HasMember("represents"));
@@ -351,9 +359,10 @@ TEST_F(QueryTest, SubjectViewsJoinWithinGrants) {
 
 TEST_F(QueryTest, HoldersSeeWhoLookedAtTheirData) {
   Client b = env_->client(*b_);
-  ASSERT_EQ(b.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM2))
-                .status,
-            200);
+  ASSERT_EQ(
+      b.call("POST", "/v1/query/POP-PERSON-BASIC", queryBody("citizen_id", kPerson, {"name"}, kM2))
+          .status,
+      200);
   HolderClaims claims;
   claims.subject = kPerson;
   claims.issuer = "test-idp";
@@ -364,8 +373,8 @@ TEST_F(QueryTest, HoldersSeeWhoLookedAtTheirData) {
   auto token = makeHolderToken(g_idp_key.get(), claims);
   ASSERT_TRUE(token) << token.status().toString();
   Client anyone(env_->port(), Credentials{});
-  auto r = anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log", "",
-                             "Authorization", "Bearer " + *token);
+  auto r = anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log",
+                             "", "Authorization", "Bearer " + *token);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_NE(r->body.find("杭州市税务局"), std::string::npos) << r->body;
@@ -374,12 +383,13 @@ TEST_F(QueryTest, HoldersSeeWhoLookedAtTheirData) {
   auto other = anyone.raw().call("GET", "/v1/holders/persons/110101199003070011/access-log", "",
                                  "Authorization", "Bearer " + *token);
   EXPECT_EQ(other->status, 403);
-  auto none = anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log");
+  auto none =
+      anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log");
   EXPECT_EQ(none->status, 401);
   std::string forged = *token;
   forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
-  auto bad = anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log", "",
-                               "Authorization", "Bearer " + forged);
+  auto bad = anyone.raw().call("GET", std::string("/v1/holders/persons/") + kPerson + "/access-log",
+                               "", "Authorization", "Bearer " + forged);
   EXPECT_EQ(bad->status, 401);
 }
 

@@ -17,8 +17,8 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 #include <gtest/gtest.h>
-#include <pqxx/pqxx>
 #include <rapidjson/document.h>
+#include <pqxx/pqxx>
 
 #include "exchange/exchange_env.h"
 #include "support/test_db.h"
@@ -188,7 +188,8 @@ TEST_F(ExchangeServerTest, PurposeIsRequired) {
   auto r = get(std::string("/v1/registry/persons/") + kPersonId);
   ASSERT_EQ(r.status, 400) << r.body;
   EXPECT_EQ(r.str("field"), "matter_code");
-  auto c = get(std::string("/v1/registry/persons/") + kPersonId + "?matter_code=11110000000010014U4000117");
+  auto c = get(std::string("/v1/registry/persons/") + kPersonId +
+               "?matter_code=11110000000010014U4000117");
   EXPECT_EQ(c.status, 400) << c.body;
   EXPECT_EQ(c.str("field"), "case_id");
 }
@@ -236,7 +237,8 @@ TEST_F(ExchangeServerTest, OversizedBodyIs413) {
 TEST_F(ExchangeServerTest, MalformedRequestsDoNotGet5xx) {
   std::string resp = rawExchange(port(), "GARBAGE\r\n\r\n");
   EXPECT_EQ(resp.find("HTTP/1.1 5"), std::string::npos) << resp;
-  std::string bad_uri = rawExchange(port(), "GET /v1/registry/persons/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string bad_uri =
+      rawExchange(port(), "GET /v1/registry/persons/%zz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(bad_uri.rfind("HTTP/1.1 400", 0), 0u) << bad_uri;
   std::string no_slash = rawExchange(port(), "GET healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(no_slash.rfind("HTTP/1.1 4", 0), 0u) << no_slash;
@@ -271,7 +273,8 @@ TEST_F(ExchangeServerTest, ConcurrentLookupsAllSucceed) {
     threads.emplace_back([&] {
       testenv::Client c = env_->client(*consumer_);
       for (int i = 0; i < 25; ++i) {
-        if (c.call("GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status == 200) {
+        if (c.call("GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status ==
+            200) {
           ++ok;
         }
       }
@@ -331,8 +334,9 @@ TEST(ExchangeReadiness, FollowsTheDatabaseDownAndBackUp) {
   ASSERT_EQ(testing::runCommand(pg + " start " + dir).exit_code, 0);
   Reply up = request(port, "GET", "/readyz");
   EXPECT_EQ(up.status, 200) << up.body;
-  EXPECT_EQ(request(port, "GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status,
-            401);  // answered (and audited) again
+  EXPECT_EQ(
+      request(port, "GET", std::string("/v1/registry/persons/") + kPersonId + kPurpose).status,
+      401);  // answered (and audited) again
   (*server)->stop();
   testing::runCommand(pg + " stop " + dir);
 }
@@ -363,8 +367,8 @@ TEST_F(ExchangeBinaryTest, BadConfigurationExitsWithTheReason) {
   EXPECT_NE(syntax.output.find("line 2"), std::string::npos) << syntax.output;
 
   auto no_db = testing::runCommand("env -u TONGBAN_DATABASE_URL " + exe() + " serve");
-  auto no_key = testing::runCommand("env -u TONGBAN_SECURITY_MASTER_KEY TONGBAN_DATABASE_URL=host=x " +
-                                    exe() + " serve");
+  auto no_key = testing::runCommand(
+      "env -u TONGBAN_SECURITY_MASTER_KEY TONGBAN_DATABASE_URL=host=x " + exe() + " serve");
   EXPECT_EQ(no_key.exit_code, 78) << no_key.output;
   EXPECT_NE(no_key.output.find("security.master_key"), std::string::npos) << no_key.output;
   EXPECT_EQ(no_db.exit_code, 78) << no_db.output;
@@ -376,9 +380,10 @@ TEST_F(ExchangeBinaryTest, BadConfigurationExitsWithTheReason) {
 
 TEST_F(ExchangeBinaryTest, DatabaseDownAtStartExits69) {
   // Nothing listens on port 1.
-  auto r = testing::runCommand("TONGBAN_DATABASE_URL='host=127.0.0.1 port=1 user=postgres' "
-                               "TONGBAN_SECURITY_MASTER_KEY=" + std::string(testenv::kMasterKey) + " " +
-                               exe() + " serve");
+  auto r = testing::runCommand(
+      "TONGBAN_DATABASE_URL='host=127.0.0.1 port=1 user=postgres' "
+      "TONGBAN_SECURITY_MASTER_KEY=" +
+      std::string(testenv::kMasterKey) + " " + exe() + " serve");
   EXPECT_EQ(r.exit_code, 69) << r.output;
   EXPECT_NE(r.output.find("database unreachable"), std::string::npos) << r.output;
 }

@@ -39,7 +39,8 @@ TestDatabase::TestDatabase(const std::string& tag) {
   tx.exec("CREATE DATABASE " + tx.quote_name(name_) + " TEMPLATE template0");
   // Replace the dbname=... of the cluster string (pg.sh writes it last).
   auto pos = cluster.find("dbname=");
-  conninfo_ = (pos == std::string::npos ? cluster + " " : cluster.substr(0, pos)) + "dbname=" + name_;
+  conninfo_ =
+      (pos == std::string::npos ? cluster + " " : cluster.substr(0, pos)) + "dbname=" + name_;
 }
 
 TestDatabase::~TestDatabase() {

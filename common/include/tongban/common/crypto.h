@@ -8,7 +8,7 @@
 
 namespace tongban {
 
-std::string sha256(std::string_view data);  // 32 raw bytes
+std::string sha256(std::string_view data);                            // 32 raw bytes
 std::string hmacSha256(std::string_view key, std::string_view data);  // 32 raw bytes
 // `n` bytes from OpenSSL's CSPRNG. Aborts if the generator fails (nothing sensible to do then).
 std::string randomBytes(size_t n);

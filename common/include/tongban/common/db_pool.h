@@ -33,11 +33,11 @@ struct PoolOptions {
 };
 
 struct PoolStats {
-  size_t size = 0;      // maximum connections
-  size_t open = 0;      // connections currently open
-  size_t in_use = 0;    // leased out
+  size_t size = 0;    // maximum connections
+  size_t open = 0;    // connections currently open
+  size_t in_use = 0;  // leased out
   uint64_t acquired = 0;
-  uint64_t timeouts = 0;         // acquires that gave up waiting
+  uint64_t timeouts = 0;  // acquires that gave up waiting
   uint64_t connect_failures = 0;
 };
 
@@ -96,7 +96,8 @@ class ConnectionPool {
 // broken connections → kUnavailable (and the connection is discarded), other SQL errors →
 // kInternal. fn returns Result<T>.
 template <typename Fn>
-auto withConnection(ConnectionPool& pool, Fn&& fn) -> decltype(fn(std::declval<pqxx::connection&>())) {
+auto withConnection(ConnectionPool& pool, Fn&& fn)
+    -> decltype(fn(std::declval<pqxx::connection&>())) {
   auto lease = pool.acquire();
   if (!lease) return lease.status();
   try {

@@ -15,7 +15,7 @@ std::optional<std::string> hexDecode(std::string_view hex);
 std::string base64Encode(std::string_view bytes);
 std::optional<std::string> base64Decode(std::string_view text);
 
-std::string base64UrlEncode(std::string_view bytes);  // no padding
+std::string base64UrlEncode(std::string_view bytes);                // no padding
 std::optional<std::string> base64UrlDecode(std::string_view text);  // padding not accepted
 
 }  // namespace tongban

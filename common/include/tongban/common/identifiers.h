@@ -61,10 +61,10 @@ const Region* regionTable(size_t* count);
 
 namespace tongban::ids {
 
-// Electronic certificate identifier (电子证照标识), GB/T 36904-2018 as the national platforms use it:
-// 1.2.156.3005.2.{type code (21)}.{issuer credit code (18)}.{serial}.{version (3 digits)}.{check}
-// where check is ISO 7064 MOD 37,36 over type+issuer+serial+version. Normalises (trims,
-// upper-cases) then validates every part. Returns the canonical form.
+// Electronic certificate identifier (电子证照标识), GB/T 36904-2018 as the national platforms use
+// it: 1.2.156.3005.2.{type code (21)}.{issuer credit code (18)}.{serial}.{version (3
+// digits)}.{check} where check is ISO 7064 MOD 37,36 over type+issuer+serial+version. Normalises
+// (trims, upper-cases) then validates every part. Returns the canonical form.
 Result<std::string> normalizeCertificateId(std::string_view raw,
                                            std::string_view field = "certificate_id");
 

@@ -225,6 +225,10 @@ struct AuditSearch {
   int limit = 100;                     // 1..10000
 };
 
+// One record as a JSON object: every column, `at` as RFC 3339 with microseconds, `hash` as hex.
+// What `tongban-admin audit search` prints a line of and GET /v1/admin/audit lists.
+std::string auditRecordJson(const AuditRecord& record);
+
 // Entries matching every given filter, newest first. kInvalidArgument (field "limit") for a limit
 // out of range; kUnavailable / kInternal on database errors.
 Result<std::vector<AuditRecord>> searchAuditLog(pqxx::connection& conn, const AuditSearch& search);

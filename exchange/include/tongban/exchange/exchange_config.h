@@ -13,30 +13,30 @@ namespace tongban::exchange {
 struct ExchangeConfig {
   // [server]
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;               // 0: any free port (tests)
-  int max_threads = 64;               // connections served at once (one thread per connection)
-  int max_queued = 256;               // accepted connections waiting for a thread
-  int64_t max_body_bytes = 1 << 20;   // larger request bodies get 413
+  uint16_t port = 8080;              // 0: any free port (tests)
+  int max_threads = 64;              // connections served at once (one thread per connection)
+  int max_queued = 256;              // accepted connections waiting for a thread
+  int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int keep_alive_timeout_s = 15;
-  int shutdown_grace_s = 10;          // SIGTERM: time in-flight requests get to finish
-  std::string port_file;              // if set, the bound port is written there once listening
+  int shutdown_grace_s = 10;  // SIGTERM: time in-flight requests get to finish
+  std::string port_file;      // if set, the bound port is written there once listening
   // [database]
-  std::string database_url;           // libpq conninfo or URI; required
+  std::string database_url;  // libpq conninfo or URI; required
   int pool_size = 16;
   int pool_acquire_timeout_ms = 2000;
   bool migrate_on_start = true;
   // [security]
-  std::string master_key;             // base64 of 32 bytes; seals applications' secrets; serve needs it
-  int max_clock_skew_s = 300;         // signed requests' timestamps may be this far off
-  int key_cache_ms = 5000;            // a disabled key or application is refused within this
-  int grant_cache_ms = 2000;          // a suspended or revoked grant stops serving within this
+  std::string master_key;      // base64 of 32 bytes; seals applications' secrets; serve needs it
+  int max_clock_skew_s = 300;  // signed requests' timestamps may be this far off
+  int key_cache_ms = 5000;     // a disabled key or application is refused within this
+  int grant_cache_ms = 2000;   // a suspended or revoked grant stops serving within this
   // [audit]
   std::string audit_node_id = "node-1";  // one hash chain per exchange node
   int audit_max_batch = 512;
   int audit_commit_delay_us = 0;
   int64_t audit_checkpoint_entries = 10000;
   int64_t audit_checkpoint_s = 60;
-  std::string audit_checkpoint_key_file;        // encrypted PKCS#8 PEM; empty: no checkpoints
+  std::string audit_checkpoint_key_file;  // encrypted PKCS#8 PEM; empty: no checkpoints
   std::string audit_checkpoint_key_passphrase;
   // [pki]
   std::string pki_dir;         // the hub's PKI (tongban-admin pki init); empty: no certificate hub
@@ -46,7 +46,7 @@ struct ExchangeConfig {
   std::string holder_audience = "tongban";
   // [log]
   std::string log_level = "info";
-  std::string log_path;               // empty: stdout
+  std::string log_path;  // empty: stdout
   bool access_log = true;
 };
 

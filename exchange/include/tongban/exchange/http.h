@@ -39,8 +39,8 @@ struct AuditInfo {
 struct HttpRequest {
   Poco::Net::HTTPServerRequest& raw;
   std::string method;
-  std::string path;    // decoded path, without the query
-  std::string query;   // raw query string, without '?'
+  std::string path;                 // decoded path, without the query
+  std::string query;                // raw query string, without '?'
   std::vector<std::string> params;  // path parameters, in pattern order
   std::string body;
   std::string request_id;
@@ -76,9 +76,9 @@ class Router {
     size_t metrics_index = 0;
   };
   struct Match {
-    const Route* route = nullptr;      // null: no route for this method and path
+    const Route* route = nullptr;  // null: no route for this method and path
     std::vector<std::string> params;
-    std::string allow;                 // when the path matched other methods only: "GET, POST"
+    std::string allow;  // when the path matched other methods only: "GET, POST"
   };
 
   // pattern: "/v1/registry/persons/{citizen_id}"; a {name} segment matches one non-empty segment.

@@ -20,7 +20,7 @@ class Metrics {
  public:
   // Latency histogram upper bounds, seconds.
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                                       0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
+                                                      0.05,   0.1,   0.25,   0.5,   1.0,  5.0};
 
   // Registers a route label and returns its index. Not thread-safe: call before serving.
   size_t addRoute(const std::string& label);
@@ -29,7 +29,8 @@ class Metrics {
   void record(size_t route, int status, double seconds);
 
   struct Gauge {
-    std::string name;  // full metric name, with labels if any: tongban_db_pool_connections{state="idle"}
+    std::string
+        name;  // full metric name, with labels if any: tongban_db_pool_connections{state="idle"}
     std::string help;
     std::function<double()> read;
   };
@@ -43,7 +44,7 @@ class Metrics {
  private:
   struct Route {
     std::string label;
-    std::array<std::atomic<uint64_t>, 600> by_status{};  // index = HTTP status code
+    std::array<std::atomic<uint64_t>, 600> by_status{};                // index = HTTP status code
     std::array<std::atomic<uint64_t>, kBuckets.size() + 1> buckets{};  // last = +Inf
     std::atomic<uint64_t> sum_micros{0};
   };

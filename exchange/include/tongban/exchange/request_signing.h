@@ -26,8 +26,7 @@ namespace tongban::exchange {
 inline constexpr const char* kSignatureScheme = "TB1-HMAC-SHA256";
 
 std::string stringToSign(std::string_view method, std::string_view path, std::string_view query,
-                         std::string_view timestamp, std::string_view nonce,
-                         std::string_view body);
+                         std::string_view timestamp, std::string_view nonce, std::string_view body);
 
 struct Credentials {
   std::string key_id;
@@ -69,8 +68,7 @@ class ExchangeClient {
   // `target` is the path with an optional "?query". kUnavailable when the server cannot be
   // reached. Extra headers: "Name: value" lines.
   Result<Response> call(const std::string& method, const std::string& target,
-                        const std::string& body = "",
-                        const std::string& extra_header_name = "",
+                        const std::string& body = "", const std::string& extra_header_name = "",
                         const std::string& extra_header_value = "");
 
   // Signs with this clock instead of the system's (tests of skew).

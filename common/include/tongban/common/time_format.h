@@ -1,0 +1,13 @@
+// RFC 3339 timestamps in UTC with microseconds ("2026-03-01T08:00:00.123456Z"), for the logs,
+// audit records and API answers that carry database times. Pure and thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace tongban {
+
+// `micros` since 1970-01-01T00:00:00Z (negative values are before it).
+std::string formatRfc3339Micros(int64_t micros);
+
+}  // namespace tongban
