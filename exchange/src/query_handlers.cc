@@ -23,6 +23,7 @@ namespace {
 
 using catalog::Grant;
 using catalog::Resource;
+using Row = std::map<std::string, std::optional<std::string>>;
 
 // The catalog resources behind the subject views and the registry lookups.
 constexpr const char* kPersonResource = "POP-PERSON-BASIC";
@@ -193,9 +194,12 @@ Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
 
 Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& source,
                                     const std::string& key) {
-  auto it = ctx.lookups.find(source.name);
-  if (it == ctx.lookups.end()) return Status::internal(std::string("no lookup for ") + source.name);
-  return it->second->get(key);
+  return db::withConnection(*ctx.pool, [&](pqxx::connection& c) -> Result<std::optional<Row>> {
+    pqxx::nontransaction tx(c);
+    pqxx::result r = tx.exec_prepared(statementName(source), key);
+    if (r.empty()) return std::optional<Row>();
+    return std::optional<Row>(toRow(source, r[0]));
+  });
 }
 
 // Writes the granted `fields` of `row`, masked unless the grant lifts the masking.
@@ -619,7 +623,8 @@ void prepareQueryStatements(pqxx::connection& conn) {
     const catalog::SourceColumn* pk = primaryKey(s);
     if (!pk) continue;
     std::string from = std::string(" FROM ") + s.schema + "." + s.table;
-    BatchedLookup::prepareStatement(conn, s);
+    conn.prepare(statementName(s),
+                 "SELECT " + selectList(s) + from + " WHERE " + pk->name + " = $1");
     if (std::string(s.name) == "legal_entity.entities") {
       conn.prepare(statementName(s, "_by_rep"),
                    "SELECT " + selectList(s) + from +

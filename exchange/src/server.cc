@@ -23,7 +23,6 @@
 #include <Poco/URI.h>
 
 #include "service_context.h"
-#include "tongban/catalog/sources.h"
 #include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/signer.h"
@@ -470,9 +469,6 @@ class ExchangeServerImpl : public ExchangeServer {
     ctx.registry = state_.registry.get();
     ctx.catalog = state_.catalog.get();
     ctx.audit = state_.audit.get();
-    for (const auto& source : catalog::registrySources()) {
-      ctx.lookups[source.name] = std::make_unique<BatchedLookup>(*state_.pool, source);
-    }
     if (!config.holder_idp_public_key_file.empty()) {
       auto pem = readFile(config.holder_idp_public_key_file, "holders.idp_public_key_file");
       if (!pem) return pem.status();

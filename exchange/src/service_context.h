@@ -10,7 +10,6 @@
 #include <utility>
 #include <vector>
 
-#include "batched_lookup.h"
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/certs/certificate_registry.h"
 #include "tongban/certs/hub_identity.h"
@@ -84,8 +83,6 @@ struct ServiceContext {
   RateLimiter limiter;
   certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
-  // Primary-key lookups per registry source ("population.persons"), coalesced under load.
-  std::map<std::string, std::unique_ptr<BatchedLookup>> lookups;
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{
       std::chrono::milliseconds(2000)};
