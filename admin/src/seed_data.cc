@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "tongban/admin/registry_generator.h"
+
 #include "tongban/common/identifiers.h"
+#include "tongban/common/pg_copy.h"
 
 namespace tongban::admin {
 namespace {
@@ -1036,31 +1038,8 @@ void csvField(std::string_view v, std::string* out) {
   out->push_back('"');
 }
 
-// COPY text format: backslash escapes for the delimiter, line ends and backslash.
-void textField(std::string_view v, std::string* out) {
-  if (v.find_first_of("\\\t\n\r") == std::string_view::npos) {
-    out->append(v);
-    return;
-  }
-  for (char ch : v) {
-    switch (ch) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        out->push_back(ch);
-    }
-  }
-}
+// COPY text format (common/pg_copy.h).
+void textField(std::string_view v, std::string* out) { db::appendCopyText(out, v); }
 
 void appendDate(const Date& d, std::string* out) {
   appendInt(out, d.year, 4);

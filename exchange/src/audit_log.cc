@@ -7,6 +7,8 @@
 // sends the batch. One transaction per batch, so one WAL flush covers every entry of it.
 #include "tongban/exchange/audit_log.h"
 
+#include "tongban/common/pg_copy.h"
+
 #include <openssl/sha.h>
 
 #include <algorithm>
@@ -191,26 +193,7 @@ std::vector<std::string> cleanArray(const std::vector<std::string>& items) {
 }
 
 // COPY text format: backslash, newline, carriage return and tab escaped.
-void appendCopyEscaped(std::string* out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
-}
+void appendCopyEscaped(std::string* out, std::string_view s) { db::appendCopyText(out, s); }
 
 // A PostgreSQL array literal of text elements, each double-quoted.
 std::string arrayLiteral(const std::vector<std::string>& items) {
