@@ -37,7 +37,16 @@ fi
 
 running() { [ -f "$data/PG_VERSION" ] && as_pg "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-conninfo() { echo "host=127.0.0.1 port=$(cat "$dir/port") user=postgres dbname=postgres"; }
+# The running server's port is in its own settings; DIR/port may be missing (a fresh DIR whose
+# cluster under /tmp survived from an earlier run at the same path).
+running_port() { sed -n "s/^port = //p" "$data/tongban.conf" 2>/dev/null | head -n 1; }
+conninfo() {
+  local port
+  port=$(running_port)
+  [ -n "$port" ] || port=$(cat "$dir/port")
+  echo "$port" >"$dir/port"
+  echo "host=127.0.0.1 port=$port user=postgres dbname=postgres"
+}
 
 case "$cmd" in
   start)
@@ -51,7 +60,7 @@ case "$cmd" in
       echo "include_if_exists = 'tongban.conf'" | as_pg tee -a "$data/postgresql.conf" >/dev/null
     fi
     [ "$(id -u)" -eq 0 ] && ln -sfn "$data" "$dir/data"
-    if running; then conninfo; exit 0; fi
+    if running; then conninfo | tee "$dir/conninfo"; exit 0; fi
     port=$(cat "$dir/port" 2>/dev/null || true)
     if [ -z "$port" ] || port_busy "$port"; then
       port=$(( 54320 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 2000 ))
