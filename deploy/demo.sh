@@ -118,6 +118,13 @@ curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || {
 admin="$build/admin/tongban-admin"
 call() { "$admin" call --url "http://127.0.0.1:$port" "$@"; }
 matter=11330100MB0000001X4000203
+# Credentials kept from an earlier run whose database is gone (a new cluster) are stale.
+if [ -s "$var/consumer.json" ]; then
+  app_id=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
+  if [ "$(psql "$db" -qtAc "SELECT count(*) FROM exchange.applications WHERE app_id = '$app_id'")" != "1" ]; then
+    rm -f "$var/admin.json" "$var/consumer.json" "$var/issuer.json" "$var/seal.json"
+  fi
+fi
 if [ ! -s "$var/consumer.json" ]; then
   echo "== demo applications and grants"
   "$admin" department add --config "$var/exchange.ini" --code 11110000000000019K \
