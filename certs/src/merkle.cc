@@ -2,6 +2,8 @@
 // verification.
 #include "tongban/certs/merkle.h"
 
+#include "tongban/common/encoding.h"
+
 #include <openssl/evp.h>
 
 #include <string>
@@ -86,14 +88,7 @@ MerkleHash hashChildren(const MerkleHash& left, const MerkleHash& right) {
 MerkleHash emptyTreeHash() { return digest(nullptr, 0); }
 
 std::string toHex(const MerkleHash& hash) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(64);
-  for (uint8_t byte : hash) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0x0f]);
-  }
-  return out;
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(hash.data()), hash.size()));
 }
 
 Result<MerkleHash> parseHashHex(std::string_view hex, const std::string& field) {

@@ -190,8 +190,7 @@ std::string treeHeadJson(const SignedTreeHead& head) {
   w.Key("timestamp");
   w.Int64(head.timestamp_ms);
   w.Key("root_hash");
-  std::string root = hexEncode(std::string_view(
-      reinterpret_cast<const char*>(head.root_hash.data()), head.root_hash.size()));
+  std::string root = toHex(head.root_hash);
   w.String(root.c_str());
   w.Key("signature");
   std::string sig = base64Encode(head.signature);

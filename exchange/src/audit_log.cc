@@ -7,6 +7,7 @@
 // sends the batch. One transaction per batch, so one WAL flush covers every entry of it.
 #include "tongban/exchange/audit_log.h"
 
+#include "tongban/common/encoding.h"
 #include "tongban/common/pg_copy.h"
 
 #include <openssl/sha.h>
@@ -109,32 +110,12 @@ std::string sha256(std::string_view a, std::string_view b, std::string_view c) {
 
 // ---- text helpers ----------------------------------------------------------------------------
 
-const char kHex[] = "0123456789abcdef";
-
-std::string toHex(std::string_view bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
+std::string toHex(std::string_view bytes) { return hexEncode(bytes); }
 
 bool fromHex(std::string_view hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  out->clear();
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-  }
+  auto bytes = hexDecode(hex);
+  if (!bytes) return false;
+  *out = std::move(*bytes);
   return true;
 }
 

@@ -44,15 +44,9 @@ bool hexToBytes(const std::string& hex, std::string* out) {
   return true;
 }
 
+// The first 8 bytes in hex, for messages.
 std::string shortHex(const std::string& bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < bytes.size() && i < 8; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out + (bytes.size() > 8 ? "..." : "");
+  return hexEncode(std::string_view(bytes).substr(0, 8)) + (bytes.size() > 8 ? "..." : "");
 }
 
 struct Checkpoint {

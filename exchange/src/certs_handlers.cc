@@ -232,10 +232,7 @@ Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req) {
 std::string hashesJson(const std::vector<certs::MerkleHash>& hashes) {
   std::string out = "[";
   for (size_t i = 0; i < hashes.size(); ++i) {
-    out += (i ? ",\"" : "\"") +
-           hexEncode(std::string_view(reinterpret_cast<const char*>(hashes[i].data()),
-                                      hashes[i].size())) +
-           "\"";
+    out += (i ? ",\"" : "\"") + certs::toHex(hashes[i]) + "\"";
   }
   return out + "]";
 }
@@ -312,9 +309,7 @@ Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
   auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
   if (!e) return e.status();
   std::string out = "{\"leaf_index\":" + std::to_string(*i) + ",\"leaf_hash\":\"" +
-                    hexEncode(std::string_view(reinterpret_cast<const char*>(e->leaf_hash.data()),
-                                               e->leaf_hash.size())) +
-                    "\",\"leaf\":" + e->leaf_data + "}";
+                    certs::toHex(e->leaf_hash) + "\",\"leaf\":" + e->leaf_data + "}";
   return HttpResponse::json(std::move(out));
 }
 
