@@ -486,6 +486,37 @@ TEST_F(QueryTest, AProviderCannotPublishAnotherDepartmentsRegistry) {
   EXPECT_EQ(foreign_version.status, 403) << foreign_version.body;
 }
 
+TEST_F(QueryTest, SourceOwnersOverHttp) {
+  Client c = env_->client(*c_);
+  Reply list = c.call("GET", "/v1/admin/catalog/sources");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto d = list.json();
+  ASSERT_EQ(d["sources"].Size(), 2u);
+  EXPECT_EQ(std::string(d["sources"][0]["department_code"].GetString()), testenv::kPublicSecurity);
+  // Only a hub administrator changes an owner; a provider of the owner cannot give it away.
+  testenv::App owner = env_->makeApp(testenv::kPublicSecurity, "人口库管理", "provider");
+  const std::string target = "/v1/admin/catalog/sources/population.persons/owner";
+  const std::string body =
+      std::string("{\"department_code\":\"") + testenv::kMarketRegulation + "\"}";
+  Reply refused = env_->client(owner).call("POST", target, body);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.content_type, "application/problem+json");
+  Client admin = env_->client(env_->admin());
+  Reply bad = admin.call("POST", target, "{\"department_code\":\"nope\"}");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.str("field"), "department_code");
+  Reply unknown = admin.call("POST", "/v1/admin/catalog/sources/population.secrets/owner", body);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(unknown.str("field"), "source");
+  Reply extra = admin.call("POST", target, "{\"department\":\"x\"}");
+  EXPECT_EQ(extra.status, 400) << extra.body;
+  // Setting the current owner again is accepted and changes nothing.
+  Reply same = admin.call(
+      "POST", target, std::string("{\"department_code\":\"") + testenv::kPublicSecurity + "\"}");
+  EXPECT_EQ(same.status, 200) << same.body;
+  EXPECT_EQ(same.str("department_code"), testenv::kPublicSecurity);
+}
+
 TEST_F(QueryTest, AGrantIsPinnedToTheVersionItWasApprovedFor) {
   testenv::App owner = env_->makeApp(testenv::kPublicSecurity, "人口库版本系统", "provider");
   Client ps = env_->client(owner);
