@@ -51,8 +51,14 @@ const char kCatalogUsage[] =
     "                               as a draft\n"
     "  publish CODE VERSION         publish a draft; the previously published version retires\n"
     "  retire CODE [VERSION]        retire the published version (or the given one)\n"
-    "  history resource CODE/VERSION | request ID | grant ID\n"
-    "                               every state change of one object, oldest first\n";
+    "  history resource CODE/VERSION | request ID | grant ID | source NAME\n"
+    "                               every state change of one object, oldest first\n"
+    "  sources                      the registry sources and the department owning each\n"
+    "  sources set-owner SOURCE DEPARTMENT [--reason TEXT]\n"
+    "                               make DEPARTMENT (credit code) the owner of SOURCE: only its\n"
+    "                               provider applications (or an administrator) publish\n"
+    "                               resources over it, only they weaken its masking; published\n"
+    "                               resources of other departments over it are retired\n";
 
 const char kRequestsUsage[] =
     "usage: tongban-admin requests COMMAND [--db CONNINFO | --config FILE]\n"
@@ -265,7 +271,7 @@ int runCatalog(const Args& args, std::ostream& out, std::ostream& err) {
   Parsed p;
   if (std::string problem = parseArgs(args,
                                       {"--status", "--search", "--provider", "--field", "--limit",
-                                       "--offset", "--version", "--file"},
+                                       "--offset", "--version", "--file", "--reason"},
                                       &p);
       !problem.empty()) {
     return cmd.usage(problem);
@@ -275,6 +281,9 @@ int runCatalog(const Args& args, std::ostream& out, std::ostream& err) {
   const std::string& sub = p.positional[0];
   const size_t nargs = p.positional.size() - 1;
   int code = 0;
+  if (p.flag("--reason") && !(sub == "sources" && nargs > 0)) {
+    return cmd.usage("--reason belongs to sources set-owner");
+  }
 
   if (sub == "list") {
     if (nargs != 0) return cmd.usage("list takes no arguments, only options");
@@ -374,8 +383,10 @@ int runCatalog(const Args& args, std::ostream& out, std::ostream& err) {
       type = catalog::ObjectType::kRequest;
     } else if (p.positional[1] == "grant") {
       type = catalog::ObjectType::kGrant;
+    } else if (p.positional[1] == "source") {
+      type = catalog::ObjectType::kSource;
     } else {
-      return cmd.usage("history: the object is resource, request or grant, not '" +
+      return cmd.usage("history: the object is resource, request, grant or source, not '" +
                        p.positional[1] + "'");
     }
     CatalogStore* store = cmd.open(p, &code);
@@ -383,6 +394,28 @@ int runCatalog(const Args& args, std::ostream& out, std::ostream& err) {
     auto events = store->listEvents(type, p.positional[2], cmd.actor());
     if (!events) return cmd.fail(events.status());
     for (const catalog::CatalogEvent& e : *events) cmd.line(catalog::toJson(e));
+    return 0;
+  }
+
+  if (sub == "sources") {
+    if (nargs == 0) {
+      CatalogStore* store = cmd.open(p, &code);
+      if (store == nullptr) return code;
+      auto list = store->listSourceOwners(cmd.actor());
+      if (!list) return cmd.fail(list.status());
+      for (const catalog::SourceOwner& o : *list) cmd.line(catalog::toJson(o));
+      return 0;
+    }
+    if (p.positional[1] != "set-owner") {
+      return cmd.usage("sources: the command is set-owner, not '" + p.positional[1] + "'");
+    }
+    if (nargs != 3) return cmd.usage("sources set-owner needs SOURCE DEPARTMENT");
+    CatalogStore* store = cmd.open(p, &code);
+    if (store == nullptr) return code;
+    auto owner = store->setSourceOwner(p.positional[2], p.positional[3], cmd.actor(),
+                                       p.flag("--reason").value_or(""));
+    if (!owner) return cmd.fail(owner.status());
+    cmd.line(catalog::toJson(*owner));
     return 0;
   }
 

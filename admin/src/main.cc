@@ -19,7 +19,7 @@ const char kUsage[] =
     "  department add|list ...         departments (部门)\n"
     "  app add|list|disable|enable ... applications of departments; secrets are shown once\n"
     "  key rotate|disable ...          an application's signing keys\n"
-    "  catalog list|show|create|publish|retire ...   data resource catalog\n"
+    "  catalog list|show|create|publish|retire|sources ...   data resource catalog\n"
     "  requests list|approve|reject ...              applications for access\n"
     "  grants list|suspend|resume|revoke ...         access grants\n"
     "  audit verify|search ...         the hash-chained audit log\n"

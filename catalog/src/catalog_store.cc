@@ -14,6 +14,7 @@
 
 #include <pqxx/pqxx>
 
+#include "tongban/catalog/masking.h"
 #include "tongban/catalog/sources.h"
 
 namespace tongban::catalog {
@@ -215,10 +216,10 @@ const std::string& grantColumns() {
       "g.matter_codes, " +
       us("g.valid_from") + ", " + us("g.valid_to") +
       ", g.rate_per_minute, g.state, g.created_by, " + us("g.created_at") + ", g.updated_by, " +
-      us("g.updated_at");
+      us("g.updated_at") + ", g.resource_version";
   return kColumns;
 }
-constexpr int kGrantColumnCount = 15;
+constexpr int kGrantColumnCount = 16;
 
 Grant readGrant(const pqxx::row& row) {
   Grant g;
@@ -237,6 +238,7 @@ Grant readGrant(const pqxx::row& row) {
   g.created_at = fromMicros(row[12].as<int64_t>());
   g.updated_by = row[13].as<std::string>();
   g.updated_at = fromMicros(row[14].as<int64_t>());
+  g.resource_version = row[15].as<int>();
   return g;
 }
 
@@ -271,6 +273,33 @@ bool canManage(const Actor& a, const std::string& department) {
 std::string needsManager(const std::string& what, const std::string& department) {
   return what + " needs an admin or a provider application of department " + department;
 }
+// The department owning `source` (catalog.source_owners), or nullopt when nobody does.
+std::optional<std::string> sourceOwner(pqxx::transaction_base& tx, const std::string& source) {
+  const pqxx::result rows =
+      tx.exec_params("SELECT department_code FROM catalog.source_owners WHERE source = $1", source);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+// Only the owner's provider applications and administrators make and publish resources over a
+// source; a source without an owner admits nobody. kPermissionDenied naming "source".
+Status checkSourceOwner(const Actor& a, const std::string& source,
+                        const std::optional<std::string>& owner, const std::string& verb) {
+  if (!owner) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "source " + source +
+                      " has no owning department; a hub administrator sets one first "
+                      "(tongban-admin catalog sources set-owner)",
+                  "source");
+  }
+  if (isAdmin(a) || isProviderOf(a, *owner)) return Status::ok();
+  return Status(ErrorCode::kPermissionDenied,
+                "source " + source + " belongs to department " + *owner +
+                    "; only its provider applications or a hub administrator " + verb +
+                    " resources over it",
+                "source");
+}
+
 Status checkActor(const Actor& a) {
   if (a.id.empty()) return Status(ErrorCode::kUnauthenticated, "no actor");
   return Status::ok();
@@ -402,7 +431,9 @@ Status validateRate(const std::string& field, int rate) {
 Result<Resource> CatalogStore::createResource(const ResourceDraft& draft, const Actor& actor) {
   if (Status s = checkActor(actor); !s) return s;
   if (!canManage(actor, draft.provider_department)) {
-    return denied(needsManager("creating a resource of a department", draft.provider_department));
+    return Status(ErrorCode::kPermissionDenied,
+                  needsManager("creating a resource of a department", draft.provider_department),
+                  "provider_department");
   }
   if (Status s = validateDraft(draft); !s) return s;
   return run(pool_, [&](pqxx::connection& conn) -> Result<Resource> {
@@ -412,6 +443,29 @@ Result<Resource> CatalogStore::createResource(const ResourceDraft& draft, const 
             .empty()) {
       return Status::invalid("provider_department",
                              "unknown department '" + draft.provider_department + "'");
+    }
+    // The source's owner decides what is published over it and how openly.
+    const std::optional<std::string> owner = sourceOwner(tx, draft.source);
+    if (Status s = checkSourceOwner(actor, draft.source, owner, "create"); !s) return s;
+    if (draft.provider_department != *owner) {
+      return Status::invalid(
+          "provider_department",
+          "resources over " + draft.source + " are provided by its owner, department " + *owner);
+    }
+    if (!isProviderOf(actor, *owner)) {
+      const Source* source = findSource(draft.source);
+      for (size_t i = 0; i < draft.fields.size(); ++i) {
+        const ResourceField& f = draft.fields[i];
+        const SourceColumn* column = source->column(f.name);
+        if (!atLeastAsStrong(f.masking, column->masking)) {
+          return Status(ErrorCode::kPermissionDenied,
+                        "masking '" + std::string(toString(f.masking)) + "' of field '" + f.name +
+                            "' is weaker than the source's default '" + toString(column->masking) +
+                            "'; only a provider application of the owning department " + *owner +
+                            " may weaken it",
+                        "fields[" + std::to_string(i) + "].masking");
+        }
+      }
     }
     const pqxx::result versions = tx.exec_params(
         "SELECT version, status, provider_department FROM catalog.resources WHERE code = $1"
@@ -461,15 +515,19 @@ Result<Resource> CatalogStore::publishResource(const std::string& code, int vers
   return run(pool_, [&](pqxx::connection& conn) -> Result<Resource> {
     pqxx::work tx(conn);
     const pqxx::result rows = tx.exec_params(
-        "SELECT version, status, provider_department FROM catalog.resources WHERE code = $1"
-        " ORDER BY version FOR UPDATE",
+        "SELECT version, status, provider_department, source FROM catalog.resources"
+        " WHERE code = $1 ORDER BY version FOR UPDATE",
         code);
     if (rows.empty()) return Status::notFound("no resource " + code);
     std::optional<std::string> target_status;
+    std::string source;
     std::optional<int> published;
     const std::string department = rows[0][2].as<std::string>();
     for (const pqxx::row& row : rows) {
-      if (row[0].as<int>() == version) target_status = row[1].as<std::string>();
+      if (row[0].as<int>() == version) {
+        target_status = row[1].as<std::string>();
+        source = row[3].as<std::string>();
+      }
       if (row[1].as<std::string>() == "published") published = row[0].as<int>();
     }
     if (!target_status) {
@@ -477,6 +535,19 @@ Result<Resource> CatalogStore::publishResource(const std::string& code, int vers
     }
     if (!canManage(actor, department)) {
       return denied(needsManager("publishing resource " + code, department));
+    }
+    // Lock the owner row: an owner change waits for this publication, or this one sees it.
+    const pqxx::result owner_rows = tx.exec_params(
+        "SELECT department_code FROM catalog.source_owners WHERE source = $1 FOR SHARE", source);
+    std::optional<std::string> owner;
+    if (!owner_rows.empty()) owner = owner_rows[0][0].as<std::string>();
+    if (Status s = checkSourceOwner(actor, source, owner, "publish"); !s) return s;
+    if (department != *owner) {
+      return Status(ErrorCode::kPermissionDenied,
+                    "source " + source + " belongs to department " + *owner +
+                        ", not to this resource's provider " + department +
+                        "; the owner publishes resources over it",
+                    "source");
     }
     if (*target_status != "draft") {
       return conflict("resource " + code + " version " + std::to_string(version) + " is " +
@@ -707,10 +778,11 @@ Result<AccessRequest> CatalogStore::applyForAccess(const AccessApplication& app,
       addEvent(tx, ObjectType::kRequest, std::to_string(id), "pending", "approved", kSystemActor,
                reason);
       const pqxx::row grant = tx.exec_params1(
-          "INSERT INTO catalog.grants (request_id, app_id, resource_code, fields, matter_codes,"
-          " valid_from, valid_to, rate_per_minute, created_by, updated_by)"
-          " SELECT id, app_id, resource_code, fields, matter_codes, valid_from, valid_to,"
-          " rate_per_minute, $2, $2 FROM catalog.access_requests WHERE id = $1 RETURNING id",
+          "INSERT INTO catalog.grants (request_id, app_id, resource_code, resource_version, fields,"
+          " matter_codes, valid_from, valid_to, rate_per_minute, created_by, updated_by)"
+          " SELECT id, app_id, resource_code, resource_version, fields, matter_codes, valid_from,"
+          " valid_to, rate_per_minute, $2, $2 FROM catalog.access_requests WHERE id = $1"
+          " RETURNING id",
           id, std::string(kSystemActor));
       addEvent(tx, ObjectType::kGrant, std::to_string(grant[0].as<int64_t>()), std::nullopt,
                "active", kSystemActor, reason);
@@ -807,10 +879,11 @@ Result<Approval> CatalogStore::approveRequest(int64_t id, const Actor& actor,
     addEvent(tx, ObjectType::kRequest, std::to_string(id), "pending", "approved", actor.id,
              options.reason);
     const pqxx::row grant = tx.exec_params1(
-        "INSERT INTO catalog.grants (request_id, app_id, resource_code, fields, unmasked_fields,"
-        " matter_codes, valid_from, valid_to, rate_per_minute, created_by, updated_by)"
-        " SELECT id, app_id, resource_code, fields, $2::text[], matter_codes, valid_from,"
-        " valid_to, COALESCE($3, rate_per_minute), $4, $4 FROM catalog.access_requests"
+        "INSERT INTO catalog.grants (request_id, app_id, resource_code, resource_version, fields,"
+        " unmasked_fields, matter_codes, valid_from, valid_to, rate_per_minute, created_by,"
+        " updated_by)"
+        " SELECT id, app_id, resource_code, resource_version, fields, $2::text[], matter_codes,"
+        " valid_from, valid_to, COALESCE($3, rate_per_minute), $4, $4 FROM catalog.access_requests"
         " WHERE id = $1 RETURNING id",
         id, arrayLiteral(options.unmasked_fields), options.rate_per_minute, actor.id);
     const int64_t grant_id = grant[0].as<int64_t>();
@@ -1067,6 +1140,89 @@ Result<std::vector<Grant>> CatalogStore::activeGrants(const std::string& app_id,
     out.reserve(rows.size());
     for (const pqxx::row& row : rows) out.push_back(readGrant(row));
     return out;
+  });
+}
+
+// --- Sources
+// --------------------------------------------------------------------------------------
+
+namespace {
+
+SourceOwner readOwner(const std::string& source, const pqxx::result& rows) {
+  SourceOwner o;
+  o.source = source;
+  if (rows.empty()) return o;
+  o.department_code = rows[0][0].as<std::string>();
+  o.updated_by = rows[0][1].as<std::string>();
+  o.updated_at = fromMicros(rows[0][2].as<int64_t>());
+  return o;
+}
+
+const std::string& ownerQuery() {
+  static const std::string kSql = "SELECT department_code, updated_by, " + us("updated_at") +
+                                  " FROM catalog.source_owners WHERE source = $1";
+  return kSql;
+}
+
+}  // namespace
+
+Result<std::vector<SourceOwner>> CatalogStore::listSourceOwners(const Actor& actor) {
+  if (Status s = checkActor(actor); !s) return s;
+  return run(pool_, [&](pqxx::connection& conn) -> Result<std::vector<SourceOwner>> {
+    pqxx::nontransaction tx(conn);
+    std::vector<SourceOwner> out;
+    for (const Source& source : registrySources()) {
+      out.push_back(readOwner(source.name, tx.exec_params(ownerQuery(), source.name)));
+    }
+    return out;
+  });
+}
+
+Result<SourceOwner> CatalogStore::setSourceOwner(const std::string& source,
+                                                 const std::string& department, const Actor& actor,
+                                                 const std::string& reason) {
+  if (Status s = checkActor(actor); !s) return s;
+  if (!isAdmin(actor)) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "changing the owner of a source is for hub administrators", "source");
+  }
+  if (findSource(source) == nullptr) {
+    return Status::invalid("source", "'" + source + "' is not a registry source of this hub");
+  }
+  if (department.size() != 18) {
+    return Status::invalid("department_code", "department_code must be an 18-character code");
+  }
+  if (Status s = validateText("reason", reason, kMaxTextChars, false); !s) return s;
+  return run(pool_, [&](pqxx::connection& conn) -> Result<SourceOwner> {
+    pqxx::work tx(conn);
+    if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", department).empty()) {
+      return Status::invalid("department_code", "unknown department '" + department + "'");
+    }
+    const pqxx::result old = tx.exec_params(
+        "SELECT department_code FROM catalog.source_owners WHERE source = $1 FOR UPDATE", source);
+    std::optional<std::string> from;
+    if (!old.empty()) from = old[0][0].as<std::string>();
+    if (from == department) return readOwner(source, tx.exec_params(ownerQuery(), source));
+    tx.exec_params(
+        "INSERT INTO catalog.source_owners (source, department_code, updated_by)"
+        " VALUES ($1, $2, $3) ON CONFLICT (source) DO UPDATE SET"
+        " department_code = EXCLUDED.department_code, updated_by = EXCLUDED.updated_by,"
+        " updated_at = now()",
+        source, department, actor.id);
+    addEvent(tx, ObjectType::kSource, source, from, department, actor.id, reason);
+    const pqxx::result retired = tx.exec_params(
+        "UPDATE catalog.resources SET status = 'retired', updated_by = $3, updated_at = now()"
+        " WHERE source = $1 AND status = 'published' AND provider_department <> $2"
+        " RETURNING code, version",
+        source, department, actor.id);
+    for (const pqxx::row& row : retired) {
+      addEvent(tx, ObjectType::kResource,
+               resourceObjectId(row[0].as<std::string>(), row[1].as<int>()), "published", "retired",
+               actor.id, "source " + source + " now belongs to department " + department);
+    }
+    SourceOwner result = readOwner(source, tx.exec_params(ownerQuery(), source));
+    tx.commit();
+    return result;
   });
 }
 

@@ -281,6 +281,8 @@ std::string toJson(const Grant& g) {
   str(w, g.app_id);
   key(w, "resource_code");
   str(w, g.resource_code);
+  key(w, "resource_version");
+  w.Int(g.resource_version);
   key(w, "fields");
   strList(w, g.fields);
   key(w, "unmasked_fields");
@@ -303,6 +305,35 @@ std::string toJson(const Grant& g) {
   str(w, g.updated_by);
   key(w, "updated_at");
   time(w, g.updated_at);
+  w.EndObject();
+  return finish(buf);
+}
+
+std::string toJson(const SourceOwner& o) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  key(w, "source");
+  str(w, o.source);
+  const bool owned = !o.department_code.empty();
+  key(w, "department_code");
+  if (owned) {
+    str(w, o.department_code);
+  } else {
+    w.Null();
+  }
+  key(w, "updated_by");
+  if (owned) {
+    str(w, o.updated_by);
+  } else {
+    w.Null();
+  }
+  key(w, "updated_at");
+  if (owned && o.updated_at) {
+    time(w, *o.updated_at);
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return finish(buf);
 }

@@ -168,4 +168,14 @@ std::string maskValue(MaskingRule rule, std::string_view value) {
   return "******";  // an out-of-range rule hides everything
 }
 
+bool atLeastAsStrong(MaskingRule rule, MaskingRule baseline) {
+  return rule == baseline || rule == MaskingRule::kFull || baseline == MaskingRule::kNone;
+}
+
+MaskingRule strongerOf(MaskingRule a, MaskingRule b) {
+  if (atLeastAsStrong(a, b)) return a;
+  if (atLeastAsStrong(b, a)) return b;
+  return MaskingRule::kFull;
+}
+
 }  // namespace tongban::catalog

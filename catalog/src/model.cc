@@ -33,7 +33,7 @@ const char* const kMaskingRules[] = {"none",  "citizen_id", "credit_code", "name
 const char* const kRequestStates[] = {"pending", "approved", "rejected", "withdrawn"};
 const char* const kGrantStates[] = {"active", "suspended", "revoked"};
 const char* const kRoles[] = {"consumer", "provider", "admin"};
-const char* const kObjectTypes[] = {"resource", "request", "grant"};
+const char* const kObjectTypes[] = {"resource", "request", "grant", "source"};
 
 bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool isLower(char c) { return c >= 'a' && c <= 'z'; }

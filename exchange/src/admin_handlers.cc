@@ -203,6 +203,29 @@ Result<HttpResponse> retireResource(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(catalog::toJson(*r));
 }
 
+// Registry sources and their owning departments.
+Result<HttpResponse> listSources(ServiceContext& ctx, HttpRequest& req) {
+  auto list = ctx.catalog->listSourceOwners(actorOf(*req.caller));
+  if (!list) return list.status();
+  return jsonList("sources", *list);
+}
+
+// {"department_code", "reason"?}: admin only (the catalog store decides).
+Result<HttpResponse> setSourceOwner(ServiceContext& ctx, HttpRequest& req) {
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"department_code", "reason"}, ""); !s) return s;
+  auto department = json::reqString(**doc, "department_code", "");
+  if (!department) return department.status();
+  auto reason = json::optString(**doc, "reason", "", false);
+  if (!reason) return reason.status();
+  auto owner = ctx.catalog->setSourceOwner(req.params[0], *department, actorOf(*req.caller),
+                                           reason->value_or(""));
+  if (!owner) return owner.status();
+  ctx.invalidateCaches();
+  return HttpResponse::json(catalog::toJson(*owner));
+}
+
 // --- access requests and grants ----------------------------------------------------------------
 
 Result<HttpResponse> listRequests(ServiceContext& ctx, HttpRequest& req) {
@@ -357,6 +380,8 @@ void addAdminRoutes(Router& r, ServiceContext& ctx) {
   route("POST", "/v1/admin/catalog/resources", createResource);
   route("POST", "/v1/admin/catalog/resources/{code}/versions/{version}/publish", publishResource);
   route("POST", "/v1/admin/catalog/resources/{code}/retire", retireResource);
+  route("GET", "/v1/admin/catalog/sources", listSources);
+  route("POST", "/v1/admin/catalog/sources/{source}/owner", setSourceOwner);
   route("GET", "/v1/admin/access-requests", listRequests);
   route("POST", "/v1/admin/access-requests/{id}/approve", approve);
   route("POST", "/v1/admin/access-requests/{id}/reject", reject);

@@ -11,6 +11,8 @@
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/catalog/change_listener.h"
+#include "tongban/catalog/grant_view.h"
 #include "tongban/catalog/json.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/catalog/sources.h"
@@ -75,6 +77,15 @@ Result<std::string> normalizeKey(const std::string& column, const std::string& v
 
 std::chrono::system_clock::time_point now() { return std::chrono::system_clock::now(); }
 
+// Version `version` of a resource, whatever its status (versions never change their fields).
+Result<std::shared_ptr<const Resource>> resourceVersion(ServiceContext& ctx,
+                                                        const std::string& code, int version) {
+  return ctx.resources.get(code + "/" + std::to_string(version), [&] {
+    return ctx.catalog->getResource(code, catalog::Actor{"exchange", "", catalog::Role::kAdmin},
+                                    version);
+  });
+}
+
 Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
                                                           const std::string& code) {
   if (!catalog::isValidResourceCode(code)) {
@@ -129,14 +140,37 @@ Result<Purpose> purposeFromQuery(const HttpRequest& req) {
   return p;
 }
 
-// A grant inside the cached snapshot of an application's grants on a resource; the snapshot is
-// kept alive with it.
+// A grant inside the cached snapshot of an application's grants on a resource (the snapshot is
+// kept alive with it), and what it returns from the published version now: the fields of both
+// the version it was approved for and the published one, each with the stronger masking
+// (grant_view.h).
 struct GrantRef {
   std::shared_ptr<const std::vector<Grant>> snapshot;
   const Grant* grant = nullptr;
+  std::vector<catalog::FieldView> view;
   const Grant* operator->() const { return grant; }
   const Grant& operator*() const { return *grant; }
+  std::vector<std::string> fieldNames() const {
+    std::vector<std::string> names;
+    for (const auto& f : view) names.push_back(f.name);
+    return names;
+  }
 };
+
+// What grant `g` returns from `resource` (the published version) now.
+Result<std::vector<catalog::FieldView>> viewOf(ServiceContext& ctx, const Grant& g,
+                                               const Resource& resource) {
+  if (g.resource_version == resource.version) return catalog::grantView(g, resource, resource);
+  auto granted = resourceVersion(ctx, g.resource_code, g.resource_version);
+  if (!granted) {
+    // The version a grant names always exists (foreign key); not finding it serves nothing.
+    if (granted.status().code() == ErrorCode::kNotFound) {
+      return std::vector<catalog::FieldView>();
+    }
+    return granted.status();
+  }
+  return catalog::grantView(g, **granted, resource);
+}
 
 // The grant that allows `fields` of `resource` for the matter; kPermissionDenied naming what is
 // missing otherwise. With `fields` empty, the first grant covering the matter.
@@ -148,16 +182,18 @@ Result<GrantRef> authorise(ServiceContext& ctx, const Caller& caller, const Reso
     return ctx.catalog->activeGrants(caller.app_id, resource.code, t);
   });
   if (!grants) return grants.status();
-  const Grant* best = nullptr;
+  std::optional<GrantRef> best;
   bool any = false;
   for (const auto& g : **grants) {
     if (!g.usableAt(t)) continue;
     any = true;
     if (!g.coversMatter(matter_code)) continue;
+    auto view = viewOf(ctx, g, resource);
+    if (!view) return view.status();
     bool all = true;
-    for (const auto& f : fields) all = all && g.grantsField(f);
-    if (all) return GrantRef{*grants, &g};
-    if (!best) best = &g;
+    for (const auto& f : fields) all = all && catalog::findField(*view, f) != nullptr;
+    if (all) return GrantRef{*grants, &g, std::move(*view)};
+    if (!best) best = GrantRef{*grants, &g, std::move(*view)};
   }
   if (!any) {
     return Status(ErrorCode::kPermissionDenied,
@@ -171,7 +207,7 @@ Result<GrantRef> authorise(ServiceContext& ctx, const Caller& caller, const Reso
         "purpose.matter_code");
   }
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (!best->grantsField(fields[i])) {
+    if (!catalog::findField(best->view, fields[i])) {
       return Status(
           ErrorCode::kPermissionDenied,
           "field '" + fields[i] + "' of " + resource.code + " is not granted to this application",
@@ -202,19 +238,21 @@ Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& 
   });
 }
 
-// Writes the granted `fields` of `row`, masked unless the grant lifts the masking.
-void writeRecord(json::Writer& w, const Resource& resource, const Grant& grant, const Row& row,
+// Writes `fields` of `row` as the grant's view says (a field outside the view is never written),
+// masked by the view's rule.
+void writeRecord(json::Writer& w, const GrantRef& grant, const Row& row,
                  const std::vector<std::string>& fields, std::vector<std::string>* masked) {
   w.StartObject();
   for (const auto& f : fields) {
-    const catalog::ResourceField* def = resource.field(f);
+    const catalog::FieldView* def = catalog::findField(grant.view, f);
+    if (def == nullptr) continue;
     auto it = row.find(f);
     w.Key(f.c_str());
     if (it == row.end() || !it->second) {
       w.Null();
       continue;
     }
-    if (def && def->masking != catalog::MaskingRule::kNone && !grant.liftsMasking(f)) {
+    if (def->masking != catalog::MaskingRule::kNone) {
       std::string v = catalog::maskValue(def->masking, *it->second);
       w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
       if (masked) masked->push_back(f);
@@ -297,7 +335,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   w.Key("grant_id");
   w.Int64((*grant)->id);
   w.Key("record");
-  writeRecord(w, *resource, **grant, **row, **fields, &masked);
+  writeRecord(w, *grant, **row, **fields, &masked);
   json::strArray(w, "masked_fields", masked);
   json::str(w, "request_id", req.request_id);
   w.EndObject();
@@ -309,7 +347,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
 
 struct Part {
   std::shared_ptr<const Resource> resource;
-  std::optional<Grant> grant;
+  std::optional<GrantRef> grant;
   std::string omitted;  // why this part is not shown
 };
 
@@ -330,15 +368,16 @@ Result<Part> partFor(ServiceContext& ctx, HttpRequest& req, const char* code, co
   }
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   part.resource = std::move(*resource);
-  part.grant = **grant;
+  part.grant = std::move(*grant);
   return part;
 }
 
 void recordAccess(HttpRequest& req, const Part& part) {
   if (!req.audit.resource_code.empty()) req.audit.resource_code += ",";
   req.audit.resource_code += part.resource->code;
-  for (const auto& f : part.grant->fields)
-    req.audit.fields.push_back(part.resource->code + "." + f);
+  for (const auto& f : part.grant->view) {
+    req.audit.fields.push_back(part.resource->code + "." + f.name);
+  }
 }
 
 Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
@@ -370,7 +409,7 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
     w.Key("person");
     if (*row) {
       found = true;
-      writeRecord(w, *person->resource, *person->grant, **row, person->grant->fields, nullptr);
+      writeRecord(w, *person->grant, **row, person->grant->fieldNames(), nullptr);
     } else {
       w.Null();
     }
@@ -393,7 +432,7 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
     w.StartArray();
     for (const auto& r : *rows) {
       found = true;
-      writeRecord(w, *entities->resource, *entities->grant, r, entities->grant->fields, nullptr);
+      writeRecord(w, *entities->grant, r, entities->grant->fieldNames(), nullptr);
       if (auto it = r.find("credit_code"); it != r.end() && it->second) {
         req.audit.subject_keys.push_back(*it->second);
       }
@@ -440,7 +479,7 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
   w.StartObject();
   json::str(w, "credit_code", *code);
   w.Key("entity");
-  writeRecord(w, *entity->resource, *entity->grant, **row, entity->grant->fields, nullptr);
+  writeRecord(w, *entity->grant, **row, entity->grant->fieldNames(), nullptr);
   w.Key("omitted");
   w.StartArray();
   std::optional<Row> rep;
@@ -460,7 +499,7 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
   w.EndArray();
   w.Key("legal_representative");
   if (rep) {
-    writeRecord(w, *person->resource, *person->grant, *rep, person->grant->fields, nullptr);
+    writeRecord(w, *person->grant, *rep, person->grant->fieldNames(), nullptr);
   } else {
     w.Null();
   }
@@ -487,7 +526,7 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   const Resource* resource = published->get();
   auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
   if (!grant) return grant.status();
-  req.audit.fields = (*grant)->fields;
+  req.audit.fields = grant->fieldNames();
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   auto row = fetchOne(ctx, *sourceOf(*resource), *key);
   if (!row) return row.status();
@@ -497,7 +536,7 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   }
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
-  writeRecord(w, *resource, **grant, **row, (*grant)->fields, nullptr);
+  writeRecord(w, *grant, **row, grant->fieldNames(), nullptr);
   return HttpResponse::json(json::done(buf));
 }
 
@@ -617,6 +656,31 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
 }
 
 }  // namespace
+
+void listenForCatalogChanges(ServiceContext& ctx, const std::string& conninfo) {
+  ctx.grants.setTtl(std::chrono::milliseconds(ctx.config.grant_cache_ms));
+  ctx.grants.setTrusted(false);
+  ctx.resources.setTrusted(false);
+  catalog::ChangeListener::Callbacks callbacks;
+  callbacks.on_change = [&ctx](const std::string& payload) {
+    // "grant <app_id> <resource_code>": that pair's grants; anything else (a resource published
+    // or retired, a source's owner changed) may change any view: drop everything.
+    const std::string prefix = "grant ";
+    const size_t space = payload.find(' ', prefix.size());
+    if (payload.compare(0, prefix.size(), prefix) == 0 && space != std::string::npos) {
+      ctx.grants.invalidate(
+          {payload.substr(prefix.size(), space - prefix.size()), payload.substr(space + 1)});
+      return;
+    }
+    ctx.resources.clear();
+    ctx.grants.clear();
+  };
+  callbacks.on_listening = [&ctx](bool listening) {
+    ctx.grants.setTrusted(listening);
+    ctx.resources.setTrusted(listening);
+  };
+  ctx.catalog_listener = catalog::ChangeListener::start(conninfo, std::move(callbacks));
+}
 
 void prepareQueryStatements(pqxx::connection& conn) {
   for (const auto& s : catalog::registrySources()) {

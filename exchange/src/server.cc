@@ -469,6 +469,7 @@ class ExchangeServerImpl : public ExchangeServer {
     ctx.registry = state_.registry.get();
     ctx.catalog = state_.catalog.get();
     ctx.audit = state_.audit.get();
+    listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {
       auto pem = readFile(config.holder_idp_public_key_file, "holders.idp_public_key_file");
       if (!pem) return pem.status();

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "tongban/catalog/catalog_store.h"
+#include "tongban/catalog/change_listener.h"
+#include "tongban/catalog/invalidating_cache.h"
 #include "tongban/certs/certificate_registry.h"
 #include "tongban/certs/hub_identity.h"
 #include "tongban/certs/key_store.h"
@@ -27,42 +29,11 @@
 
 namespace tongban::exchange {
 
-// A time-limited cache of values loaded from the catalog. Entries expire after `ttl`; changes
-// made through this process clear it at once. Values are shared, immutable snapshots, so a hit
-// costs a lock and a reference count, not a copy. Thread-safe.
+// A time-limited cache of values loaded from the catalog, dropped at once by changes made through
+// this process and, through the catalog's change notifications, by changes made on any node
+// (tongban/catalog/invalidating_cache.h). Thread-safe.
 template <typename Key, typename Value>
-class TtlCache {
- public:
-  using Ptr = std::shared_ptr<const Value>;
-  explicit TtlCache(std::chrono::milliseconds ttl) : ttl_(ttl) {}
-
-  // The cached value, or load()'s (a Result<Value>), which is then cached if it succeeded.
-  template <typename Load>
-  Result<Ptr> get(const Key& key, Load&& load) {
-    const auto now = std::chrono::steady_clock::now();
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = entries_.find(key);
-      if (it != entries_.end() && now - it->second.second < ttl_) return it->second.first;
-    }
-    auto loaded = load();
-    if (!loaded) return loaded.status();
-    Ptr value = std::make_shared<const Value>(std::move(*loaded));
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (entries_.size() > 50000) entries_.clear();
-    entries_[key] = {value, now};
-    return value;
-  }
-  void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    entries_.clear();
-  }
-
- private:
-  const std::chrono::milliseconds ttl_;
-  std::mutex mutex_;  // guards entries_
-  std::map<Key, std::pair<Ptr, std::chrono::steady_clock::time_point>> entries_;
-};
+using TtlCache = catalog::InvalidatingCache<Key, Value>;
 
 // The electronic-certificate hub, present when `pki.dir` is configured.
 struct CertsServices {
@@ -86,6 +57,9 @@ struct ServiceContext {
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{
       std::chrono::milliseconds(2000)};
+  // Drops the two caches above when any node changes the catalog; declared after them so that it
+  // stops first. Null until listenForCatalogChanges.
+  std::unique_ptr<catalog::ChangeListener> catalog_listener;
 
   // After any change to the catalog, grants or applications made through this process.
   void invalidateCaches() {
@@ -102,6 +76,12 @@ void addConsumerRoutes(Router& router, ServiceContext& ctx);
 void addCertificateRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
+
+// Sets the grant cache's lifetime from config.grant_cache_ms and starts hearing the catalog's
+// change notifications on a connection of its own (`conninfo`): a suspension or revocation made
+// on any node drops the cached grants here within milliseconds. Until LISTEN is in force, and
+// whenever the connection is lost, nothing is cached. (query_handlers.cc)
+void listenForCatalogChanges(ServiceContext& ctx, const std::string& conninfo);
 
 // The statements query_handlers.cc prepares on every pooled connection.
 void prepareQueryStatements(pqxx::connection& conn);

@@ -255,6 +255,37 @@ TEST_F(CatalogCmdTest, CreateRefusesABadDefinitionNamingTheField) {
   EXPECT_TRUE(contains(r.err, "cannot read")) << r.err;
 }
 
+TEST_F(CatalogCmdTest, SourcesAndTheirOwners) {
+  CmdRun list = catalogCmd({"sources"});
+  ASSERT_EQ(list.code, 0) << list.err;
+  EXPECT_EQ(lines(list.out), 2u) << list.out;
+  EXPECT_TRUE(contains(list.out,
+                       R"({"source":"population.persons","department_code":"11110000000010014U",)"))
+      << list.out;
+  EXPECT_TRUE(contains(
+      list.out, R"({"source":"legal_entity.entities","department_code":"11110000000010022N",)"))
+      << list.out;
+
+  // Bad input names what is wrong.
+  CmdRun unknown = catalogCmd({"sources", "set-owner", "population.secrets", "11110000000010022N"});
+  EXPECT_EQ(unknown.code, 1);
+  EXPECT_TRUE(contains(unknown.err, "source")) << unknown.err;
+  CmdRun no_dept = catalogCmd({"sources", "set-owner", "population.persons", "11110000000099999X"});
+  EXPECT_EQ(no_dept.code, 1);
+  EXPECT_TRUE(contains(no_dept.err, "department_code")) << no_dept.err;
+  EXPECT_EQ(catalogCmd({"sources", "set-owner", "population.persons"}).code, 2);
+  EXPECT_EQ(catalogCmd({"sources", "frobnicate"}).code, 2);
+  EXPECT_EQ(catalogCmd({"list", "--reason", "x"}).code, 2);
+
+  // Setting the current owner again changes nothing and records nothing.
+  CmdRun same = catalogCmd(
+      {"sources", "set-owner", "legal_entity.entities", "11110000000010022N", "--reason", "确认"});
+  ASSERT_EQ(same.code, 0) << same.err;
+  CmdRun history = catalogCmd({"history", "source", "legal_entity.entities"});
+  ASSERT_EQ(history.code, 0) << history.err;
+  EXPECT_EQ(lines(history.out), 1u) << history.out;  // the shipped owner
+}
+
 TEST_F(CatalogCmdTest, ApproveAndRejectRequests) {
   const catalog::Actor app = consumer();
   const catalog::AccessRequest q1 = apply(app, "POP-PERSON-BASIC", {"citizen_id", "name"});

@@ -8,14 +8,19 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <pqxx/pqxx>
 
 #include "support/test_db.h"
+#include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/sources.h"
 
 namespace tongban::catalog {
@@ -817,6 +822,173 @@ TEST_F(CatalogStoreTest, ChangesAreAnnouncedForCaches) {
   }
   ASSERT_EQ(receiver.payloads.size(), 2u);
   EXPECT_EQ(receiver.payloads[0], "grant " + consumer.id + " LE-ENTITY-BASIC");
+}
+
+// --- Registry sources belong to their department ------------------------------------------------
+
+ResourceDraft personDraft(const std::string& code, const std::string& provider) {
+  ResourceDraft d;
+  d.code = code;
+  d.name = "人口 " + code;
+  d.provider_department = provider;
+  d.source = "population.persons";
+  d.key_fields = {"citizen_id"};
+  d.sharing_type = SharingType::kUnconditional;
+  d.fields = {
+      {"citizen_id", FieldType::kString, "", Sensitivity::kSensitive, MaskingRule::kCitizenId, 0},
+      {"name", FieldType::kString, "", Sensitivity::kSensitive, MaskingRule::kName, 0},
+      {"address", FieldType::kString, "", Sensitivity::kSensitive, MaskingRule::kAddress, 0}};
+  return d;
+}
+
+TEST_F(CatalogStoreTest, OnlyTheSourceOwnerOrAnAdminMakesResourcesOverIt) {
+  // The market regulator's provider, as its own provider department: refused, naming the source.
+  const Actor market = app(kMarketDept, Role::kProvider);
+  Result<Resource> r = store().createResource(personDraft("MR-PERSONS", kMarketDept), market);
+  EXPECT_CODE(r, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(r.status().field(), "source");
+  EXPECT_TRUE(contains(r.status().message(), kPopDept)) << r.status().toString();
+  // An admin may not make another department the provider of the population registry.
+  r = store().createResource(personDraft("MR-PERSONS", kMarketDept), admin());
+  EXPECT_CODE(r, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().field(), "provider_department");
+  // Only the owner weakens masking below the source's default.
+  ResourceDraft clear = personDraft("PS-PERSONS-CLEAR", kPopDept);
+  clear.fields[2].masking = MaskingRule::kNone;
+  r = store().createResource(clear, admin());
+  EXPECT_CODE(r, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(r.status().field(), "fields[2].masking");
+  clear.fields[1].masking = MaskingRule::kAddress;  // a different partial rule is no stronger
+  clear.fields[2].masking = MaskingRule::kAddress;
+  r = store().createResource(clear, admin());
+  EXPECT_EQ(r.status().field(), "fields[1].masking") << r.status().toString();
+  clear.fields[1].masking = MaskingRule::kFull;  // stronger is always allowed
+  EXPECT_TRUE(store().createResource(clear, admin()).isOk());
+  ResourceDraft owner_clear = personDraft("PS-PERSONS-OWNER", kPopDept);
+  owner_clear.fields[1].masking = MaskingRule::kNone;
+  const Actor owner = app(kPopDept, Role::kProvider);
+  Result<Resource> mine = store().createResource(owner_clear, owner);
+  ASSERT_TRUE(mine.isOk()) << mine.status().toString();
+  EXPECT_TRUE(store().publishResource("PS-PERSONS-OWNER", 1, owner).isOk());
+  EXPECT_EQ(count("SELECT count(*) FROM catalog.resources WHERE code = 'MR-PERSONS'"), 0);
+}
+
+TEST_F(CatalogStoreTest, AResourceMadeByANonOwnerBeforeTheFixIsNeverPublished) {
+  // As the attack left it: a draft over population.persons provided by the market regulator.
+  exec(
+      "INSERT INTO catalog.resources (code, version, name, provider_department, source,"
+      " key_fields, sharing_type, update_cycle, status, created_by, updated_by) VALUES"
+      " ('MR-LEFTOVER', 1, '遗留', '" +
+      std::string(kMarketDept) +
+      "', 'population.persons', '{citizen_id}', 'unconditional', 'daily', 'draft', 'x', 'x')");
+  exec(
+      "INSERT INTO catalog.resource_fields (resource_code, resource_version, position, name,"
+      " type, masking) VALUES ('MR-LEFTOVER', 1, 1, 'citizen_id', 'string', 'none')");
+  Result<Resource> p = store().publishResource("MR-LEFTOVER", 1, app(kMarketDept, Role::kProvider));
+  EXPECT_CODE(p, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(p.status().field(), "source");
+  p = store().publishResource("MR-LEFTOVER", 1, admin());
+  EXPECT_CODE(p, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(p.status().field(), "source");
+}
+
+TEST_F(CatalogStoreTest, AGrantNamesTheVersionItWasApprovedFor) {
+  publishedPersonResource("TEST-PINNED", SharingType::kUnconditional);
+  const Actor consumer = app(kOtherDept, Role::kConsumer);
+  Result<AccessRequest> q = store().applyForAccess(application("TEST-PINNED", {"name"}), consumer);
+  ASSERT_TRUE(q.isOk()) << q.status().toString();
+  ResourceDraft v2 = personDraft("TEST-PINNED", kPopDept);
+  ASSERT_TRUE(store().createResource(v2, admin()).isOk());
+  ASSERT_TRUE(store().publishResource("TEST-PINNED", 2, admin()).isOk());
+  Result<std::vector<Grant>> grants =
+      store().activeGrants(consumer.id, "TEST-PINNED", Clock::now());
+  ASSERT_TRUE(grants.isOk());
+  ASSERT_EQ(grants->size(), 1u);
+  EXPECT_EQ((*grants)[0].resource_version, 1);
+  Result<AccessRequest> q2 = store().applyForAccess(application("TEST-PINNED", {"name"}), consumer);
+  ASSERT_TRUE(q2.isOk());
+  EXPECT_EQ(store().getGrant(*q2->grant_id, admin())->resource_version, 2);
+}
+
+TEST_F(CatalogStoreTest, AListenerHearsGrantChangesAndReportsALostConnection) {
+  std::mutex mutex;
+  std::vector<std::string> payloads;
+  std::atomic<int> listening_changes{0};
+  ChangeListener::Callbacks callbacks;
+  callbacks.on_change = [&](const std::string& p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    payloads.push_back(p);
+  };
+  callbacks.on_listening = [&](bool) { ++listening_changes; };
+  auto listener = ChangeListener::start(db_->conninfo(), callbacks, 50ms);
+  auto waitFor = [](auto&& condition) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (!condition() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return condition();
+  };
+  ASSERT_TRUE(waitFor([&] { return listener->listening(); }));
+  const Actor consumer = app(kOtherDept, Role::kConsumer);
+  Result<AccessRequest> q =
+      store().applyForAccess(application("LE-ENTITY-BASIC", {"name"}), consumer);
+  ASSERT_TRUE(q.isOk());
+  ASSERT_TRUE(store().revokeGrant(*q->grant_id, admin(), "用途已结束").isOk());
+  const std::string expected = "grant " + consumer.id + " LE-ENTITY-BASIC";
+  EXPECT_TRUE(waitFor([&] {
+    std::lock_guard<std::mutex> lock(mutex);
+    return std::count(payloads.begin(), payloads.end(), expected) >= 2;  // made, revoked
+  }));
+  // The listener's connection is killed: it says so, and listens again.
+  const int before = listening_changes.load();
+  exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND "
+      "datname = current_database()");
+  EXPECT_TRUE(waitFor([&] { return listening_changes.load() >= before + 2; }))
+      << "lost and regained LISTEN";
+  EXPECT_TRUE(waitFor([&] { return listener->listening(); }));
+}
+
+// Owner changes, on a database of their own (they retire the shipped resources).
+TEST(SourceOwnerTest, AnAdminMovesASourceAndTheOldOwnersResourcesRetire) {
+  testing::TestDatabase db("catalog_owner");
+  db.migrate();
+  db::ConnectionPool pool({db.conninfo(), 2, std::chrono::milliseconds(5000), nullptr});
+  CatalogStore store(pool);
+  const Actor admin = Actor::cli("tester");
+  Result<std::vector<SourceOwner>> owners = store.listSourceOwners(admin);
+  ASSERT_TRUE(owners.isOk());
+  ASSERT_EQ(owners->size(), registrySources().size());
+  EXPECT_EQ((*owners)[0].source, "population.persons");
+  EXPECT_EQ((*owners)[0].department_code, kPopDept);
+  EXPECT_EQ((*owners)[1].department_code, kMarketDept);
+
+  const Actor provider{"app_0000000000000001", kPopDept, Role::kProvider};
+  Result<SourceOwner> denied = store.setSourceOwner("population.persons", kMarketDept, provider);
+  EXPECT_CODE(denied, ErrorCode::kPermissionDenied);
+  EXPECT_CODE(store.setSourceOwner("population.salaries", kMarketDept, admin),
+              ErrorCode::kInvalidArgument);
+  EXPECT_CODE(store.setSourceOwner("population.persons", "11110000000099999X", admin),
+              ErrorCode::kInvalidArgument);
+
+  Result<SourceOwner> moved =
+      store.setSourceOwner("population.persons", kMarketDept, admin, "机构改革");
+  ASSERT_TRUE(moved.isOk()) << moved.status().toString();
+  EXPECT_EQ(moved->department_code, kMarketDept);
+  EXPECT_EQ(moved->updated_by, "cli:tester");
+  // The public security resource over it is no longer published.
+  EXPECT_CODE(store.getResource("POP-PERSON-BASIC", admin), ErrorCode::kNotFound);
+  Result<std::vector<CatalogEvent>> events =
+      store.listEvents(ObjectType::kSource, "population.persons", admin);
+  ASSERT_TRUE(events.isOk());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ(events->back().from_state.value_or(""), kPopDept);
+  EXPECT_EQ(events->back().to_state, kMarketDept);
+  EXPECT_EQ(events->back().reason, "机构改革");
+  // Now public security is the one refused.
+  Result<Resource> r = store.createResource(personDraft("PS-AFTER", kPopDept), provider);
+  EXPECT_CODE(r, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(r.status().field(), "source");
 }
 
 }  // namespace

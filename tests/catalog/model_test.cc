@@ -172,6 +172,7 @@ TEST(JsonTest, WritesAGrant) {
   g.request_id = 3;
   g.app_id = "app_0123456789abcdef";
   g.resource_code = "POP-PERSON-BASIC";
+  g.resource_version = 2;
   g.fields = {"name", "sex"};
   g.unmasked_fields = {"name"};
   g.matter_codes = {"M1"};
@@ -181,7 +182,8 @@ TEST(JsonTest, WritesAGrant) {
   g.created_at = g.updated_at = g.valid_from;
   g.created_by = g.updated_by = "cli:root";
   EXPECT_EQ(toJson(g), R"({"id":7,"request_id":3,"app_id":"app_0123456789abcdef",)"
-                       R"("resource_code":"POP-PERSON-BASIC","fields":["name","sex"],)"
+                       R"("resource_code":"POP-PERSON-BASIC","resource_version":2,)"
+                       R"("fields":["name","sex"],)"
                        R"("unmasked_fields":["name"],"matter_codes":["M1"],)"
                        R"("valid_from":"2026-01-01T00:00:00Z","valid_to":"2027-01-01T00:00:00Z",)"
                        R"("rate_per_minute":60,"state":"active","created_by":"cli:root",)"

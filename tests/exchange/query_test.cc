@@ -393,6 +393,198 @@ TEST_F(QueryTest, HoldersSeeWhoLookedAtTheirData) {
   EXPECT_EQ(bad->status, 401);
 }
 
+// --- Registry sources belong to their department (issue 7, hole 2) -----------------------------
+
+// A resource definition over population.persons with every field in the clear.
+std::string personResourceJson(const std::string& code, const std::string& provider,
+                               const std::string& sharing, const std::string& name_masking) {
+  return "{\"code\":\"" + code + "\",\"name\":\"人口全量\",\"provider_department\":\"" + provider +
+         "\",\"source\":\"population.persons\",\"key_fields\":[\"citizen_id\"],"
+         "\"sharing_type\":\"" +
+         sharing +
+         "\",\"update_cycle\":\"daily\",\"fields\":["
+         "{\"name\":\"citizen_id\",\"type\":\"string\",\"masking\":\"none\"},"
+         "{\"name\":\"name\",\"type\":\"string\",\"masking\":\"" +
+         name_masking +
+         "\"},"
+         "{\"name\":\"sex\",\"type\":\"enum\",\"masking\":\"none\"},"
+         "{\"name\":\"address\",\"type\":\"string\",\"masking\":\"none\"}]}";
+}
+
+std::string applicationJson(const std::string& code, const std::vector<std::string>& fields,
+                            const std::string& matter) {
+  std::string f = "[";
+  for (size_t i = 0; i < fields.size(); ++i) f += (i ? ",\"" : "\"") + fields[i] + "\"";
+  return "{\"resource_code\":\"" + code + "\",\"fields\":" + f +
+         "],\"purpose\":\"核验\",\"legal_basis\":\"法规\",\"matter_codes\":[\"" + matter +
+         "\"],\"valid_to\":\"" +
+         catalog::formatTimestamp(std::chrono::system_clock::now() + std::chrono::hours(24)) +
+         "\"}";
+}
+
+TEST_F(QueryTest, AProviderCannotPublishAnotherDepartmentsRegistry) {
+  // The attack: the market regulator's certificate-issuing provider application defines an
+  // unconditional resource over population.persons with every field in the clear, publishes it,
+  // applies for it and reads a citizen's name and address.
+  testenv::App issuer = env_->makeApp(testenv::kMarketRegulation, "证照签发系统", "provider");
+  Client attacker = env_->client(issuer);
+  const int denied_before = auditCount(issuer.app_id, "denied");
+  Reply created = attacker.call(
+      "POST", "/v1/admin/catalog/resources",
+      personResourceJson("MR-PERSONS-ALL", testenv::kMarketRegulation, "unconditional", "none"));
+  EXPECT_EQ(created.status, 403) << created.body;
+  EXPECT_EQ(created.content_type, "application/problem+json");
+  EXPECT_EQ(created.str("field"), "source") << created.body;
+  EXPECT_NE(created.str("detail").find(testenv::kPublicSecurity), std::string::npos)
+      << created.body;
+  // Naming the owner as provider does not help either.
+  Reply as_owner = attacker.call(
+      "POST", "/v1/admin/catalog/resources",
+      personResourceJson("MR-PERSONS-ALL", testenv::kPublicSecurity, "unconditional", "none"));
+  EXPECT_EQ(as_owner.status, 403) << as_owner.body;
+  EXPECT_EQ(as_owner.str("field"), "provider_department") << as_owner.body;
+  Reply publish =
+      attacker.call("POST", "/v1/admin/catalog/resources/MR-PERSONS-ALL/versions/1/publish");
+  EXPECT_EQ(publish.status, 404) << publish.body;
+  Reply apply = attacker.call("POST", "/v1/access-requests",
+                              applicationJson("MR-PERSONS-ALL", {"name", "address"}, kM1));
+  EXPECT_EQ(apply.status, 404) << apply.body;
+  Reply read = attacker.call("POST", "/v1/query/MR-PERSONS-ALL",
+                             queryBody("citizen_id", kPerson, {"name", "address"}, kM1));
+  EXPECT_NE(read.status, 200);
+  for (const Reply* r : {&created, &as_owner, &publish, &apply, &read}) {
+    EXPECT_EQ(r->body.find("张秀英"), std::string::npos) << r->body;
+    EXPECT_EQ(r->body.find("建国路"), std::string::npos) << r->body;
+  }
+  EXPECT_EQ(auditCount(issuer.app_id, "denied"), denied_before + 2) << "refusals are audited";
+  EXPECT_EQ(env_->sql("SELECT count(*) FROM catalog.resources WHERE code = 'MR-PERSONS-ALL'")[0][0]
+                .as<int>(),
+            0);
+
+  // A hub administrator may define one, but not weaken the source's masking.
+  Client admin = env_->client(env_->admin());
+  Reply weakened = admin.call(
+      "POST", "/v1/admin/catalog/resources",
+      personResourceJson("ADM-PERSONS", testenv::kPublicSecurity, "conditional", "none"));
+  EXPECT_EQ(weakened.status, 403) << weakened.body;
+  EXPECT_EQ(weakened.str("field"), "fields[0].masking") << weakened.body;
+
+  // The owner, public security, may publish its own registry as openly as it decides.
+  testenv::App owner = env_->makeApp(testenv::kPublicSecurity, "人口库目录系统", "provider");
+  Client ps = env_->client(owner);
+  Reply mine = ps.call(
+      "POST", "/v1/admin/catalog/resources",
+      personResourceJson("PS-PERSONS-OPEN", testenv::kPublicSecurity, "conditional", "none"));
+  ASSERT_EQ(mine.status, 201) << mine.body;
+  EXPECT_EQ(
+      ps.call("POST", "/v1/admin/catalog/resources/PS-PERSONS-OPEN/versions/1/publish").status,
+      200);
+  // The market regulator cannot publish a new version of it.
+  Reply foreign_version = attacker.call(
+      "POST", "/v1/admin/catalog/resources",
+      personResourceJson("PS-PERSONS-OPEN", testenv::kMarketRegulation, "unconditional", "none"));
+  EXPECT_EQ(foreign_version.status, 403) << foreign_version.body;
+}
+
+TEST_F(QueryTest, SourceOwnersOverHttp) {
+  Client c = env_->client(*c_);
+  Reply list = c.call("GET", "/v1/admin/catalog/sources");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto d = list.json();
+  ASSERT_EQ(d["sources"].Size(), 2u);
+  EXPECT_EQ(std::string(d["sources"][0]["department_code"].GetString()), testenv::kPublicSecurity);
+  // Only a hub administrator changes an owner; a provider of the owner cannot give it away.
+  testenv::App owner = env_->makeApp(testenv::kPublicSecurity, "人口库管理", "provider");
+  const std::string target = "/v1/admin/catalog/sources/population.persons/owner";
+  const std::string body =
+      std::string("{\"department_code\":\"") + testenv::kMarketRegulation + "\"}";
+  Reply refused = env_->client(owner).call("POST", target, body);
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.content_type, "application/problem+json");
+  Client admin = env_->client(env_->admin());
+  Reply bad = admin.call("POST", target, "{\"department_code\":\"nope\"}");
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  EXPECT_EQ(bad.str("field"), "department_code");
+  Reply unknown = admin.call("POST", "/v1/admin/catalog/sources/population.secrets/owner", body);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(unknown.str("field"), "source");
+  Reply extra = admin.call("POST", target, "{\"department\":\"x\"}");
+  EXPECT_EQ(extra.status, 400) << extra.body;
+  // Setting the current owner again is accepted and changes nothing.
+  Reply same = admin.call(
+      "POST", target, std::string("{\"department_code\":\"") + testenv::kPublicSecurity + "\"}");
+  EXPECT_EQ(same.status, 200) << same.body;
+  EXPECT_EQ(same.str("department_code"), testenv::kPublicSecurity);
+}
+
+TEST_F(QueryTest, AGrantIsPinnedToTheVersionItWasApprovedFor) {
+  testenv::App owner = env_->makeApp(testenv::kPublicSecurity, "人口库版本系统", "provider");
+  Client ps = env_->client(owner);
+  // Version 1: name masked by the name rule, sex fully masked, address masked.
+  std::string v1 = personResourceJson("PS-PINNED", testenv::kPublicSecurity, "conditional", "name");
+  v1.replace(v1.find("\"sex\",\"type\":\"enum\",\"masking\":\"none\""),
+             std::string("\"sex\",\"type\":\"enum\",\"masking\":\"none\"").size(),
+             "\"sex\",\"type\":\"enum\",\"masking\":\"full\"");
+  v1.replace(v1.find("\"address\",\"type\":\"string\",\"masking\":\"none\""),
+             std::string("\"address\",\"type\":\"string\",\"masking\":\"none\"").size(),
+             "\"address\",\"type\":\"string\",\"masking\":\"address\"");
+  ASSERT_EQ(ps.call("POST", "/v1/admin/catalog/resources", v1).status, 201);
+  ASSERT_EQ(ps.call("POST", "/v1/admin/catalog/resources/PS-PINNED/versions/1/publish").status,
+            200);
+  // A consumer is granted name, sex and address, with name and address unmasked.
+  testenv::App app = env_->makeApp(testenv::kCivilAffairs, "版本测试系统", "consumer");
+  Client c = env_->client(app);
+  Reply applied = c.call("POST", "/v1/access-requests",
+                         applicationJson("PS-PINNED", {"name", "sex", "address"}, kM1));
+  ASSERT_EQ(applied.status, 201) << applied.body;
+  Reply approved = ps.call(
+      "POST",
+      "/v1/admin/access-requests/" + std::to_string(applied.json()["id"].GetInt64()) + "/approve",
+      "{\"unmasked_fields\":[\"name\",\"address\"]}");
+  ASSERT_EQ(approved.status, 200) << approved.body;
+  auto grant_json = approved.json();
+  EXPECT_TRUE(grant_json["grant"].HasMember("resource_version")) << approved.body;
+  if (grant_json["grant"].HasMember("resource_version")) {
+    EXPECT_EQ(grant_json["grant"]["resource_version"].GetInt(), 1);
+  }
+  auto read = [&](const std::vector<std::string>& fields) {
+    return c.call("POST", "/v1/query/PS-PINNED", queryBody("citizen_id", kPerson, fields, kM1));
+  };
+  Reply before = read({"name", "sex", "address"});
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(std::string(before.json()["record"]["name"].GetString()), "张秀英");
+  EXPECT_EQ(std::string(before.json()["record"]["sex"].GetString()), "******");
+
+  // Version 2: the owner masks name fully, drops address, and shows sex in the clear.
+  std::string v2 =
+      "{\"code\":\"PS-PINNED\",\"name\":\"人口（第二版）\",\"provider_department\":\"" +
+      std::string(testenv::kPublicSecurity) +
+      "\",\"source\":\"population.persons\",\"key_fields\":[\"citizen_id\"],"
+      "\"sharing_type\":\"conditional\",\"update_cycle\":\"daily\",\"fields\":["
+      "{\"name\":\"citizen_id\",\"type\":\"string\",\"masking\":\"citizen_id\"},"
+      "{\"name\":\"name\",\"type\":\"string\",\"masking\":\"full\"},"
+      "{\"name\":\"sex\",\"type\":\"enum\",\"masking\":\"none\"}]}";
+  ASSERT_EQ(ps.call("POST", "/v1/admin/catalog/resources", v2).status, 201);
+  ASSERT_EQ(ps.call("POST", "/v1/admin/catalog/resources/PS-PINNED/versions/2/publish").status,
+            200);
+
+  // The old grant: name re-masked (its lifting covered version 1's rule only), sex still as
+  // version 1 masked it (a new version never widens an old grant), address gone.
+  Reply after = read({"name", "sex"});
+  ASSERT_EQ(after.status, 200) << after.body;
+  auto d = after.json();
+  EXPECT_EQ(d["version"].GetInt(), 2);
+  EXPECT_EQ(std::string(d["record"]["name"].GetString()), "******") << after.body;
+  EXPECT_EQ(std::string(d["record"]["sex"].GetString()), "******") << after.body;
+  EXPECT_EQ(d["masked_fields"].Size(), 2u);
+  Reply address = read({"address"});
+  EXPECT_NE(address.status, 200) << address.body;
+  EXPECT_EQ(address.body.find("建国路"), std::string::npos) << address.body;
+  for (const Reply& r : {after, address}) {
+    EXPECT_EQ(r.body.find("张秀英"), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(QueryTest, TheAuditChainStaysIntact) {
   pqxx::connection c(env_->conninfo());
   auto report = verifyAuditChain(c);
@@ -400,6 +592,48 @@ TEST_F(QueryTest, TheAuditChainStaysIntact) {
   EXPECT_TRUE(report->intact());
   ASSERT_FALSE(report->nodes.empty());
   EXPECT_GT(report->nodes[0].entries_checked, 10);
+}
+
+// --- Revocation on every node (issue 7, hole 10) ----------------------------------------------
+
+// Polls `call` until it answers `status` or a deadline passes; the answer last seen.
+template <typename Call>
+int pollUntil(int status, std::chrono::milliseconds deadline, Call&& call) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  int seen = call();
+  while (seen != status && std::chrono::steady_clock::now() < until) seen = call();
+  return seen;
+}
+
+TEST(CatalogNodesTest, SuspensionAndRevocationReachEveryNodeWithinASecond) {
+  // Two exchange nodes on one database, each caching grants for ten minutes: only the catalog's
+  // change notifications can make the second node notice a change made through the first.
+  ExchangeEnv env("catalog_nodes", [](ExchangeConfig& c) { c.grant_cache_ms = 600000; });
+  ExchangeConfig node_b_config = env.config();
+  node_b_config.audit_node_id = "node-2";  // each node writes its own audit chain
+  auto second = ExchangeServer::start(node_b_config);
+  ASSERT_TRUE(second) << second.status().toString();
+  testenv::App app = env.makeApp(testenv::kTaxBureau, "两节点系统", "consumer");
+  const int64_t grant = env.grant(app, "LE-ENTITY-BASIC", {"credit_code", "name"}, {kM2});
+  ASSERT_GT(grant, 0);
+  Client node_b(second.value()->port(), app.credentials);
+  Client admin_a = env.client(env.admin());
+  const std::string body = queryBody("credit_code", kEntity, {"name"}, kM2);
+  auto query_b = [&] { return node_b.call("POST", "/v1/query/LE-ENTITY-BASIC", body).status; };
+  // Warm node B's cache (several reads, so that one of them is after its LISTEN is in force).
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(query_b(), 200);
+  const std::string g = "/v1/admin/grants/" + std::to_string(grant);
+  const auto second_ = std::chrono::milliseconds(1000);
+
+  ASSERT_EQ(admin_a.call("POST", g + "/suspend", "{\"reason\":\"核查中\"}").status, 200);
+  EXPECT_EQ(pollUntil(403, second_, query_b), 403) << "suspension not seen by node B";
+  ASSERT_EQ(admin_a.call("POST", g + "/resume").status, 200);
+  EXPECT_EQ(pollUntil(200, second_, query_b), 200) << "resumption not seen by node B";
+  ASSERT_EQ(admin_a.call("POST", g + "/revoke", "{\"reason\":\"用途已结束\"}").status, 200);
+  EXPECT_EQ(pollUntil(403, second_, query_b), 403) << "revocation not seen by node B";
+  // And it stays refused.
+  EXPECT_EQ(query_b(), 403);
+  second.value()->stop();
 }
 
 }  // namespace

@@ -7,7 +7,10 @@
 //   - read published resources: everyone; drafts and retired versions: admin, or a provider
 //     application of the resource's provider department;
 //   - create, publish, retire resources: admin, or a provider application of the resource's
-//     provider department;
+//     provider department; creating and publishing also need the resource's source to be owned
+//     by that department (catalog.source_owners), and only the owner's provider applications
+//     declare a field's masking weaker than the source's default (sources.h);
+//   - see the owners of sources: everyone; change one: admin;
 //   - apply for access: consumer and provider applications (for themselves); withdraw: the
 //     applicant;
 //   - approve, reject requests; suspend, resume, revoke grants: admin, or a provider application
@@ -21,6 +24,10 @@
 //      its row in catalog.events (who, from, to, why, when).
 //   3. A request leaves `pending` once; a grant exists only for an approved request.
 //   4. A revoked grant stays revoked.
+//   5. Every published resource is provided by the department that owns its source (publishing
+//      checks it; changing an owner retires the other departments' published resources).
+//   6. A grant names the resource version it was approved for and never serves more than that
+//      version listed (grant_view.h).
 //
 // Failure codes common to every method: kUnavailable when the database cannot be reached,
 // kInternal on an unexpected SQL error. Thread-safe: the store holds no state beyond the pool
@@ -81,6 +88,14 @@ struct ApprovalOptions {
   std::vector<std::string> unmasked_fields;
   std::optional<int> rate_per_minute;  // overrides the requested rate (1..kMaxRatePerMinute)
   std::string reason;                  // optional note recorded with the decision
+};
+
+// Which department owns a registry source (sources.h).
+struct SourceOwner {
+  std::string source;           // "population.persons"
+  std::string department_code;  // empty: nobody; no resource over the source can be made
+  std::string updated_by;       // empty when unowned
+  std::optional<TimePoint> updated_at;
 };
 
 struct Approval {
@@ -175,10 +190,23 @@ class CatalogStore {
   Result<std::vector<Grant>> activeGrants(const std::string& app_id,
                                           const std::string& resource_code, TimePoint now);
 
+  // --- Sources ---------------------------------------------------------------------------------
+
+  // Every registry source of sources.h with its owner, by name. Any actor.
+  Result<std::vector<SourceOwner>> listSourceOwners(const Actor& actor);
+
+  // Makes `department` the owner of `source`, recorded in catalog.events with `reason`
+  // (optional). Published resources over the source provided by another department are retired
+  // in the same transaction. Admin only (kPermissionDenied); kInvalidArgument naming "source"
+  // (not a registry source) or "department_code" (malformed or unknown).
+  Result<SourceOwner> setSourceOwner(const std::string& source, const std::string& department,
+                                     const Actor& actor, const std::string& reason = {});
+
   // --- History ---------------------------------------------------------------------------------
 
   // The state changes of one object, oldest first. Admin only (kPermissionDenied otherwise).
-  // object_id: "<code>/<version>" for resources, the decimal id for requests and grants.
+  // object_id: "<code>/<version>" for resources, the decimal id for requests and grants, the
+  // source name for sources.
   Result<std::vector<CatalogEvent>> listEvents(ObjectType type, const std::string& object_id,
                                                const Actor& actor);
 

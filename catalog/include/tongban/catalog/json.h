@@ -24,10 +24,12 @@ std::string toJson(const Resource& resource);
 //  "matter_codes","valid_from","valid_to","rate_per_minute","state","decided_by","decided_at",
 //  "reason","created_by","created_at","grant_id"} (decided_* and grant_id null when unset)
 std::string toJson(const AccessRequest& request);
-// {"id","request_id","app_id","resource_code","fields","unmasked_fields","matter_codes",
+// {"id","request_id","app_id","resource_code","resource_version","fields","unmasked_fields","matter_codes",
 //  "valid_from","valid_to","rate_per_minute","state","created_by","created_at","updated_by",
 //  "updated_at"}
 std::string toJson(const Grant& grant);
+// {"source","department_code","updated_by","updated_at"} (the last three null when unowned)
+std::string toJson(const SourceOwner& owner);
 // {"id","object_type","object_id","from_state","to_state","actor","reason","at"}
 std::string toJson(const CatalogEvent& event);
 

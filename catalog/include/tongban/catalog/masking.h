@@ -25,4 +25,13 @@ namespace tongban::catalog {
 // The value as shown under `rule`; kNone returns it unchanged.
 std::string maskValue(MaskingRule rule, std::string_view value);
 
+// Whether `rule` hides at least what `baseline` hides: the same rule, kFull, or any rule over a
+// kNone baseline. Two different partial rules (name vs address) are not comparable, so neither is
+// at least as strong as the other.
+bool atLeastAsStrong(MaskingRule rule, MaskingRule baseline);
+
+// A rule that hides at least what each of `a` and `b` hides: the stronger one, or kFull when the
+// two are different partial rules.
+MaskingRule strongerOf(MaskingRule a, MaskingRule b);
+
 }  // namespace tongban::catalog

@@ -151,6 +151,9 @@ struct Grant {
   int64_t request_id = 0;
   std::string app_id;
   std::string resource_code;
+  // The version the grant was approved for. A later version never widens what the grant returns
+  // (grant_view.h): fields it drops are no longer served, stronger masking applies.
+  int resource_version = 0;
   std::vector<std::string> fields;
   std::vector<std::string> unmasked_fields;  // fields whose masking this grant lifts
   std::vector<std::string> matter_codes;
@@ -170,14 +173,15 @@ struct Grant {
   bool usableAt(TimePoint now) const;
 };
 
-enum class ObjectType { kResource, kRequest, kGrant };
+enum class ObjectType { kResource, kRequest, kGrant, kSource };
 const char* toString(ObjectType v);
 
 // One state change, as recorded in catalog.events.
 struct CatalogEvent {
   int64_t id = 0;
   ObjectType object_type = ObjectType::kResource;
-  std::string object_id;                  // "<code>/<version>" for resources, else the number
+  std::string object_id;  // "<code>/<version>" for resources, the source name for sources (its
+                          // to_state is the owning department), else the number
   std::optional<std::string> from_state;  // nullopt when the object was created
   std::string to_state;
   std::string actor;

@@ -1,5 +1,7 @@
 // The registry sources the hub holds, as data: for each source ("population.persons",
-// "legal_entity.entities") its columns, their SQL types, and which columns may be looked up by.
+// "legal_entity.entities") its columns, their SQL types, which columns may be looked up by, and
+// each column's default masking. Which department owns a source is data in the database
+// (catalog.source_owners, CatalogStore::sourceOwners), not here.
 //
 // This is the whitelist of identifiers that may appear in SQL built for catalog queries: a
 // resource's fields must be columns listed here (checked when the resource is created), and the
@@ -20,6 +22,9 @@ struct SourceColumn {
   FieldType type;        // the catalog field type that represents it
   bool key;              // primary key: a lookup returns at most one row
   bool lookup;           // indexed and allowed as a lookup key (may return several rows)
+  // The masking a resource field over this column gets by default. Only a provider application
+  // of the source's owning department may declare a weaker one (masking.h, atLeastAsStrong).
+  MaskingRule masking = MaskingRule::kNone;
 };
 
 struct Source {

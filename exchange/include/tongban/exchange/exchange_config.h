@@ -29,7 +29,7 @@ struct ExchangeConfig {
   std::string master_key;      // base64 of 32 bytes; seals applications' secrets; serve needs it
   int max_clock_skew_s = 300;  // signed requests' timestamps may be this far off
   int key_cache_ms = 5000;     // a disabled key or application is refused within this
-  int grant_cache_ms = 2000;   // a suspended or revoked grant stops serving within this
+  int grant_cache_ms = 2000;   // grants cached this long; changes drop them at once (LISTEN)
   // [audit]
   std::string audit_node_id = "node-1";  // one hash chain per exchange node
   int audit_max_batch = 512;
