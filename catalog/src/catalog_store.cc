@@ -327,6 +327,14 @@ Status validateDraft(const ResourceDraft& d) {
                            "provider_department must be an 18-character department code");
   }
   const Source* source = findSource(d.source);
+  const std::optional<std::string> certificate_type = certificateSourceType(d.source);
+  if (certificate_type) {
+    source = &certificateSource();
+    if (d.code != certificateResourceCode(*certificate_type)) {
+      return Status::invalid("code", "the resource over " + d.source + " is coded " +
+                                         certificateResourceCode(*certificate_type));
+    }
+  }
   if (source == nullptr) {
     std::string known;
     for (const Source& s : registrySources())
@@ -355,6 +363,11 @@ Status validateDraft(const ResourceDraft& d) {
                                                   column->sql_type);
     }
     if (Status s = validateText(where + ".description", f.description, 500, false); !s) return s;
+    if (certificate_type && f.masking != MaskingRule::kNone) {
+      return Status::invalid(where + ".masking",
+                             "a certificate is signed and disclosed whole: its fields take "
+                             "masking none");
+    }
   }
   if (d.key_fields.empty()) return Status::invalid("key_fields", "at least one key field");
   for (const std::string& key : d.key_fields) {
@@ -412,6 +425,19 @@ Result<Resource> CatalogStore::createResource(const ResourceDraft& draft, const 
             .empty()) {
       return Status::invalid("provider_department",
                              "unknown department '" + draft.provider_department + "'");
+    }
+    // A certificate type is offered by the department that defines it (its code's first 18
+    // characters) or by one authorised to issue it.
+    if (const auto type = certificateSourceType(draft.source)) {
+      if (tx.exec_params("SELECT 1 FROM certs.certificate_types t WHERE t.code = $1 AND "
+                         "(left(t.code, 18) = $2 OR EXISTS (SELECT 1 FROM certs.type_issuers i "
+                         "WHERE i.type_code = t.code AND i.department_code = $2))",
+                         *type, draft.provider_department)
+              .empty()) {
+        return Status::invalid("source",
+                               "certificate type " + *type + " is unknown, or department " +
+                                   draft.provider_department + " neither defines nor issues it");
+      }
     }
     const pqxx::result versions = tx.exec_params(
         "SELECT version, status, provider_department FROM catalog.resources WHERE code = $1"

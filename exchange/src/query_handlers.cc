@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "grant_check.h"
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
@@ -75,6 +76,10 @@ Result<std::string> normalizeKey(const std::string& column, const std::string& v
 
 std::chrono::system_clock::time_point now() { return std::chrono::system_clock::now(); }
 
+}  // namespace
+
+// --- grant_check.h -----------------------------------------------------------------------------
+
 Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
                                                           const std::string& code) {
   if (!catalog::isValidResourceCode(code)) {
@@ -94,11 +99,6 @@ Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
   }
   return r;
 }
-
-struct Purpose {
-  std::string matter_code;
-  std::string case_id;
-};
 
 Status checkPurpose(const Purpose& p, const std::string& prefix) {
   if (!catalog::isValidMatterCode(p.matter_code)) {
@@ -128,15 +128,6 @@ Result<Purpose> purposeFromQuery(const HttpRequest& req) {
   if (Status s = checkPurpose(p, ""); !s) return s;
   return p;
 }
-
-// A grant inside the cached snapshot of an application's grants on a resource; the snapshot is
-// kept alive with it.
-struct GrantRef {
-  std::shared_ptr<const std::vector<Grant>> snapshot;
-  const Grant* grant = nullptr;
-  const Grant* operator->() const { return grant; }
-  const Grant& operator*() const { return *grant; }
-};
 
 // The grant that allows `fields` of `resource` for the matter; kPermissionDenied naming what is
 // missing otherwise. With `fields` empty, the first grant covering the matter.
@@ -191,6 +182,8 @@ Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
                 "grant " + std::to_string(g.id) + " allows " + std::to_string(g.rate_per_minute) +
                     " requests per minute; retry in " + std::to_string(wait) + " s");
 }
+
+namespace {
 
 Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& source,
                                     const std::string& key) {
@@ -264,6 +257,11 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   auto published = publishedResource(ctx, code);
   if (!published) return published.status();
   const Resource* resource = published->get();
+  if (catalog::certificateSourceType(resource->source)) {
+    return Status::invalid("resource_code", code +
+                                                " is a certificate type: read its certificates "
+                                                "with GET /v1/certificates/{certificate_id}");
+  }
   const catalog::Source* source = sourceOf(*resource);
   const catalog::SourceColumn* pk = source ? primaryKey(*source) : nullptr;
   if (!pk) return Status::internal("resource " + code + " has no queryable source");
