@@ -324,6 +324,16 @@ TEST_F(CertsApiTest, ReadingACertificateNeedsAGrantAndShowsInTheHoldersAccessLog
   Reply not_theirs = reader.call("POST", "/v1/admin/catalog/resources", foreign);
   EXPECT_EQ(not_theirs.status / 100, 4) << not_theirs.body;
   Client police = env_->client(*police_);
+  std::string miscoded = draft;
+  miscoded.replace(miscoded.find(resource), resource.size(), "CERT-IDCARD");
+  Reply bad_code = police.call("POST", "/v1/admin/catalog/resources", miscoded);
+  EXPECT_EQ(bad_code.status, 400) << bad_code.body;
+  EXPECT_EQ(bad_code.str("field"), "code");
+  std::string masked = draft;
+  masked.replace(masked.find(R"("sensitivity":"sensitive")"), 25, R"("masking":"full")");
+  Reply bad_masking = police.call("POST", "/v1/admin/catalog/resources", masked);
+  EXPECT_EQ(bad_masking.status, 400) << bad_masking.body;
+  EXPECT_EQ(bad_masking.str("field"), "fields[1].masking") << bad_masking.body;
   Reply created = police.call("POST", "/v1/admin/catalog/resources", draft);
   ASSERT_EQ(created.status, 201) << created.body;
   ASSERT_EQ(
@@ -333,6 +343,12 @@ TEST_F(CertsApiTest, ReadingACertificateNeedsAGrantAndShowsInTheHoldersAccessLog
   EXPECT_EQ(reader.call("GET", "/v1/certificates/" + id + purpose).status, 403);
 
   env_->grant(*other_, resource, {"certificate_id", "certificate"}, {kMatter});
+  // The grant is for reading certificates, not for a query over some table.
+  Reply query = reader.call("POST", "/v1/query/" + resource,
+                            R"({"keys":{"certificate_id":")" + id +
+                                R"("},"fields":["certificate"],"purpose":{"matter_code":")" +
+                                kMatter + R"(","case_id":"Q-1"}})");
+  EXPECT_EQ(query.status, 400) << query.body;
   Reply no_purpose = reader.call("GET", "/v1/certificates/" + id);
   EXPECT_EQ(no_purpose.status, 400) << no_purpose.body;
   EXPECT_EQ(no_purpose.str("field"), "matter_code") << no_purpose.body;
