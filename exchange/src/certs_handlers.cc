@@ -112,11 +112,15 @@ Result<certs::Certificate> readableCertificate(ServiceContext& ctx, CertsService
     if (!grant) return grant.status();
     if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   } else {
-    // The issuer reads what it issued; a purpose, when given, is recorded.
+    // The issuer reads what it issued; a purpose, when given, is checked and recorded.
     auto params = queryParams(req);
     if (!params) return params.status();
-    req.audit.matter_code = (*params)["matter_code"];
-    req.audit.case_id = (*params)["case_id"];
+    if (params->count("matter_code") || params->count("case_id")) {
+      auto purpose = purposeFromQuery(req);
+      if (!purpose) return purpose.status();
+      req.audit.matter_code = purpose->matter_code;
+      req.audit.case_id = purpose->case_id;
+    }
   }
   auto c = h.certificates->get(id);
   if (!c) return c.status();

@@ -310,8 +310,12 @@ TEST_F(CertsApiTest, ReadingACertificateNeedsAGrantAndShowsInTheHoldersAccessLog
                 "' AND resource_code = '" + resource + "' AND result = 'denied'");
   EXPECT_GE(denied[0][0].as<int>(), 4);
 
-  // The issuer reads its own certificate without a grant.
+  // The issuer reads its own certificate without a grant (a purpose it states must be valid).
   EXPECT_EQ(env_->client(*police_).call("GET", "/v1/certificates/" + id).status, 200);
+  EXPECT_EQ(env_->client(*police_).call("GET", "/v1/certificates/" + id + purpose).status, 200);
+  EXPECT_EQ(
+      env_->client(*police_).call("GET", "/v1/certificates/" + id + "?matter_code=%00").status,
+      400);
 
   // The type becomes a catalog resource: only its issuing (or defining) department offers it.
   const std::string draft =
