@@ -124,7 +124,11 @@ int main(int argc, char** argv) {
                      "', '北京智慧餐饮管理有限公司', 'llc', "
                      "'110108199003070016', '2020-05-20', '110108', '北京', '餐饮');"
                      "INSERT INTO certs.type_issuers VALUES ('11100000MB0143028R001', '" +
-                     kIssuer + "')");
+                     kIssuer +
+                     "');"
+                     // Every issuance here goes to one company; a licence is unique per holder.
+                     "UPDATE certs.certificate_types SET unique_per_holder = false "
+                     "WHERE code = '11100000MB0143028R001'");
 
   const std::string dir = "/tmp/tongban_bench_certs_" + std::to_string(::getpid());
   auto store = std::move(*PemKeyStore::open(dir, "bench-passphrase"));

@@ -176,6 +176,35 @@ cat >"$var/licence.json" <<JSON
   "business_scope":"技术开发、技术咨询","registration_authority":"市场监督管理局"}}
 JSON
 
+# Reading a certificate needs a grant (issue 7): the issuer offers business licences as the
+# catalog resource CERT-$licence, and the demo consumer is granted it for the demo matter.
+cert_resource=CERT-$licence
+# Each step's answer goes to var/cert-grant.err, shown only when the step fails.
+cert_step() {
+  local what=$1; shift
+  call "$@" 2>"$var/cert-grant.err" || {
+    echo "demo.sh: $what failed:" >&2; cat "$var/cert-grant.err" >&2; exit 1
+  }
+}
+consumer_app=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
+if [ "$(psql "$db" -qtAc "SELECT count(*) FROM catalog.grants WHERE app_id = '$consumer_app' AND resource_code = '$cert_resource'")" = "0" ]; then
+  echo "== demo certificate reader: $cert_resource and the consumer's grant"
+  if [ "$(psql "$db" -qtAc "SELECT count(*) FROM catalog.resources WHERE code = '$cert_resource' AND status = 'published'")" = "0" ]; then
+    cert_step "creating catalog resource $cert_resource (as the issuer)" \
+      --credentials "$var/issuer.json" POST /v1/admin/catalog/resources \
+      "{\"code\":\"$cert_resource\",\"name\":\"营业执照（电子证照）\",\"provider_department\":\"11110000000010022N\",\"source\":\"certs:$licence\",\"key_fields\":[\"certificate_id\"],\"sharing_type\":\"conditional\",\"update_cycle\":\"realtime\",\"fields\":[{\"name\":\"certificate_id\",\"type\":\"string\"},{\"name\":\"certificate\",\"type\":\"string\",\"sensitivity\":\"sensitive\"}]}" >/dev/null
+    cert_step "publishing $cert_resource" \
+      --credentials "$var/issuer.json" POST "/v1/admin/catalog/resources/$cert_resource/versions/1/publish" >/dev/null
+  fi
+  valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
+  req=$(cert_step "the consumer's access request for $cert_resource" \
+    --credentials "$var/consumer.json" POST /v1/access-requests \
+    "{\"resource_code\":\"$cert_resource\",\"fields\":[\"certificate_id\",\"certificate\"],\"purpose\":\"办理企业开办时核验营业执照\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
+  id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
+  cert_step "approving the consumer's access request $id" \
+    --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" >/dev/null
+fi
+
 person=$(psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
 entity=$(psql "$db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
 purpose="matter_code=$matter&case_id=DEMO-0001"
@@ -203,7 +232,7 @@ Electronic certificates (the demo issuer's request is in var/licence.json):
 
   \$A call --credentials var/issuer.json --header 'Idempotency-Key: demo-licence-1' \\
       POST /v1/certificates --body-file var/licence.json          # again: the same certificate
-  \$A call --credentials var/consumer.json GET /v1/certificates/CERTIFICATE_ID > bundle.json
+  \$A call --credentials var/consumer.json GET '/v1/certificates/CERTIFICATE_ID?$purpose' > bundle.json   # granted $cert_resource
   $build/certs/tongban-verify bundle.json --root var/pki/root.pem
   curl -s http://127.0.0.1:$port/v1/transparency/sth
 

@@ -367,6 +367,7 @@ void printType(std::ostream& out, const certs::CertificateType& type, bool with_
       << q(type.holder_kind == certs::HolderKind::kPerson ? "person" : "entity")
       << ",\"holder_code_type\":" << q(certs::holderCodeType(type.holder_kind))
       << ",\"holder_check\":" << (type.holder_check ? "true" : "false")
+      << ",\"unique_per_holder\":" << (type.unique_per_holder ? "true" : "false")
       << ",\"default_validity_months\":";
   if (type.default_validity_months) {
     out << *type.default_validity_months;

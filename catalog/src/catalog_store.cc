@@ -283,6 +283,21 @@ std::optional<std::string> sourceOwner(pqxx::transaction_base& tx, const std::st
 
 // Only the owner's provider applications and administrators make and publish resources over a
 // source; a source without an owner admits nobody. kPermissionDenied naming "source".
+// `department` when it defines certificate type `type` (the code's first 18 characters) or is
+// authorised to issue it: the owner of source certs:<type> for that department's resources.
+std::optional<std::string> certificateTypeOfferer(pqxx::transaction_base& tx,
+                                                  const std::string& type,
+                                                  const std::string& department) {
+  if (tx.exec_params("SELECT 1 FROM certs.certificate_types t WHERE t.code = $1 AND "
+                     "(left(t.code, 18) = $2 OR EXISTS (SELECT 1 FROM certs.type_issuers i "
+                     "WHERE i.type_code = t.code AND i.department_code = $2))",
+                     type, department)
+          .empty()) {
+    return std::nullopt;
+  }
+  return department;
+}
+
 Status checkSourceOwner(const Actor& a, const std::string& source,
                         const std::optional<std::string>& owner, const std::string& verb) {
   if (!owner) {
@@ -356,6 +371,14 @@ Status validateDraft(const ResourceDraft& d) {
                            "provider_department must be an 18-character department code");
   }
   const Source* source = findSource(d.source);
+  const std::optional<std::string> certificate_type = certificateSourceType(d.source);
+  if (certificate_type) {
+    source = &certificateSource();
+    if (d.code != certificateResourceCode(*certificate_type)) {
+      return Status::invalid("code", "the resource over " + d.source + " is coded " +
+                                         certificateResourceCode(*certificate_type));
+    }
+  }
   if (source == nullptr) {
     std::string known;
     for (const Source& s : registrySources())
@@ -384,6 +407,11 @@ Status validateDraft(const ResourceDraft& d) {
                                                   column->sql_type);
     }
     if (Status s = validateText(where + ".description", f.description, 500, false); !s) return s;
+    if (certificate_type && f.masking != MaskingRule::kNone) {
+      return Status::invalid(where + ".masking",
+                             "a certificate is signed and disclosed whole: its fields take "
+                             "masking none");
+    }
   }
   if (d.key_fields.empty()) return Status::invalid("key_fields", "at least one key field");
   for (const std::string& key : d.key_fields) {
@@ -444,15 +472,28 @@ Result<Resource> CatalogStore::createResource(const ResourceDraft& draft, const 
       return Status::invalid("provider_department",
                              "unknown department '" + draft.provider_department + "'");
     }
-    // The source's owner decides what is published over it and how openly.
-    const std::optional<std::string> owner = sourceOwner(tx, draft.source);
+    // The source's owner decides what is published over it and how openly. A certificate type
+    // (certs:<type>) is offered by the department that defines it or one authorised to issue it.
+    const std::optional<std::string> certificate_type = certificateSourceType(draft.source);
+    std::optional<std::string> owner;
+    if (certificate_type) {
+      owner = certificateTypeOfferer(tx, *certificate_type, draft.provider_department);
+      if (!owner) {
+        return Status::invalid(
+            "source", "certificate type " + *certificate_type + " is unknown, or department " +
+                          draft.provider_department + " neither defines nor issues it");
+      }
+    } else {
+      owner = sourceOwner(tx, draft.source);
+    }
     if (Status s = checkSourceOwner(actor, draft.source, owner, "create"); !s) return s;
     if (draft.provider_department != *owner) {
       return Status::invalid(
           "provider_department",
           "resources over " + draft.source + " are provided by its owner, department " + *owner);
     }
-    if (!isProviderOf(actor, *owner)) {
+    // (A certificate resource's fields are unmasked by definition: validateDraft.)
+    if (!certificate_type && !isProviderOf(actor, *owner)) {
       const Source* source = findSource(draft.source);
       for (size_t i = 0; i < draft.fields.size(); ++i) {
         const ResourceField& f = draft.fields[i];
@@ -537,10 +578,14 @@ Result<Resource> CatalogStore::publishResource(const std::string& code, int vers
       return denied(needsManager("publishing resource " + code, department));
     }
     // Lock the owner row: an owner change waits for this publication, or this one sees it.
-    const pqxx::result owner_rows = tx.exec_params(
-        "SELECT department_code FROM catalog.source_owners WHERE source = $1 FOR SHARE", source);
     std::optional<std::string> owner;
-    if (!owner_rows.empty()) owner = owner_rows[0][0].as<std::string>();
+    if (const auto certificate_type = certificateSourceType(source)) {
+      owner = certificateTypeOfferer(tx, *certificate_type, department);
+    } else {
+      const pqxx::result owner_rows = tx.exec_params(
+          "SELECT department_code FROM catalog.source_owners WHERE source = $1 FOR SHARE", source);
+      if (!owner_rows.empty()) owner = owner_rows[0][0].as<std::string>();
+    }
     if (Status s = checkSourceOwner(actor, source, owner, "publish"); !s) return s;
     if (department != *owner) {
       return Status(ErrorCode::kPermissionDenied,

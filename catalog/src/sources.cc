@@ -55,6 +55,37 @@ const Source* findSource(std::string_view name) {
   return nullptr;
 }
 
+std::optional<std::string> certificateSourceType(std::string_view name) {
+  if (name.substr(0, kCertificateSourcePrefix.size()) != kCertificateSourcePrefix) {
+    return std::nullopt;
+  }
+  const std::string_view code = name.substr(kCertificateSourcePrefix.size());
+  // Type code (GB/T 36904): the defining body's credit code + 3 digits.
+  constexpr std::string_view kCreditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+  if (code.size() != 21) return std::nullopt;
+  for (size_t i = 0; i < code.size(); ++i) {
+    const bool ok = i < 18 ? kCreditAlphabet.find(code[i]) != std::string_view::npos
+                           : code[i] >= '0' && code[i] <= '9';
+    if (!ok) return std::nullopt;
+  }
+  return std::string(code);
+}
+
+const Source& certificateSource() {
+  static const Source kSource = {"certs:<type code>",
+                                 "certs",
+                                 "certificates",
+                                 {
+                                     {"certificate_id", "text", FieldType::kString, true, true},
+                                     {"certificate", "text", FieldType::kString, false, false},
+                                 }};
+  return kSource;
+}
+
+std::string certificateResourceCode(std::string_view type_code) {
+  return "CERT-" + std::string(type_code);
+}
+
 bool fieldTypeFits(FieldType type, const SourceColumn& column) {
   if (type == column.type) return true;
   const bool textual = column.type == FieldType::kString || column.type == FieldType::kEnum;

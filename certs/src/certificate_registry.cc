@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "certs_internal.h"
+#include "issuance_checks.h"
 #include "issuance_sequencer.h"
 #include "tongban/certs/bundle.h"
 #include "tongban/certs/jcs.h"
@@ -251,15 +252,11 @@ static Result<std::string> storeVersion(pqxx::work& tx, SealRegistry& seals, con
       v.seal_id, issued_at);
   if (seal_rows.empty()) return Status::invalid("seal_id", "no seal " + v.seal_id);
   const pqxx::row seal = seal_rows[0];
-  if (std::string(seal["owner_code"].c_str()) != v.issuer_code) {
-    return forbidden("seal " + v.seal_id + " belongs to another department");
-  }
-  const std::string seal_status = seal["status"].c_str();
-  if (seal_status != "active") {
-    return conflict("seal " + v.seal_id + " is " + seal_status + "; it signs nothing", "seal_id");
-  }
-  if (!seal["in_validity"].as<bool>()) {
-    return conflict("seal " + v.seal_id + " is outside its validity period", "seal_id");
+  if (Status s = internal::checkSeal(
+          v.seal_id, v.issuer_code,
+          {seal["owner_code"].c_str(), seal["status"].c_str(), seal["in_validity"].as<bool>()});
+      !s) {
+    return s;
   }
   const SignatureAlgorithm algorithm = parseAlgorithm(seal["algorithm"].c_str()).value();
   Result<X509Ptr> seal_certificate = parseCertificatePem(seal["signer_certificate"].c_str());
@@ -369,10 +366,7 @@ Result<IssueResult> CertificateRegistry::issue(const IssueRequest& request) {
     }
     return type.status();
   }
-  const auto& issuers = (*type)->issuer_codes;
-  if (std::find(issuers.begin(), issuers.end(), *issuer) == issuers.end()) {
-    return forbidden("department " + *issuer + " may not issue " + (*type)->name);
-  }
+  if (Status s = internal::checkMayIssue(**type, *issuer); !s) return s;
   std::string holder_code = request.holder_code;
   rapidjson::Document surface;
   if (Status s =
@@ -664,6 +658,9 @@ Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& reques
   if (old->version >= 999) return conflict("certificate " + old_id + " has no version left");
   Result<std::shared_ptr<const CertificateType>> type = types_.get(old->type_code);
   if (!type) return type.status();
+  // A correction is a new version: the same checks as an issuance (issuance_checks.h) — the
+  // issuer may still issue the type, the seal (in storeVersion), the holder in its registry.
+  if (Status s = internal::checkMayIssue(**type, request.issuer_code); !s) return s;
   std::string holder_code = old->holder_code;
   const std::string holder_name =
       request.holder_name.empty() ? old->holder_name : request.holder_name;
@@ -703,6 +700,20 @@ Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& reques
         current->status != CertificateStatus::kSuspended) {
       return conflict(std::string("cannot correct a certificate that is ") +
                       statusName(current->status));
+    }
+    if (v.type->holder_check) {
+      const bool person = v.type->holder_kind == HolderKind::kPerson;
+      pqxx::result holder = tx.exec_params(
+          person ? "SELECT name, status FROM population.persons WHERE citizen_id = $1"
+                 : "SELECT name, status FROM legal_entity.entities WHERE credit_code = $1",
+          holder_code);
+      internal::HolderRecord record;
+      if (!holder.empty()) record = {holder[0][0].c_str(), holder[0][1].c_str()};
+      if (Status s = internal::checkHolder(*v.type, holder_code, holder_name,
+                                           holder.empty() ? nullptr : &record);
+          !s) {
+        return s;
+      }
     }
     Result<std::string> id = storeVersion(tx, seals_, v, now);
     if (!id) return id.status();

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <set>
 #include <utility>
 
 #include "certs_internal.h"
+#include "issuance_checks.h"
 #include "tongban/certs/certificate.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/encoding.h"
@@ -57,6 +59,15 @@ constexpr const char* kHolders =
     "WHERE citizen_id = ANY($1::bpchar[]) "
     "UNION ALL SELECT 'entity', credit_code::text, name, status FROM legal_entity.entities "
     "WHERE credit_code = ANY($2::bpchar[])";
+
+// The current (valid or suspended) certificate of each (type, holder) asked for, if any: types
+// unique per holder (certificate_type.h). Runs under the advisory locks on those pairs.
+constexpr const char* kCurrent =
+    "SELECT u.type_code::text, u.holder_code, c.certificate_id "
+    "FROM unnest($1::bpchar[], $2::text[]) AS u(type_code, holder_code) "
+    "CROSS JOIN LATERAL (SELECT certificate_id FROM certs.certificates c "
+    "WHERE c.holder_code = u.holder_code AND c.type_code = u.type_code "
+    "AND c.status IN ('valid', 'suspended') ORDER BY c.certificate_id LIMIT 1) AS c";
 
 constexpr const char* kDepartments =
     "SELECT code::text, name FROM exchange.departments WHERE code = ANY($1::bpchar[])";
@@ -128,10 +139,10 @@ struct SealRow {
   int64_t valid_to_micros = 0;
 };
 
-struct HolderRow {
-  std::string name;
-  std::string status;
-};
+// The advisory-lock key of a unique type's holder (kLockKeys).
+std::string uniqueKey(const PendingIssuance& p) {
+  return "unique\n" + p.type->code + "\n" + p.holder_code;
+}
 
 void assignSerial(PendingIssuance& p, int64_t n) {
   char digits[32];
@@ -304,6 +315,7 @@ void IssuanceSequencer::prepareStatements() {
   conn_->prepare("issue_existing", kExisting);
   conn_->prepare("issue_seals", kSeals);
   conn_->prepare("issue_holders", kHolders);
+  conn_->prepare("issue_current", kCurrent);
   conn_->prepare("issue_departments", kDepartments);
   conn_->prepare("issue_serials", kSerials);
   conn_->prepare("issue_serial_set", kSerialSet);
@@ -377,6 +389,8 @@ void IssuanceSequencer::runBatch(Batch& batch) {
         appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
         appendArrayElement(issuers, p->issuer_code);
         appendArrayElement(keys, p->idempotency_key);
+        // Issuers of one unique type to one holder serialise here, across processes too.
+        if (p->type->unique_per_holder) appendArrayElement(lock_keys, uniqueKey(*p));
       }
       lock_keys += "}";
       issuers += "}";
@@ -432,19 +446,12 @@ void IssuanceSequencer::runBatch(Batch& batch) {
         continue;
       }
       const SealRow& seal = it->second;
-      if (seal.owner_code != p.issuer_code) {
-        done(i, Status(ErrorCode::kPermissionDenied,
-                       "seal " + p.seal_id + " belongs to another department"));
-        continue;
-      }
-      if (seal.status != "active") {
-        done(i, conflict("seal " + p.seal_id + " is " + seal.status + "; it signs nothing",
-                         "seal_id"));
-        continue;
-      }
-      if (!(seal.valid_from_micros <= p.issued_at_micros &&
-            seal.valid_to_micros > p.issued_at_micros)) {
-        done(i, conflict("seal " + p.seal_id + " is outside its validity period", "seal_id"));
+      if (Status s = checkSeal(p.seal_id, p.issuer_code,
+                               {seal.owner_code, seal.status,
+                                seal.valid_from_micros <= p.issued_at_micros &&
+                                    seal.valid_to_micros > p.issued_at_micros});
+          !s) {
+        done(i, std::move(s));
         continue;
       }
       auto signer = signers.find(seal.key_id);
@@ -481,7 +488,7 @@ void IssuanceSequencer::runBatch(Batch& batch) {
       }
       persons += "}";
       entities += "}";
-      std::map<std::string, HolderRow> holders;  // kind + "\n" + code
+      std::map<std::string, HolderRecord> holders;  // kind + "\n" + code
       if (any) {
         for (const auto& row : tx.exec_prepared("issue_holders", persons, entities)) {
           holders[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
@@ -493,23 +500,53 @@ void IssuanceSequencer::runBatch(Batch& batch) {
         const PendingIssuance& p = *batch[i];
         const bool person = p.type->holder_kind == HolderKind::kPerson;
         auto it = holders.find((person ? "person\n" : "entity\n") + p.holder_code);
-        if (it == holders.end()) {
-          done(i, Status::invalid("holder.code",
-                                  std::string("no ") + (person ? "person" : "legal entity") + " " +
-                                      p.holder_code + " in the " +
-                                      (person ? "population" : "legal-entity") + " registry"));
-          continue;
+        if (Status s = checkHolder(*p.type, p.holder_code, p.holder_name,
+                                   it == holders.end() ? nullptr : &it->second);
+            !s) {
+          done(i, std::move(s));
         }
-        const std::string& status = it->second.status;
-        if (person ? status != "living" : (status == "revoked" || status == "deregistered")) {
-          done(i, Status::invalid("holder.code",
-                                  "the registry records " + p.holder_code + " as " + status));
-          continue;
+      }
+    }
+    // Types unique per holder: a holder's current certificate of the type refuses the issuance
+    // (409 naming it). Two of the batch for one holder: the first in queue order goes on, the
+    // later ones wait for the next batch, which finds the first committed (or failed).
+    {
+      std::string types = "{", holders = "{";
+      bool any = false;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (finished[i] || !batch[i]->type->unique_per_holder) continue;
+        any = true;
+        appendArrayElement(types, batch[i]->type->code);
+        appendArrayElement(holders, batch[i]->holder_code);
+      }
+      types += "}";
+      holders += "}";
+      std::map<std::string, std::string> current;  // uniqueKey -> certificate id
+      if (any) {
+        for (const auto& row : tx.exec_prepared("issue_current", types, holders)) {
+          current[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] =
+              row[2].as<std::string>();
         }
-        if (p.holder_name != it->second.name) {
-          done(i, Status::invalid("holder.name", "the registry's name for " + p.holder_code +
-                                                     " is not " + p.holder_name));
+      }
+      std::set<std::string> taken;
+      Batch deferred;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (finished[i] || !batch[i]->type->unique_per_holder) continue;
+        const PendingIssuance& p = *batch[i];
+        const std::string key = p.type->code + "\n" + p.holder_code;
+        if (auto it = current.find(key); it != current.end()) {
+          done(i, conflict("holder " + p.holder_code + " already holds a current " + p.type->name +
+                               ", certificate " + it->second +
+                               "; a change is a correction of that certificate",
+                           "holder.code"));
+        } else if (!taken.insert(key).second) {
+          finished[i] = true;  // not done: back to the queue, still in flight
+          deferred.push_back(batch[i]);
         }
+      }
+      if (!deferred.empty()) {
+        std::lock_guard<std::mutex> lock(queue_mu_);
+        queue_.insert(queue_.begin(), deferred.begin(), deferred.end());
       }
     }
     // Issuers' names, then the serials of what is left, in queue order per issuer and year.

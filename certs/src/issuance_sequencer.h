@@ -6,8 +6,11 @@
 // batch and runs that batch in ONE transaction on its own connection:
 //
 //   phase 1 (sequencer, in the transaction): advisory locks on the batch's Idempotency-Keys
-//     (sorted), replays and key conflicts, the seals FOR SHARE (owner, status, validity), the
-//     holders in their registries, the issuers' names, and the serials: one multi-row upsert of
+//     and on the (type, holder) pairs of types unique per holder (sorted), replays and key
+//     conflicts, the seals FOR SHARE (owner, status, validity), the holders in their registries
+//     (issuance_checks.h, shared with corrections), the holders' current certificates of unique
+//     types (a second request for one holder in the batch goes back to the queue for the next
+//     batch), the issuers' names, and the serials: one multi-row upsert of
 //     certs.serial_counters, whose row locks are held to COMMIT;
 //   phase 2 (each request thread, in parallel, no lock held): builds its canonical payload with
 //     the serial it was given, signs it with the seal, builds its log leaf and hashes it;

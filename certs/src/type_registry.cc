@@ -28,6 +28,7 @@ Result<CertificateType> typeFromRow(const pqxx::row& r) {
   type.holder_kind =
       std::string(r["holder_kind"].c_str()) == "person" ? HolderKind::kPerson : HolderKind::kEntity;
   type.holder_check = r["holder_check"].as<bool>();
+  type.unique_per_holder = r["unique_per_holder"].as<bool>();
   if (!r["default_validity_months"].is_null()) {
     type.default_validity_months = r["default_validity_months"].as<int>();
   }
@@ -49,7 +50,8 @@ Result<CertificateType> typeFromRow(const pqxx::row& r) {
 }
 
 constexpr const char* kTypeSelect =
-    "SELECT t.code, t.name, t.holder_kind, t.holder_check, t.default_validity_months, "
+    "SELECT t.code, t.name, t.holder_kind, t.holder_check, t.unique_per_holder, "
+    "t.default_validity_months, "
     "t.surface_schema::text AS surface_schema, "
     "(SELECT string_agg(department_code, ',' ORDER BY department_code) FROM certs.type_issuers i "
     " WHERE i.type_code = t.code) AS issuers FROM certs.certificate_types t";
@@ -115,11 +117,13 @@ Status CertificateTypeRegistry::define(const CertificateType& type) {
     }
     tx.exec_params(
         "INSERT INTO certs.certificate_types (code, name, holder_kind, holder_check, "
-        "surface_schema, default_validity_months) VALUES ($1, $2, $3, $4, $5::jsonb, $6)",
+        "surface_schema, default_validity_months, unique_per_holder) "
+        "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)",
         type.code, type.name, type.holder_kind == HolderKind::kPerson ? "person" : "entity",
         type.holder_check, type.schema_json,
         type.default_validity_months ? std::optional<int>(*type.default_validity_months)
-                                     : std::optional<int>());
+                                     : std::optional<int>(),
+        type.unique_per_holder);
     for (const std::string& issuer : type.issuer_codes) {
       if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", issuer).empty()) {
         return Status::notFound("no department " + issuer);

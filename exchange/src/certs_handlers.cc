@@ -1,9 +1,21 @@
 // The electronic-certificate hub's endpoints (issue 4): issuance by a department's application,
 // lifecycle, objections, self-contained bundles, the transparency log (public), and holders'
 // lists of their own certificates.
+//
+// Reading a certificate (its bundle, its history, its objections) discloses the signed payload's
+// personal data, so it is authorised like a registry query (docs/certificates.md, "Who reads a
+// certificate"): the issuing department's applications read what it issued; any other
+// application needs a grant on the type's catalog resource CERT-<type code> for the purpose it
+// states (?matter_code=&case_id=), within the grant's quota; holders read their own with their
+// token under /v1/holders/. Every read names the holder (and every person or entity the surface
+// identifies) as a subject of its audit entry, so it shows in their access log.
+#include <set>
+
+#include "grant_check.h"
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/catalog/sources.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
 
@@ -26,6 +38,95 @@ Result<std::string> certificateId(HttpRequest& req) {
 }
 
 std::string actorName(const HttpRequest& req) { return req.caller->app_id; }
+
+// The holder and every citizen id or credit code in the surface (a marriage certificate names
+// both spouses) are subjects of a read: the read appears in each one's access log.
+void addSubjects(HttpRequest& req, const certs::Certificate& c) {
+  std::set<std::string> seen(req.audit.subject_keys.begin(), req.audit.subject_keys.end());
+  auto add = [&](const std::string& key) {
+    if (seen.insert(key).second) req.audit.subject_keys.push_back(key);
+  };
+  add(c.holder_code);
+  rapidjson::Document surface;
+  surface.Parse(c.surface_json.c_str());
+  if (!surface.IsObject()) return;
+  auto consider = [&](const rapidjson::Value& v) {
+    if (!v.IsString()) return;
+    const std::string_view text(v.GetString(), v.GetStringLength());
+    if (text.size() != 18) return;
+    if (auto id = ids::normalizeCitizenId(text)) {
+      add(*id);
+    } else if (auto code = ids::normalizeCreditCode(text)) {
+      add(*code);
+    }
+  };
+  for (const auto& m : surface.GetObject()) {
+    if (m.value.IsArray()) {
+      for (const auto& item : m.value.GetArray()) consider(item);
+    } else {
+      consider(m.value);
+    }
+  }
+}
+
+// Authorises the calling application to read certificate `id` (see the top of this file) and
+// loads it. kPermissionDenied (403, audited) without the issuer's department or a grant covering
+// the purpose; kInvalidArgument for a missing or malformed purpose when a grant is needed;
+// kResourceExhausted past the grant's quota; kNotFound for an unknown certificate (only once the
+// caller is authorised for its type, so nobody else learns which ids exist).
+Result<certs::Certificate> readableCertificate(ServiceContext& ctx, CertsServices& h,
+                                               HttpRequest& req, const std::string& id) {
+  auto parts = certs::parseCertificateId(id);
+  if (!parts) return parts.status();
+  const std::string resource_code = catalog::certificateResourceCode(parts->type_code);
+  req.audit.resource_code = resource_code;
+  req.audit.fields = {"certificate"};
+  if (req.caller->department_code != parts->issuer_code) {
+    auto purpose = purposeFromQuery(req);
+    if (purpose) {
+      req.audit.matter_code = purpose->matter_code;
+      req.audit.case_id = purpose->case_id;
+    }
+    auto resource = publishedResource(ctx, resource_code);
+    if (!resource) {
+      if (resource.status().code() != ErrorCode::kNotFound) return resource.status();
+      return Status(ErrorCode::kPermissionDenied,
+                    "certificates of type " + parts->type_code +
+                        " are read with a grant on catalog resource " + resource_code +
+                        ", which is not published",
+                    "resource_code");
+    }
+    if ((*resource)->source != std::string(catalog::kCertificateSourcePrefix) + parts->type_code) {
+      return Status(
+          ErrorCode::kPermissionDenied,
+          "catalog resource " + resource_code + " is not over certificate type " + parts->type_code,
+          "resource_code");
+    }
+    // Without a grant on the type the answer is 403 whether or not a purpose was stated; with
+    // one, a missing or malformed purpose is the 400 it is for queries.
+    auto grant = authorise(ctx, *req.caller, **resource, {"certificate"},
+                           purpose ? purpose->matter_code : std::string(), "fields");
+    if (!purpose && (grant || grant.status().field() == "purpose.matter_code")) {
+      return purpose.status();
+    }
+    if (!grant) return grant.status();
+    if (Status s = takeQuota(ctx, **grant, req); !s) return s;
+  } else {
+    // The issuer reads what it issued; a purpose, when given, is checked and recorded.
+    auto params = queryParams(req);
+    if (!params) return params.status();
+    if (params->count("matter_code") || params->count("case_id")) {
+      auto purpose = purposeFromQuery(req);
+      if (!purpose) return purpose.status();
+      req.audit.matter_code = purpose->matter_code;
+      req.audit.case_id = purpose->case_id;
+    }
+  }
+  auto c = h.certificates->get(id);
+  if (!c) return c.status();
+  addSubjects(req, *c);
+  return c;
+}
 
 // POST /v1/certificates (Idempotency-Key required)
 Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
@@ -52,12 +153,14 @@ Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
   return out;
 }
 
-// GET /v1/certificates/{id}: the offline bundle.
+// GET /v1/certificates/{id}: the offline bundle, to the issuer or under a grant.
 Result<HttpResponse> bundle(ServiceContext& ctx, HttpRequest& req) {
   auto h = hub(ctx);
   if (!h) return h.status();
   auto id = certificateId(req);
   if (!id) return id.status();
+  auto c = readableCertificate(ctx, **h, req, *id);
+  if (!c) return c.status();
   auto b = (*h)->certificates->bundle(*id);
   if (!b) return b.status();
   return HttpResponse::json(std::move(*b));
@@ -68,6 +171,7 @@ Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req) {
   if (!h) return h.status();
   auto id = certificateId(req);
   if (!id) return id.status();
+  if (auto c = readableCertificate(ctx, **h, req, *id); !c) return c.status();
   auto events = (*h)->certificates->history(*id);
   if (!events) return events.status();
   rapidjson::StringBuffer buf;
@@ -197,6 +301,7 @@ Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req) {
   if (!h) return h.status();
   auto id = certificateId(req);
   if (!id) return id.status();
+  if (auto c = readableCertificate(ctx, **h, req, *id); !c) return c.status();
   auto list = (*h)->certificates->objections(*id);
   if (!list) return list.status();
   std::string body = "{\"objections\":[";
@@ -336,6 +441,38 @@ Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, b
   return HttpResponse::json(body + "]}");
 }
 
+// GET /v1/holders/{persons|entities}/{code}/certificates/{certificate_id}: a holder's own
+// certificate bundle, with the holder's token.
+Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool person) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto code = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
+                     : ids::normalizeCreditCode(req.params[0], "credit_code");
+  if (!code) return code.status();
+  req.audit.subject_keys = {*code};
+  if (Status s = authenticateHolder(ctx, req, *code, person ? "citizen_id" : "credit_code"); !s) {
+    return s;
+  }
+  auto id = ids::normalizeCertificateId(req.params[1], "certificate_id");
+  if (!id) return id.status();
+  auto parts = certs::parseCertificateId(*id);
+  if (!parts) return parts.status();
+  req.audit.resource_code = catalog::certificateResourceCode(parts->type_code);
+  req.audit.fields = {"certificate"};
+  auto c = (*h)->certificates->get(*id);
+  if (!c && c.status().code() != ErrorCode::kNotFound) return c.status();
+  // An unknown id and another holder's certificate get the same answer.
+  if (!c || c->holder_code != *code || c->holder_code_type != (person ? "111" : "001")) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "certificate " + *id + " is not a certificate of this holder", "certificate_id");
+  }
+  addSubjects(req, *c);
+  req.audit.subject_keys.push_back(*id);
+  auto b = (*h)->certificates->bundle(*id);
+  if (!b) return b.status();
+  return HttpResponse::json(std::move(*b));
+}
+
 }  // namespace
 
 void addCertificateRoutes(Router& r, ServiceContext& ctx) {
@@ -369,6 +506,12 @@ void addCertificateRoutes(Router& r, ServiceContext& ctx) {
   r.add("GET", "/v1/holders/entities/{credit_code}/certificates", [&ctx](HttpRequest& req) {
      return holderCertificates(ctx, req, false);
    }).access = Access::kHolder;
+  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates/{certificate_id}",
+        [&ctx](HttpRequest& req) { return holderBundle(ctx, req, true); })
+      .access = Access::kHolder;
+  r.add("GET", "/v1/holders/entities/{credit_code}/certificates/{certificate_id}",
+        [&ctx](HttpRequest& req) { return holderBundle(ctx, req, false); })
+      .access = Access::kHolder;
 }
 
 }  // namespace tongban::exchange

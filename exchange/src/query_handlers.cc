@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 
+#include "grant_check.h"
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
@@ -86,6 +87,10 @@ Result<std::shared_ptr<const Resource>> resourceVersion(ServiceContext& ctx,
   });
 }
 
+}  // namespace
+
+// --- grant_check.h -----------------------------------------------------------------------------
+
 Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
                                                           const std::string& code) {
   if (!catalog::isValidResourceCode(code)) {
@@ -105,11 +110,6 @@ Result<std::shared_ptr<const Resource>> publishedResource(ServiceContext& ctx,
   }
   return r;
 }
-
-struct Purpose {
-  std::string matter_code;
-  std::string case_id;
-};
 
 Status checkPurpose(const Purpose& p, const std::string& prefix) {
   if (!catalog::isValidMatterCode(p.matter_code)) {
@@ -140,26 +140,9 @@ Result<Purpose> purposeFromQuery(const HttpRequest& req) {
   return p;
 }
 
-// A grant inside the cached snapshot of an application's grants on a resource (the snapshot is
-// kept alive with it), and what it returns from the published version now: the fields of both
-// the version it was approved for and the published one, each with the stronger masking
-// (grant_view.h).
-struct GrantRef {
-  std::shared_ptr<const std::vector<Grant>> snapshot;
-  const Grant* grant = nullptr;
-  std::vector<catalog::FieldView> view;
-  const Grant* operator->() const { return grant; }
-  const Grant& operator*() const { return *grant; }
-  std::vector<std::string> fieldNames() const {
-    std::vector<std::string> names;
-    for (const auto& f : view) names.push_back(f.name);
-    return names;
-  }
-};
-
 // What grant `g` returns from `resource` (the published version) now.
-Result<std::vector<catalog::FieldView>> viewOf(ServiceContext& ctx, const Grant& g,
-                                               const Resource& resource) {
+static Result<std::vector<catalog::FieldView>> viewOf(ServiceContext& ctx, const Grant& g,
+                                                      const Resource& resource) {
   if (g.resource_version == resource.version) return catalog::grantView(g, resource, resource);
   auto granted = resourceVersion(ctx, g.resource_code, g.resource_version);
   if (!granted) {
@@ -227,6 +210,8 @@ Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
                 "grant " + std::to_string(g.id) + " allows " + std::to_string(g.rate_per_minute) +
                     " requests per minute; retry in " + std::to_string(wait) + " s");
 }
+
+namespace {
 
 Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& source,
                                     const std::string& key) {
@@ -302,6 +287,11 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   auto published = publishedResource(ctx, code);
   if (!published) return published.status();
   const Resource* resource = published->get();
+  if (catalog::certificateSourceType(resource->source)) {
+    return Status::invalid("resource_code", code +
+                                                " is a certificate type: read its certificates "
+                                                "with GET /v1/certificates/{certificate_id}");
+  }
   const catalog::Source* source = sourceOf(*resource);
   const catalog::SourceColumn* pk = source ? primaryKey(*source) : nullptr;
   if (!pk) return Status::internal("resource " + code + " has no queryable source");

@@ -6,6 +6,7 @@
 
 #include "tongban/catalog/json.h"
 #include "tongban/catalog/model.h"
+#include "tongban/catalog/sources.h"
 
 namespace tongban::catalog {
 namespace {
@@ -58,6 +59,19 @@ TEST(ModelTest, ResourceCodes) {
        {"", "pop", "1POP", "POP-", "-POP", "POP--X", "POP_X", "POP X", "POP-人"}) {
     EXPECT_FALSE(isValidResourceCode(bad)) << bad;
   }
+}
+
+TEST(ModelTest, CertificateSources) {
+  EXPECT_EQ(certificateSourceType("certs:11100000MB0143028R001"), "11100000MB0143028R001");
+  EXPECT_EQ(certificateResourceCode("11100000MB0143028R001"), "CERT-11100000MB0143028R001");
+  EXPECT_TRUE(isValidResourceCode(certificateResourceCode("11100000MB0143028R001")));
+  for (const char* bad : {"certs:", "certs:11100000MB0143028R00", "certs:11100000MB0143028R0012",
+                          "certs:11100000IB0143028R001", "certs:11100000MB0143028RA01",
+                          "certs:11100000mb0143028r001", "population.persons", "cert:x"}) {
+    EXPECT_FALSE(certificateSourceType(bad)) << bad;
+  }
+  EXPECT_EQ(findSource("certs:11100000MB0143028R001"), nullptr);  // never a query source
+  EXPECT_NE(certificateSource().column("certificate"), nullptr);
 }
 
 TEST(ModelTest, MatterCodes) {

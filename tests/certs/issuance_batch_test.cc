@@ -12,6 +12,7 @@
 #include "hub_fixture.h"
 #include "tongban/certs/bundle.h"
 #include "tongban/certs/certificate_registry.h"
+#include "tongban/common/identifiers.h"
 
 namespace tongban::certs {
 namespace {
@@ -245,6 +246,107 @@ TEST(CertsIssueBatch, AFailedCommitFailsTheWholeBatchAndTheLogRecovers) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.certificates")[0].as<int>(), 13);
   tx.commit();
   expectConsistent(hub);
+}
+
+}  // namespace
+}  // namespace tongban::certs
+
+namespace tongban::certs {
+namespace {
+
+using namespace tongban::certs::testing;
+
+// A business licence request for company `code` named `name` (registered by the test).
+IssueRequest licenceFor(const Hub& hub, const std::string& seal_id, const std::string& key,
+                        const std::string& code, const std::string& name) {
+  IssueRequest r = hub.businessLicence(seal_id, key);
+  auto replaceAll = [](std::string& s, const std::string& from, const std::string& to) {
+    for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) {
+      s.replace(at, from.size(), to);
+    }
+  };
+  replaceAll(r.surface_json, kRestaurant, code);
+  replaceAll(r.surface_json, r.holder_name, name);
+  r.holder_code = code;
+  r.holder_name = name;
+  return r;
+}
+
+// Issue 7, hole 10: the same business licence could be issued twice to one company. Two
+// requests for one company in the same group commit: one is issued, the other is a 409 naming
+// it; the other companies' requests of the batch are unaffected.
+TEST(CertsUnique, OneLicencePerCompanyEvenWithinOneBatch) {
+  Hub hub("certs_unique_batch", 8);
+  hub.exec(
+      std::string("UPDATE certs.certificate_types SET unique_per_holder = true WHERE code = '") +
+      kBusinessLicence + "'");
+  Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
+  constexpr int kOthers = 6;
+  std::vector<std::pair<std::string, std::string>> companies;
+  for (int i = 0; i < kOthers; ++i) {
+    const std::string organisation = "MA01" + std::to_string(1000 + i);
+    const std::string first17 =
+        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
+    std::string code = first17 + ids::creditCodeCheckChar(first17);
+    std::string name = "北京测试" + std::to_string(i) + "号科技有限公司";
+    hub.exec(
+        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
+        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
+        "('" +
+        code + "', '" + name + "', 'llc', '" + kZhangWei +
+        "', '2020-05-20', '110108', '北京', '软件')");
+    companies.emplace_back(code, name);
+  }
+  // Hold the log lock so that the first issuance's batch waits in phase 3 and everything below
+  // queues behind it, to be committed together in the next batch.
+  pqxx::connection blocker(hub.db.conninfo());
+  auto block = std::make_unique<pqxx::work>(blocker);
+  block->exec("SELECT size FROM certs.log_state FOR UPDATE");
+  Result<IssueResult> warm = Status::internal("not run");
+  std::thread first([&] {
+    warm = hub.certs->issue(
+        licenceFor(hub, seal.seal_id, "warm", companies[0].first, companies[0].second));
+  });
+  std::vector<Result<IssueResult>> twins(2, Status::internal("not run"));
+  std::vector<Result<IssueResult>> others(kOthers - 1, Status::internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    threads.emplace_back([&, i] {
+      twins[i] = hub.certs->issue(hub.businessLicence(seal.seal_id, "twin-" + std::to_string(i)));
+    });
+  }
+  for (int i = 1; i < kOthers; ++i) {
+    threads.emplace_back([&, i] {
+      others[i - 1] = hub.certs->issue(licenceFor(hub, seal.seal_id, "other-" + std::to_string(i),
+                                                  companies[i].first, companies[i].second));
+    });
+  }
+  block->commit();
+  first.join();
+  for (auto& t : threads) t.join();
+
+  ASSERT_TRUE(warm) << warm.status().toString();
+  for (const auto& r : others) EXPECT_TRUE(r) << r.status().toString();
+  const int issued = (twins[0] ? 1 : 0) + (twins[1] ? 1 : 0);
+  ASSERT_EQ(issued, 1) << twins[0].status().toString() << " / " << twins[1].status().toString();
+  const Result<IssueResult>& winner = twins[0] ? twins[0] : twins[1];
+  const Result<IssueResult>& loser = twins[0] ? twins[1] : twins[0];
+  EXPECT_EQ(loser.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(loser.status().message().find(winner->certificate.certificate_id), std::string::npos)
+      << loser.status().toString();
+  // A retry of the refused one is refused again; the winner's retry is its replay.
+  const int lost = twins[0] ? 1 : 0;
+  EXPECT_EQ(hub.certs->issue(hub.businessLicence(seal.seal_id, "twin-" + std::to_string(lost)))
+                .status()
+                .code(),
+            ErrorCode::kConflict);
+  auto replay =
+      hub.certs->issue(hub.businessLicence(seal.seal_id, "twin-" + std::to_string(1 - lost)));
+  ASSERT_TRUE(replay);
+  EXPECT_TRUE(replay->replayed);
+  expectConsistent(hub);
+  std::printf("largest batch: %llu\n",
+              static_cast<unsigned long long>(hub.certs->issuanceStats().largest_batch));
 }
 
 }  // namespace

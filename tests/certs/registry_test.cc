@@ -586,3 +586,64 @@ TEST(CertsTransparency, PostgresProofsAgreeWithTheInMemoryTree) {
 
 }  // namespace
 }  // namespace tongban::certs
+
+namespace tongban::certs {
+namespace {
+
+using namespace tongban::certs::testing;
+
+// Issue 7, hole 10: a correction (a new version) skipped the checks of an issuance: the holder's
+// name and status in the registry, and whether the issuer may (still) issue the type.
+TEST(CertsCorrect, ACorrectionPassesTheChecksOfAnIssuance) {
+  Hub hub("certs_correct_checks");
+  Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
+  const IssueRequest original = hub.businessLicence(seal.seal_id, "correct-1");
+  auto issued = hub.certs->issue(original);
+  ASSERT_TRUE(issued) << issued.status().toString();
+  CorrectionRequest c;
+  c.certificate_id = issued->certificate.certificate_id;
+  c.issuer_code = kSamr;
+  c.reason = "更正";
+  c.actor = "officer-1";
+
+  // A name the registry does not give the company, consistently in holder and surface.
+  c.holder_name = "北京冒名餐饮管理有限公司";
+  c.surface_json = original.surface_json;
+  c.surface_json.replace(c.surface_json.find(original.holder_name), original.holder_name.size(),
+                         c.holder_name);
+  auto renamed = hub.certs->correct(c);
+  EXPECT_EQ(renamed.status().code(), ErrorCode::kInvalidArgument) << renamed.status().toString();
+  EXPECT_EQ(renamed.status().field(), "holder.name");
+
+  // A company the registry records as deregistered gets no new version.
+  c.holder_name.clear();
+  c.surface_json = original.surface_json;
+  hub.exec(std::string("UPDATE legal_entity.entities SET status = 'deregistered' "
+                       "WHERE credit_code = '") +
+           kRestaurant + "'");
+  auto defunct = hub.certs->correct(c);
+  EXPECT_EQ(defunct.status().field(), "holder.code") << defunct.status().toString();
+  hub.exec(std::string("UPDATE legal_entity.entities SET status = 'in_business' "
+                       "WHERE credit_code = '") +
+           kRestaurant + "'");
+
+  // The issuer no longer may issue business licences: no correction either.
+  hub.exec(std::string("DELETE FROM certs.type_issuers WHERE type_code = '") + kBusinessLicence +
+           "' AND department_code = '" + kSamr + "'");
+  CertificateTypeRegistry fresh_types(*hub.pool, std::chrono::seconds(0));
+  CertificateRegistry fresh(*hub.pool, fresh_types, *hub.seals, *hub.log, hub.hub);
+  auto unauthorised = fresh.correct(c);
+  EXPECT_EQ(unauthorised.status().code(), ErrorCode::kPermissionDenied)
+      << unauthorised.status().toString();
+  hub.exec(std::string("INSERT INTO certs.type_issuers VALUES ('") + kBusinessLicence + "', '" +
+           kSamr + "')");
+
+  // Nothing of the refused corrections was stored; a proper one still goes through.
+  EXPECT_EQ(hub.certs->get(c.certificate_id)->status, CertificateStatus::kValid);
+  auto corrected = fresh.correct(c);
+  ASSERT_TRUE(corrected) << corrected.status().toString();
+  EXPECT_EQ(corrected->version, 2);
+}
+
+}  // namespace
+}  // namespace tongban::certs

@@ -12,6 +12,7 @@
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
 #include "tongban/certs/bundle.h"
+#include "tongban/certs/certificate.h"
 #include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/pki.h"
@@ -28,6 +29,8 @@ using testenv::ExchangeEnv;
 using testenv::Reply;
 
 constexpr const char* kLicence = "11100000MB0143028R001";  // 营业执照
+constexpr const char* kIdCard = "11100000000013338W001";   // 居民身份证
+constexpr const char* kMatter = "1133010000002001XU4000117";
 constexpr const char* kPassphrase = "test-pki-passphrase";
 
 std::string g_pki_dir;
@@ -76,6 +79,16 @@ class CertsApiTest : public ::testing::Test {
     auto made = seals.create(seal);
     ASSERT_TRUE(made) << made.status().toString();
     seal_id_ = new std::string(made->seal_id);
+    // Public security issues identity cards, with an ECDSA seal.
+    ASSERT_TRUE(types.authorizeIssuer(kIdCard, testenv::kPublicSecurity));
+    seal.owner_code = testenv::kPublicSecurity;
+    seal.name = "公安局证照专用章";
+    seal.algorithm = certs::SignatureAlgorithm::kEcdsaP256Sha256;
+    auto id_seal = seals.create(seal);
+    ASSERT_TRUE(id_seal) << id_seal.status().toString();
+    id_seal_id_ = new std::string(id_seal->seal_id);
+    police_ =
+        new testenv::App(env_->makeApp(testenv::kPublicSecurity, "居民身份证签发系统", "provider"));
     issuer_ =
         new testenv::App(env_->makeApp(testenv::kMarketRegulation, "电子证照签发系统", "provider"));
     other_ = new testenv::App(env_->makeApp(testenv::kTaxBureau, "核验系统", "consumer"));
@@ -83,10 +96,25 @@ class CertsApiTest : public ::testing::Test {
   static void TearDownTestSuite() {
     delete issuer_;
     delete other_;
+    delete police_;
     delete seal_id_;
+    delete id_seal_id_;
     delete env_;
     delete idp_;
     testing::runCommand("rm -rf " + g_pki_dir);
+  }
+
+  // A business licence is unique per holder: tests that need a new one first cancel the
+  // company's current licence (as its issuer, through the API).
+  void cancelCurrentLicence() {
+    for (const auto& row :
+         env_->sql("SELECT certificate_id FROM certs.certificates WHERE holder_code = "
+                   "'91350100M000100Y43' AND status IN ('valid', 'suspended')")) {
+      Reply r = env_->client(*issuer_).call(
+          "POST", std::string("/v1/certificates/") + row[0].c_str() + "/revoke",
+          R"({"reason_code":"issued_in_error"})");
+      EXPECT_EQ(r.status, 200) << r.body;
+    }
   }
 
   Reply issue(const std::string& key, const std::string& body) {
@@ -100,19 +128,46 @@ class CertsApiTest : public ::testing::Test {
     return out;
   }
 
+  // An identity card of testenv::kPersonId (张秀英), issued by police_.
+  std::string issueIdCard(const std::string& key) {
+    auto r = env_->client(*police_).raw().call(
+        "POST", "/v1/certificates",
+        std::string(R"({"type_code":")") + kIdCard + R"(","seal_id":")" + *id_seal_id_ +
+            R"(","holder":{"code":"11010519491231002X","name":"张秀英"},)"
+            R"("surface":{"name":"张秀英","sex":"女","ethnicity":"汉","birth_date":"1949-12-31",)"
+            R"("address":"北京市朝阳区建国路88号","citizen_id":"11010519491231002X",)"
+            R"("issuing_authority":"北京市公安局朝阳分局"}})",
+        "Idempotency-Key", key);
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status / 100, 2) << r->body;
+    rapidjson::Document d;
+    d.Parse(r->body.c_str());
+    return d.IsObject() && d.HasMember("certificate_id") ? d["certificate_id"].GetString() : "";
+  }
+
+  static std::string holderToken(const std::string& subject) {
+    HolderClaims claims;
+    claims.subject = subject;
+    claims.expires_at = std::time(nullptr) + 600;
+    return makeHolderToken(idp_->get(), claims).value();
+  }
+
   static ExchangeEnv* env_;
-  static testenv::App *issuer_, *other_;
-  static std::string* seal_id_;
+  static testenv::App *issuer_, *other_, *police_;
+  static std::string *seal_id_, *id_seal_id_;
   static certs::EvpPkeyPtr* idp_;
 };
 
 ExchangeEnv* CertsApiTest::env_ = nullptr;
 testenv::App* CertsApiTest::issuer_ = nullptr;
 testenv::App* CertsApiTest::other_ = nullptr;
+testenv::App* CertsApiTest::police_ = nullptr;
 std::string* CertsApiTest::seal_id_ = nullptr;
+std::string* CertsApiTest::id_seal_id_ = nullptr;
 certs::EvpPkeyPtr* CertsApiTest::idp_ = nullptr;
 
 TEST_F(CertsApiTest, IssueIsIdempotentAndTheBundleVerifiesOffline) {
+  cancelCurrentLicence();
   Reply first = issue("licence-001", licenceBody(*seal_id_));
   ASSERT_EQ(first.status, 201) << first.body;
   std::string id = first.str("certificate_id");
@@ -124,8 +179,9 @@ TEST_F(CertsApiTest, IssueIsIdempotentAndTheBundleVerifiesOffline) {
   Reply clash = issue("licence-001", licenceBody(*seal_id_, "福建省福州市台江区"));
   EXPECT_EQ(clash.status, 409) << clash.body;
 
-  Client verifier = env_->client(*other_);
-  Reply bundle = verifier.call("GET", "/v1/certificates/" + id);
+  // The issuer reads its own certificate (anyone else needs a grant: see
+  // ReadingACertificateNeedsAGrantAndShowsInTheHoldersAccessLog).
+  Reply bundle = env_->client(*issuer_).call("GET", "/v1/certificates/" + id);
   ASSERT_EQ(bundle.status, 200) << bundle.body;
   auto root =
       certs::parseCertificatePem(testing::runCommand("cat " + g_pki_dir + "/root.pem").output);
@@ -159,6 +215,7 @@ TEST_F(CertsApiTest, BadIssuanceRequestsAre4xx) {
 }
 
 TEST_F(CertsApiTest, LifecycleIsTheIssuers) {
+  cancelCurrentLicence();
   Reply made = issue("licence-life", licenceBody(*seal_id_));
   ASSERT_EQ(made.status, 201) << made.body;
   std::string id = made.str("certificate_id");
@@ -175,18 +232,19 @@ TEST_F(CertsApiTest, LifecycleIsTheIssuers) {
   Reply revoked =
       issuer.call("POST", "/v1/certificates/" + id + "/revoke", "{\"note\":\"注销登记\"}");
   EXPECT_EQ(revoked.status, 400) << revoked.body;  // reason_code required
-  Reply history = other.call("GET", "/v1/certificates/" + id + "/history");
+  Reply history = issuer.call("GET", "/v1/certificates/" + id + "/history");
   ASSERT_EQ(history.status, 200);
   EXPECT_GE(history.json()["events"].Size(), 3u);
   Reply objection = other.call("POST", "/v1/certificates/" + id + "/objections",
                                "{\"reason\":\"住所与实际不符\"}");
   EXPECT_EQ(objection.status, 201) << objection.body;
-  EXPECT_EQ(other.call("GET", "/v1/certificates/" + id + "/objections").json()["objections"].Size(),
-            1u);
+  EXPECT_EQ(
+      issuer.call("GET", "/v1/certificates/" + id + "/objections").json()["objections"].Size(), 1u);
   EXPECT_EQ(other.call("GET", "/v1/certificates/1.2.156.3005.2.bad").status, 400);
 }
 
 TEST_F(CertsApiTest, TransparencyLogIsPublicAndConsistent) {
+  cancelCurrentLicence();
   ASSERT_EQ(issue("licence-log", licenceBody(*seal_id_)).status, 201);
   Reply sth = testenv::Client(env_->port(), Credentials{}).call("GET", "/v1/transparency/sth");
   ASSERT_EQ(sth.status, 200) << sth.body;
@@ -207,6 +265,7 @@ TEST_F(CertsApiTest, TransparencyLogIsPublicAndConsistent) {
 }
 
 TEST_F(CertsApiTest, HoldersListTheirOwnCertificates) {
+  cancelCurrentLicence();
   ASSERT_EQ(issue("licence-holder", licenceBody(*seal_id_)).status, 201);
   HolderClaims claims;
   claims.subject = "91350100M000100Y43";
@@ -221,6 +280,141 @@ TEST_F(CertsApiTest, HoldersListTheirOwnCertificates) {
   auto other = anyone.raw().call("GET", "/v1/holders/persons/11010519491231002X/certificates", "",
                                  "Authorization", "Bearer " + *token);
   EXPECT_EQ(other->status, 403);
+}
+
+// Issue 7, hole 3: any signed application read whole certificates (an identity card: name,
+// citizen id, address) with no grant, no purpose and no quota, and the holder never saw it.
+TEST_F(CertsApiTest, ReadingACertificateNeedsAGrantAndShowsInTheHoldersAccessLog) {
+  const std::string id = issueIdCard("idcard-read-1");
+  ASSERT_FALSE(id.empty());
+  const std::string resource = std::string("CERT-") + kIdCard;
+  const std::string purpose = std::string("?matter_code=") + kMatter + "&case_id=TAX-2026-0042";
+  Client reader = env_->client(*other_);
+
+  // No grant: 403 problems, with or without a purpose, for every read of the certificate.
+  for (const std::string& target : {"/v1/certificates/" + id, "/v1/certificates/" + id + purpose,
+                                    "/v1/certificates/" + id + "/history" + purpose,
+                                    "/v1/certificates/" + id + "/objections" + purpose}) {
+    Reply r = reader.call("GET", target);
+    EXPECT_EQ(r.status, 403) << target << " " << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json") << target;
+    EXPECT_EQ(r.body.find("11010519491231002X"), std::string::npos) << r.body;
+  }
+  // An unknown certificate of the same type is refused the same way (no existence oracle).
+  const std::string unknown =
+      certs::formatCertificateId(kIdCard, testenv::kPublicSecurity, "2026999999", 1);
+  EXPECT_EQ(reader.call("GET", "/v1/certificates/" + unknown + purpose).status, 403);
+  // The refusals are audited, against the type's resource.
+  auto denied =
+      env_->sql("SELECT count(*) FROM exchange.audit_log WHERE app_id = '" + other_->app_id +
+                "' AND resource_code = '" + resource + "' AND result = 'denied'");
+  EXPECT_GE(denied[0][0].as<int>(), 4);
+
+  // The issuer reads its own certificate without a grant (a purpose it states must be valid).
+  EXPECT_EQ(env_->client(*police_).call("GET", "/v1/certificates/" + id).status, 200);
+  EXPECT_EQ(env_->client(*police_).call("GET", "/v1/certificates/" + id + purpose).status, 200);
+  EXPECT_EQ(
+      env_->client(*police_).call("GET", "/v1/certificates/" + id + "?matter_code=%00").status,
+      400);
+
+  // The type becomes a catalog resource: only its issuing (or defining) department offers it.
+  const std::string draft =
+      R"({"code":")" + resource + R"(","name":"居民身份证（电子证照）","provider_department":")" +
+      testenv::kPublicSecurity + R"(","source":"certs:)" + kIdCard +
+      R"(","key_fields":["certificate_id"],"sharing_type":"conditional","update_cycle":"realtime",)"
+      R"("fields":[{"name":"certificate_id","type":"string"},{"name":"certificate","type":"string","sensitivity":"sensitive"}]})";
+  std::string foreign = draft;
+  foreign.replace(foreign.find(testenv::kPublicSecurity), 18, testenv::kTaxBureau);
+  Reply not_theirs = reader.call("POST", "/v1/admin/catalog/resources", foreign);
+  EXPECT_EQ(not_theirs.status / 100, 4) << not_theirs.body;
+  Client police = env_->client(*police_);
+  std::string miscoded = draft;
+  miscoded.replace(miscoded.find(resource), resource.size(), "CERT-IDCARD");
+  Reply bad_code = police.call("POST", "/v1/admin/catalog/resources", miscoded);
+  EXPECT_EQ(bad_code.status, 400) << bad_code.body;
+  EXPECT_EQ(bad_code.str("field"), "code");
+  std::string masked = draft;
+  masked.replace(masked.find(R"("sensitivity":"sensitive")"), 25, R"("masking":"full")");
+  Reply bad_masking = police.call("POST", "/v1/admin/catalog/resources", masked);
+  EXPECT_EQ(bad_masking.status, 400) << bad_masking.body;
+  EXPECT_EQ(bad_masking.str("field"), "fields[1].masking") << bad_masking.body;
+  Reply created = police.call("POST", "/v1/admin/catalog/resources", draft);
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_EQ(
+      police.call("POST", "/v1/admin/catalog/resources/" + resource + "/versions/1/publish").status,
+      200);
+  // Published but not granted: still 403.
+  EXPECT_EQ(reader.call("GET", "/v1/certificates/" + id + purpose).status, 403);
+
+  env_->grant(*other_, resource, {"certificate_id", "certificate"}, {kMatter});
+  // The grant is for reading certificates, not for a query over some table.
+  Reply query = reader.call("POST", "/v1/query/" + resource,
+                            R"({"keys":{"certificate_id":")" + id +
+                                R"("},"fields":["certificate"],"purpose":{"matter_code":")" +
+                                kMatter + R"(","case_id":"Q-1"}})");
+  EXPECT_EQ(query.status, 400) << query.body;
+  Reply no_purpose = reader.call("GET", "/v1/certificates/" + id);
+  EXPECT_EQ(no_purpose.status, 400) << no_purpose.body;
+  EXPECT_EQ(no_purpose.str("field"), "matter_code") << no_purpose.body;
+  Reply other_matter = reader.call(
+      "GET", "/v1/certificates/" + id + "?matter_code=11330100MB0000001X4000203&case_id=X-1");
+  EXPECT_EQ(other_matter.status, 403) << other_matter.body;
+  Reply read = reader.call("GET", "/v1/certificates/" + id + purpose);
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.str("certificate_id"), id);
+  EXPECT_EQ(reader.call("GET", "/v1/certificates/" + unknown + purpose).status, 404);
+
+  // The holder sees who read the certificate, for which matter.
+  const std::string token = holderToken(testenv::kPersonId);
+  Client anyone(env_->port(), Credentials{});
+  auto log = anyone.raw().call(
+      "GET", std::string("/v1/holders/persons/") + testenv::kPersonId + "/access-log", "",
+      "Authorization", "Bearer " + token);
+  ASSERT_TRUE(log);
+  ASSERT_EQ(log->status, 200) << log->body;
+  EXPECT_NE(log->body.find(resource), std::string::npos) << log->body;
+  EXPECT_NE(log->body.find("杭州市税务局"), std::string::npos) << log->body;
+  EXPECT_NE(log->body.find(kMatter), std::string::npos) << log->body;
+
+  // The holder reads its own certificate with its token; nobody else's.
+  auto own = anyone.raw().call(
+      "GET", std::string("/v1/holders/persons/") + testenv::kPersonId + "/certificates/" + id, "",
+      "Authorization", "Bearer " + token);
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200) << own->body;
+  const std::string stranger = holderToken("110101199003070011");
+  auto theirs =
+      anyone.raw().call("GET", "/v1/holders/persons/110101199003070011/certificates/" + id, "",
+                        "Authorization", "Bearer " + stranger);
+  ASSERT_TRUE(theirs);
+  EXPECT_EQ(theirs->status, 403) << theirs->body;
+}
+
+// Issue 7, hole 10: the same business licence could be issued twice to one company.
+TEST_F(CertsApiTest, ASecondBusinessLicenceForACompanyIs409NamingTheCurrentOne) {
+  cancelCurrentLicence();
+  Reply first = issue("licence-unique-1", licenceBody(*seal_id_));
+  ASSERT_EQ(first.status, 201) << first.body;
+  const std::string id = first.str("certificate_id");
+  Reply second = issue("licence-unique-2", licenceBody(*seal_id_, "福建省福州市台江区"));
+  EXPECT_EQ(second.status, 409) << second.body;
+  EXPECT_EQ(second.content_type, "application/problem+json");
+  EXPECT_NE(second.body.find(id), std::string::npos) << second.body;
+  // A retry of the first is still its replay; a change goes through correction.
+  EXPECT_EQ(issue("licence-unique-1", licenceBody(*seal_id_)).status, 200);
+  Client issuer = env_->client(*issuer_);
+  std::string corrected_surface = licenceBody(*seal_id_, "福建省福州市台江区");
+  corrected_surface = corrected_surface.substr(corrected_surface.find("\"surface\":") + 10);
+  corrected_surface.pop_back();  // the closing brace of the request
+  Reply corrected = issuer.call("POST", "/v1/certificates/" + id + "/correct",
+                                R"({"reason":"住所变更","surface":)" + corrected_surface + "}");
+  EXPECT_EQ(corrected.status, 201) << corrected.body;
+  // Suspended still counts as current; cancelled does not.
+  const std::string current = corrected.str("certificate_id");
+  ASSERT_EQ(issuer.call("POST", "/v1/certificates/" + current + "/suspend", "{}").status, 200);
+  EXPECT_EQ(issue("licence-unique-3", licenceBody(*seal_id_)).status, 409);
+  cancelCurrentLicence();
+  EXPECT_EQ(issue("licence-unique-4", licenceBody(*seal_id_)).status, 201);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 // Keep it in step with deploy/sql/0001_population.sql and 0002_legal_entity.sql.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +44,20 @@ const std::vector<Source>& registrySources();
 
 // The source called `name` ("population.persons"), or nullptr.
 const Source* findSource(std::string_view name);
+
+// Certificates of one type as a catalog source (docs/certificates.md, "Who reads a
+// certificate"): the source "certs:<type code>" has two columns, certificate_id (the key) and
+// certificate (the signed certificate and its bundle, disclosed whole: a signed payload cannot be
+// masked). Its resource is coded "CERT-<type code>" and is created by the department that defines
+// the type or one authorised to issue it. Queries never build SQL over it.
+inline constexpr std::string_view kCertificateSourcePrefix = "certs:";
+// The type code of a certificate source ("certs:11100000MB0143028R001"), or nullopt when `name`
+// is not a well-formed one.
+std::optional<std::string> certificateSourceType(std::string_view name);
+// The columns of every certificate source (its `name` is "certs:<type code>" in general).
+const Source& certificateSource();
+// "CERT-" + type_code: the code of the catalog resource over a certificate type.
+std::string certificateResourceCode(std::string_view type_code);
 
 // Whether a field declared with `type` can represent the column: the column's own type, or
 // kEnum/kString interchangeably for text columns.

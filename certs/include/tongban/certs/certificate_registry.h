@@ -140,7 +140,9 @@ class CertificateRegistry {
   // (unknown type: "type_code"; invalid holder id or holder not in its registry: "holder.code";
   // surface data breaking the type's rules: "surface.<field>"), PermissionDenied (type not
   // granted to the issuer, or another department's seal), Conflict (same key with a different
-  // body; seal suspended, revoked or outside its validity), NotFound (no such seal), Unavailable
+  // body; seal suspended, revoked or outside its validity; a type unique per holder whose holder
+  // already holds a valid or suspended certificate of it: field "holder.code", the message names
+  // that certificate), NotFound (no such seal), Unavailable
   // (the batch it was committed with failed: nothing of it was stored, retry with the same key).
   // The returned certificate is what was committed (not read back); a replay reads the stored
   // one.
@@ -167,6 +169,8 @@ class CertificateRegistry {
                              const std::string& reason_code, const std::string& note,
                              const std::string& actor);
   // Issues version n+1 (same serial) and marks version n superseded. Returns the new version.
+  // The new version passes the checks of an issuance (the issuer may issue the type, the seal,
+  // the holder in its registry under the possibly corrected name), with the same failures.
   Result<Certificate> correct(const CorrectionRequest& request);
   // Expires every valid or suspended certificate whose validity ended before today (China
   // time). Returns how many. Run daily; safe to run concurrently (rows are locked).

@@ -66,6 +66,9 @@ struct CertificateType {
   std::string name;
   HolderKind holder_kind = HolderKind::kPerson;
   bool holder_check = true;  // the holder must exist (and be active) in its registry
+  // A holder has at most one current (valid or suspended) certificate of this type: a second
+  // issuance is Conflict naming the current one; a change is a correction (营业执照: true).
+  bool unique_per_holder = false;
   std::optional<int> default_validity_months;  // empty: long-term
   std::string schema_json;
   std::vector<std::string> issuer_codes;        // departments allowed to issue it
