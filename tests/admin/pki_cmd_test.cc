@@ -254,8 +254,9 @@ TEST_F(PkiCmdTest, SealLifecycle) {
 
   // Its key is in the PKI's key store, encrypted, and its certificate chains to root.pem.
   EXPECT_TRUE(std::filesystem::exists(pki_ + "/keys/" + seal_id + ".key.pem"));
-  auto verify = tongban::testing::runCommand("openssl verify -CAfile " + pki_ + "/root.pem " +
-                                             pki_ + "/keys/" + seal_id + ".crt.pem");
+  auto verify =
+      tongban::testing::runCommand("openssl verify -CAfile " + pki_ + "/root.pem -untrusted " +
+                                   pki_ + "/seal-ca.pem " + pki_ + "/keys/" + seal_id + ".crt.pem");
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_EQ(
       query("SELECT encode(picture_png, 'hex') FROM certs.seals WHERE seal_id = '" + seal_id + "'")
@@ -329,7 +330,7 @@ TEST_F(PkiCmdTest, SealCreateRefusals) {
   EXPECT_TRUE(contains(wrong_run.err, "pki.passphrase")) << wrong_run.err;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(pki_ + "/keys"),
                           std::filesystem::directory_iterator()),
-            2);
+            5);  // root, seal CA, log, status and audit keys
 
   // Not a PNG, too large, unreadable.
   const std::string text = dir_ + "/seal.txt";
