@@ -183,6 +183,16 @@ TEST_F(PkiCmdTest, InitPrintsTheRootFingerprintAndRefusesASecondInit) {
   CmdRun show = run(runPki, {"show", "--config", config_});
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_EQ(show.out, root) << "show prints what init printed";
+
+  // Key roles: the role certificates are named, and the PKI loads with the root's key offline.
+  EXPECT_EQ(str(d, "seal_ca_certificate"), pki_ + "/seal-ca.pem");
+  EXPECT_EQ(str(d, "status_certificate"), pki_ + "/status.pem");
+  EXPECT_EQ(str(d, "offline_root_key"), pki_ + "/keys/root-ca.key.pem");
+  EXPECT_EQ(str(d, "key_role_arc"), "2.25.321785715282007672776426862569020286480");
+  std::filesystem::rename(pki_ + "/keys/root-ca.key.pem", dir_ + "/root-ca.key.pem");
+  CmdRun offline = run(runPki, {"show", "--config", config_});
+  EXPECT_EQ(offline.code, 0) << offline.err;
+  EXPECT_EQ(offline.out, root);
 }
 
 TEST_F(PkiCmdTest, InitWithDirFlagAndSm2Root) {
