@@ -149,6 +149,7 @@ int main(int argc, char** argv) {
                                        {t - 86400, t + 3650 * 86400LL}, CertificateKind::kSeal)
                           ->get()));
   hub.hub_signer = std::move(*store->signer("log"));
+  hub.status_signer = hub.hub_signer;  // roles are not checked here
 
   db::ConnectionPool pool(
       {conninfo, static_cast<size_t>(max_threads + 2), std::chrono::seconds(30), nullptr});

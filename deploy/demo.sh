@@ -86,6 +86,10 @@ if [ ! -s "$var/pki/root.pem" ]; then
   echo "== hub PKI (root CA and hub signer) in var/pki"
   mkdir -p "$var/pki" && chmod 700 "$var/pki"
   "$build/admin/tongban-admin" pki init --config "$var/exchange.ini" >/dev/null
+  # Key roles (issue 7): the exchange never loads the root's key; keep it offline (here: a
+  # directory the exchange is not configured with).
+  mkdir -p "$var/offline-root" && chmod 700 "$var/offline-root"
+  mv "$var/pki/keys/root-ca.key.pem" "$var/offline-root/"
 fi
 persons=$(psql "$db" -qtAc "SELECT count(*) FROM population.persons")
 if [ "$persons" = "0" ]; then

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "tongban/admin/commands.h"
+#include "tongban/certs/pki.h"
 #include "tongban/common/config.h"
 #include "tongban/exchange/audit_log.h"
 
@@ -161,6 +162,20 @@ int runVerify(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std
       return 2;
     }
     options.checkpoint_public_key_pem.assign(std::istreambuf_iterator<char>(in), {});
+    // A certificate must be an audit checkpoint key's (key roles, docs/transparency-log.md): a
+    // seal or log key of the hub's PKI does not vouch for the audit log.
+    if (options.checkpoint_public_key_pem.find("-----BEGIN CERTIFICATE-----") !=
+        std::string::npos) {
+      Result<certs::X509Ptr> certificate =
+          certs::parseCertificatePem(options.checkpoint_public_key_pem);
+      if (!certificate ||
+          !certs::hasKeyRole(certificate->get(), certs::KeyRole::kAuditCheckpoint)) {
+        err << "tongban-admin audit: --checkpoint-key " << *a.checkpoint_key
+            << " is not an audit checkpoint certificate (extendedKeyUsage "
+            << certs::keyRoleOid(certs::KeyRole::kAuditCheckpoint) << " missing)\n";
+        return 1;
+      }
+    }
   }
   Result<exchange::AuditVerifyReport> report = exchange::verifyAuditChain(conn, options);
   if (!report) {

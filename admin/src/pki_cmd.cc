@@ -5,7 +5,7 @@
 // The PKI directory and its passphrase come from the configuration only (pki.dir / pki.passphrase,
 // or TONGBAN_PKI_DIR / TONGBAN_PKI_PASSPHRASE): a passphrase on the command line would show in
 // `ps` and in shell history. `pki init --dir` may name the directory. Creating a seal needs the
-// PKI (its certificate is issued by the root, its record signed by the hub signer); listing seals
+// PKI (its certificate is issued by the seal CA, its record signed by the log key); listing seals
 // and changing their status need only the database, so that an administrator can suspend or
 // revoke a compromised seal from any machine that reaches the database.
 //
@@ -52,10 +52,14 @@ const char kPkiUsage[] =
     "       tongban-admin pki show [--dir DIR] [--config FILE]\n"
     "\n"
     "  init  creates the hub's PKI in DIR: an encrypted key store (DIR/keys), a self-signed root\n"
-    "        CA valid 20 years (DIR/root.pem) and the hub signer's certificate (DIR/hub.pem).\n"
+    "        CA valid 20 years (DIR/root.pem) and, issued by it, one key per role: the seal CA\n"
+    "        (DIR/seal-ca.pem), the transparency-log signer (DIR/hub.pem), the status signer\n"
+    "        (DIR/status.pem) and the audit checkpoint signer (DIR/audit.pem).\n"
     "        Refuses a directory that already holds a PKI. Prints the root's SHA-256\n"
-    "        fingerprint: give root.pem to verifiers and have them compare it.\n"
-    "  show  loads the PKI (checking the passphrase) and prints the same.\n"
+    "        fingerprint: give root.pem to verifiers and have them compare it. The exchange\n"
+    "        never loads the root's key (DIR/keys/root-ca.key.pem): move it offline.\n"
+    "  show  loads the PKI as the exchange does (checking the passphrase and every role) and\n"
+    "        prints the same.\n"
     "\n"
     "DIR defaults to pki.dir from --config FILE (or TONGBAN_PKI_DIR). The passphrase is\n"
     "pki.passphrase (or TONGBAN_PKI_PASSPHRASE), never a command-line argument. The root is\n"
@@ -172,15 +176,27 @@ void printPki(std::ostream& out, const std::string& dir, const certs::HubIdentit
   const certs::HubPkiPaths paths = certs::hubPkiPaths(dir);
   Result<certs::X509Ptr> hub_certificate =
       certs::parseCertificatePem(hub.hub_signer->certificatePem());
-  Result<certs::SignatureAlgorithm> root_algorithm = certs::algorithmOfKey(hub.ca_key.get());
+  Result<certs::X509Ptr> root = certs::parseCertificatePem(hub.chain_pem.back());
+  if (!root) {
+    out << "{\"dir\":" << q(dir) << "}\n";
+    return;
+  }
+  Result<certs::SignatureAlgorithm> root_algorithm =
+      certs::algorithmOfKey(X509_get0_pubkey(root->get()));
   out << "{\"dir\":" << q(dir) << ",\"root_certificate\":" << q(paths.root_certificate)
-      << ",\"hub_certificate\":" << q(paths.hub_certificate) << ",\"key_dir\":" << q(paths.key_dir)
+      << ",\"hub_certificate\":" << q(paths.hub_certificate)
+      << ",\"seal_ca_certificate\":" << q(paths.seal_ca_certificate)
+      << ",\"status_certificate\":" << q(paths.status_certificate)
+      << ",\"audit_certificate\":" << q(paths.audit_certificate)
+      << ",\"key_dir\":" << q(paths.key_dir) << ",\"offline_root_key\":" << q(paths.root_key)
       << ",\"root_algorithm\":"
       << q(root_algorithm ? certs::algorithmName(*root_algorithm) : "unknown")
-      << ",\"root_subject\":" << q(subjectText(hub.ca_certificate.get()))
-      << ",\"root_serial\":" << q(certs::serialHex(hub.ca_certificate.get()))
-      << ",\"root_not_after\":" << q(notAfterText(hub.ca_certificate.get()))
-      << ",\"root_fingerprint_sha256\":" << q(fingerprintSha256(hub.ca_certificate.get()))
+      << ",\"root_subject\":" << q(subjectText(root->get()))
+      << ",\"root_serial\":" << q(certs::serialHex(root->get()))
+      << ",\"root_not_after\":" << q(notAfterText(root->get()))
+      << ",\"root_fingerprint_sha256\":" << q(fingerprintSha256(root->get()))
+      << ",\"seal_ca_subject\":" << q(subjectText(hub.ca_certificate.get()))
+      << ",\"key_role_arc\":" << q(certs::kTongbanOidArc)
       << ",\"hub_signer_algorithm\":" << q(certs::algorithmName(hub.hub_signer->algorithm()));
   if (hub_certificate) {
     out << ",\"hub_signer_subject\":" << q(subjectText(hub_certificate->get()))

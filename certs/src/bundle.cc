@@ -1,6 +1,10 @@
 // Offline verification of certificate bundles.
 #include "tongban/certs/bundle.h"
 
+#include <openssl/x509.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <ctime>
 #include <exception>
 
@@ -73,7 +77,8 @@ std::time_t parseRfc3339(const std::string& text) {
 }
 
 void checkChain(const std::string& leaf_pem, const std::string& chain_pem,
-                const std::vector<X509Ptr>& roots, std::time_t at, const char* which) {
+                const std::vector<X509Ptr>& roots, std::time_t at, const char* which,
+                KeyRole role) {
   Result<X509Ptr> leaf = parseCertificatePem(leaf_pem);
   if (!leaf) throw Failure{"malformed_bundle", std::string(which) + " certificate is not PEM"};
   std::vector<X509Ptr> intermediates;
@@ -82,14 +87,28 @@ void checkChain(const std::string& leaf_pem, const std::string& chain_pem,
     if (!parsed) throw Failure{"malformed_bundle", "chain is not PEM"};
     intermediates = std::move(*parsed);
   }
-  Verification v = verifyChain(leaf->get(), intermediates, roots, at);
+  Verification v = verifyChain(leaf->get(), intermediates, roots, at, role);
   if (!v)
     throw Failure{verifyReasonName(v.reason()),
                   std::string(which) + " certificate chain: " + v.message()};
 }
 
+// The UTF-8 value of the first `nid` attribute of the certificate's subject ("" when absent).
+std::string nameField(const X509* certificate, int nid) {
+  const X509_NAME* name = X509_get_subject_name(certificate);
+  const int index = X509_NAME_get_index_by_NID(name, nid, -1);
+  if (index < 0) return "";
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, data);
+  if (length < 0) return "";
+  std::string out(reinterpret_cast<const char*>(utf8), static_cast<size_t>(length));
+  OPENSSL_free(utf8);
+  return out;
+}
+
 void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std::time_t at,
-                   BundleVerification& out) {
+                   int64_t max_age_seconds, BundleVerification& out) {
   rapidjson::Document bundle = parseJson(text, "bundle");
   if (needString(bundle, "format") != kBundleFormat) {
     throw Failure{"malformed_bundle", "format is not " + std::string(kBundleFormat)};
@@ -128,14 +147,15 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
   out.tree_size = sth.tree_size;
   out.tree_timestamp_ms = sth.timestamp_ms;
   checkChain(sth.signer_certificate, chain_pem, roots,
-             static_cast<std::time_t>(sth.timestamp_ms / 1000), "log key");
+             static_cast<std::time_t>(sth.timestamp_ms / 1000), "log key",
+             KeyRole::kTransparencyLog);
   if (Verification v = verifyTreeHeadSignature(sth); !v) {
     throw Failure{"bad_tree_head_signature", "tree head signature: " + v.message()};
   }
 
   // 2. Every entry is included under that head.
   rapidjson::Document issuance, certificate_event, seal_event;
-  uint64_t certificate_event_index = 0, issuance_index = 0;
+  uint64_t certificate_event_index = 0, issuance_index = 0, seal_event_index = 0;
   bool have_certificate_event = false, have_seal_event = false, have_issuance = false;
   for (const auto& entry : need(transparency, "entries", rapidjson::kArrayType).GetArray()) {
     const std::string role = needString(entry, "role");
@@ -166,6 +186,7 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
       have_certificate_event = true;
     } else if (role == "seal_status") {
       seal_event = std::move(doc);
+      seal_event_index = index;
       have_seal_event = true;
     } else {
       throw Failure{"malformed_bundle", "unknown entry role " + role};
@@ -216,9 +237,23 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
   }
 
   // 5. The seal's certificate chains to the root at the sealing time; the signature verifies.
-  checkChain(signer_pem, chain_pem, roots, sealed_at, "seal");
+  checkChain(signer_pem, chain_pem, roots, sealed_at, "seal", KeyRole::kSeal);
   Verification v = verifySignature(signer_pem, algorithm, payload, signature);
   if (!v) throw Failure{verifyReasonName(v.reason()), "seal signature: " + v.message()};
+
+  // 5b. The seal's certificate names the payload's seal (OU) and issuer (serialNumber).
+  const std::string payload_seal_id = optString(seal, "id");
+  const std::string payload_issuer =
+      body.HasMember("issuer") ? optString(body["issuer"], "code") : std::string();
+  const std::string named_seal = nameField(signer_certificate->get(), NID_organizationalUnitName);
+  const std::string named_issuer = nameField(signer_certificate->get(), NID_serialNumber);
+  if (payload_seal_id.empty() || named_seal != payload_seal_id || payload_issuer.empty() ||
+      named_issuer != payload_issuer) {
+    throw Failure{"signer_mismatch", "the seal certificate names seal " + named_seal +
+                                         " of issuer " + named_issuer +
+                                         ", the payload names seal " + payload_seal_id +
+                                         " of issuer " + payload_issuer};
+  }
 
   // 6. Status, as the newest logged events say.
   if (optString(seal_event, "type") != "seal_event" ||
@@ -235,6 +270,81 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
                                          " / seal " + claimed_seal_status + " but the log says " +
                                          out.certificate_status + " / " + out.seal_status};
   }
+
+  // 7. The hub's status statement: signed by a status key, about this certificate and version,
+  // naming exactly the newest events the bundle carries, and fresh.
+  if (!bundle.HasMember("status_statement")) {
+    throw Failure{"missing_status_statement",
+                  "the bundle carries no status statement; fetch a new bundle from the hub"};
+  }
+  const rapidjson::Value& signed_statement =
+      need(bundle, "status_statement", rapidjson::kObjectType);
+  const std::string statement_bytes = needBase64(signed_statement, "statement");
+  const std::string statement_signature = needBase64(signed_statement, "signature");
+  const SignatureAlgorithm statement_algorithm = needAlgorithm(signed_statement, "algorithm");
+  const std::string status_pem = needString(signed_statement, "signer_certificate");
+  rapidjson::Document statement = parseJson(statement_bytes, "status statement");
+  if (optString(statement, "format") != kStatusStatementFormat) {
+    throw Failure{"malformed_bundle",
+                  "the status statement's format is not " + std::string(kStatusStatementFormat)};
+  }
+  const std::time_t produced_at = parseRfc3339(needString(statement, "produced_at"));
+  const std::time_t next_update = parseRfc3339(needString(statement, "next_update"));
+  out.status_produced_at = needString(statement, "produced_at");
+  checkChain(status_pem, chain_pem, roots, produced_at, "status key", KeyRole::kStatus);
+  if (Verification sv =
+          verifySignature(status_pem, statement_algorithm, statement_bytes, statement_signature);
+      !sv) {
+    throw Failure{"bad_status_signature", "status statement signature: " + sv.message()};
+  }
+  auto needUint = [&](const char* name) {
+    const rapidjson::Value& value = need(statement, name, rapidjson::kNumberType);
+    if (!value.IsUint64()) throw Failure{"malformed_bundle", std::string(name) + " is not a count"};
+    return value.GetUint64();
+  };
+  const uint64_t newest_certificate_event =
+      have_certificate_event ? certificate_event_index : issuance_index;
+  const rapidjson::Value& payload_version = need(body, "version", rapidjson::kNumberType);
+  const rapidjson::Value& statement_version =
+      need(statement, "certificate_version", rapidjson::kNumberType);
+  if (needString(statement, "certificate_id") != out.certificate_id || !payload_version.IsInt64() ||
+      !statement_version.IsInt64() || payload_version.GetInt64() != statement_version.GetInt64() ||
+      needString(statement, "seal_id") != payload_seal_id) {
+    throw Failure{"status_statement_mismatch",
+                  "the status statement is about another certificate, version or seal"};
+  }
+  if (needUint("certificate_event_index") != newest_certificate_event ||
+      needUint("seal_event_index") != seal_event_index) {
+    throw Failure{
+        "status_statement_mismatch",
+        "the status statement names certificate event " +
+            std::to_string(needUint("certificate_event_index")) + " and seal event " +
+            std::to_string(needUint("seal_event_index")) + " as the newest, the bundle carries " +
+            std::to_string(newest_certificate_event) + " and " + std::to_string(seal_event_index)};
+  }
+  if (needString(statement, "certificate_status") != out.certificate_status ||
+      needString(statement, "seal_status") != out.seal_status) {
+    throw Failure{"status_statement_mismatch",
+                  "the status statement says certificate " +
+                      needString(statement, "certificate_status") + " / seal " +
+                      needString(statement, "seal_status") + ", the log entries say " +
+                      out.certificate_status + " / " + out.seal_status};
+  }
+  if (needUint("tree_size") != sth.tree_size) {
+    throw Failure{"status_statement_mismatch",
+                  "the status statement is about another tree head than the bundle's"};
+  }
+  if (at > next_update) {
+    throw Failure{"stale_status", "the status statement's next update was " +
+                                      needString(statement, "next_update") +
+                                      "; fetch a new bundle from the hub"};
+  }
+  if (at - produced_at > max_age_seconds) {
+    throw Failure{"stale_status", "the status statement was produced at " + out.status_produced_at +
+                                      ", more than " + std::to_string(max_age_seconds) +
+                                      " s ago; fetch a new bundle from the hub"};
+  }
+
   if (out.seal_status == "revoked") {
     throw Failure{"seal_revoked", "seal " + optString(seal, "id") + " has been revoked"};
   }
@@ -257,11 +367,55 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
 
 }  // namespace
 
+Result<std::string> statusStatementBytes(const StatusStatement& s) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  auto str = [&](const char* name, const std::string& value) {
+    doc.AddMember(rapidjson::StringRef(name), rapidjson::Value(value.c_str(), a), a);
+  };
+  auto num = [&](const char* name, uint64_t value) {
+    doc.AddMember(rapidjson::StringRef(name), rapidjson::Value(value), a);
+  };
+  str("format", kStatusStatementFormat);
+  str("certificate_id", s.certificate_id);
+  doc.AddMember("certificate_version", rapidjson::Value(s.certificate_version), a);
+  str("certificate_status", s.certificate_status);
+  str("seal_id", s.seal_id);
+  str("seal_status", s.seal_status);
+  num("certificate_event_index", s.certificate_event_index);
+  num("seal_event_index", s.seal_event_index);
+  num("tree_size", s.tree_size);
+  str("produced_at", s.produced_at);
+  str("next_update", s.next_update);
+  return canonicalJson(doc, "status_statement");
+}
+
+Result<std::string> signedStatusStatementJson(const StatusStatement& statement,
+                                              const Signer& status_signer) {
+  Result<std::string> bytes = statusStatementBytes(statement);
+  if (!bytes) return bytes.status();
+  Result<std::string> signature = status_signer.sign(*bytes);
+  if (!signature) return signature.status();
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("statement");
+  w.String(base64Encode(*bytes).c_str());
+  w.Key("signature");
+  w.String(base64Encode(*signature).c_str());
+  w.Key("algorithm");
+  w.String(algorithmName(status_signer.algorithm()));
+  w.Key("signer_certificate");
+  w.String(status_signer.certificatePem().c_str());
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 BundleVerification verifyBundle(std::string_view bundle_json, const std::vector<X509Ptr>& roots,
-                                std::time_t at) {
+                                std::time_t at, int64_t max_age_seconds) {
   BundleVerification out;
   try {
-    verifyOrThrow(bundle_json, roots, at, out);
+    verifyOrThrow(bundle_json, roots, at, max_age_seconds, out);
     out.message = "certificate " + out.certificate_id + " is valid (log size " +
                   std::to_string(out.tree_size) + ")";
   } catch (const Failure& failure) {

@@ -566,6 +566,27 @@ Result<std::string> CertificateRegistry::bundle(const std::string& certificate_i
   }
   putValue(transparency, "entries", std::move(entries), a);
   putValue(doc, "transparency", std::move(transparency), a);
+
+  // The status statement: which events are the newest, signed by the status key (bundle.h).
+  if (!hub_.status_signer) return Status::unavailable("the hub has no status signer");
+  StatusStatement statement;
+  statement.certificate_id = c.certificate_id;
+  statement.certificate_version = c.version;
+  statement.certificate_status = statusName(c.status);
+  statement.seal_id = c.seal_id;
+  statement.seal_status = snapshot->seal_status;
+  statement.certificate_event_index = snapshot->latest_event;
+  statement.seal_event_index = snapshot->seal_event;
+  statement.tree_size = sth->tree_size;
+  const auto produced = clock_();
+  statement.produced_at = internal::rfc3339(produced);
+  statement.next_update =
+      internal::rfc3339(produced + std::chrono::seconds(kStatusStatementValiditySeconds));
+  Result<std::string> signed_statement = signedStatusStatementJson(statement, *hub_.status_signer);
+  if (!signed_statement) return signed_statement.status();
+  rapidjson::Document statement_doc(&a);
+  statement_doc.Parse(signed_statement->c_str());
+  putValue(doc, "status_statement", rapidjson::Value(statement_doc, a), a);
   return internal::compactJson(doc);
 }
 

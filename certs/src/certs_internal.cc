@@ -145,6 +145,9 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
   }
   if (objection_id > 0) put(leaf, "objection_id", objection_id, a);
   if (!related.empty()) put(leaf, "related_certificate_id", related, a);
+  // 128 random bits: the leaf hash is a hiding commitment, so the public log (which serves only
+  // hashes of certificate events) cannot be tested against guessed ids and times.
+  put(leaf, "nonce", hexEncode(randomBytes(16)), a);
   put(leaf, "time", time, a);
   return canonical(leaf).value();
 }

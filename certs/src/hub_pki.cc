@@ -1,4 +1,5 @@
-// The hub's PKI directory: creation (root CA + hub signer) and loading it back.
+// The hub's PKI directory: creation (offline root, seal CA, log/status/audit signers) and loading
+// it back without the root's key.
 #include "tongban/certs/hub_pki.h"
 
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 #include <vector>
+
+#include <openssl/x509v3.h>
 
 #include "openssl_util.h"
 #include "tongban/certs/keys.h"
@@ -81,13 +84,33 @@ Status checkLayout(const HubPkiPaths& paths) {
                                           " does not exist; create it with `tongban-admin pki "
                                           "init`");
   }
+  if (!exists(paths.seal_ca_certificate) && exists(paths.root_certificate)) {
+    return Status::invalid("pki.dir", "PKI file " + paths.seal_ca_certificate +
+                                          " is missing: the directory predates key roles; "
+                                          "create a new PKI with `tongban-admin pki init`");
+  }
   for (const std::string* file :
-       {&paths.root_certificate, &paths.hub_certificate, &paths.root_key, &paths.hub_key}) {
+       {&paths.root_certificate, &paths.hub_certificate, &paths.seal_ca_certificate,
+        &paths.status_certificate, &paths.hub_key, &paths.seal_ca_key, &paths.status_key}) {
     if (!exists(*file)) {
       return Status::invalid("pki.dir", "PKI file " + *file + " is missing");
     }
   }
   return Status::ok();
+}
+
+// Every file initHubPki writes.
+std::vector<const std::string*> allFiles(const HubPkiPaths& paths) {
+  return {&paths.root_certificate,
+          &paths.hub_certificate,
+          &paths.seal_ca_certificate,
+          &paths.status_certificate,
+          &paths.audit_certificate,
+          &paths.root_key,
+          &paths.hub_key,
+          &paths.seal_ca_key,
+          &paths.status_key,
+          &paths.audit_key};
 }
 
 // A key store failure while reading `key_path`, in the PKI's terms.
@@ -147,9 +170,15 @@ HubPkiPaths hubPkiPaths(const std::string& dir) {
   paths.dir = dir;
   paths.root_certificate = dir + "/root.pem";
   paths.hub_certificate = dir + "/hub.pem";
+  paths.seal_ca_certificate = dir + "/seal-ca.pem";
+  paths.status_certificate = dir + "/status.pem";
+  paths.audit_certificate = dir + "/audit.pem";
   paths.key_dir = dir + "/keys";
   paths.root_key = paths.key_dir + "/" + kRootCaKeyId + ".key.pem";
   paths.hub_key = paths.key_dir + "/" + kHubSignerKeyId + ".key.pem";
+  paths.seal_ca_key = paths.key_dir + "/" + kSealCaKeyId + ".key.pem";
+  paths.status_key = paths.key_dir + "/" + kStatusSignerKeyId + ".key.pem";
+  paths.audit_key = paths.key_dir + "/" + kAuditCheckpointKeyId + ".key.pem";
   return paths;
 }
 
@@ -169,6 +198,11 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
   if (options.hub_signer_subject.common_name.empty()) {
     return Status::invalid("hub_signer_subject", "the hub signer needs a common name");
   }
+  if (options.seal_ca_subject.common_name.empty() ||
+      options.status_signer_subject.common_name.empty() ||
+      options.audit_signer_subject.common_name.empty()) {
+    return Status::invalid("subject", "every role key needs a common name");
+  }
   const HubPkiPaths paths = hubPkiPaths(dir);
   Rollback rollback;
 
@@ -184,8 +218,7 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
   if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     return Status::invalid("pki.dir", dir + " is not a directory");
   }
-  for (const std::string* file :
-       {&paths.root_certificate, &paths.hub_certificate, &paths.root_key, &paths.hub_key}) {
+  for (const std::string* file : allFiles(paths)) {
     if (exists(*file)) {
       return Status(ErrorCode::kConflict,
                     dir + " already holds a PKI (" + *file + " exists); it is never overwritten",
@@ -221,30 +254,87 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
   Result<std::string> root_pem = certificatePem(root->get());
   if (!root_pem) return root_pem.status();
 
-  // Hub signer, issued by the root.
-  Result<EvpPkeyPtr> hub_key = generateKey(SignatureAlgorithm::kEcdsaP256Sha256);
-  if (!hub_key) return hub_key.status();
-  if (Status s = (*store)->importKey(kHubSignerKeyId, hub_key->get()); !s) {
-    return s.code() == ErrorCode::kConflict
-               ? Status(ErrorCode::kConflict, paths.hub_key + " already exists", "pki.dir")
-               : s;
+  // The role keys, each issued by the root with its key purpose.
+  struct RoleKey {
+    const char* key_id;
+    const std::string* key_path;
+    const std::string* certificate_path;
+    const DistinguishedName* subject;
+    CertificateKind kind;
+    KeyRole role;
+  };
+  const RoleKey role_keys[] = {
+      {kSealCaKeyId, &paths.seal_ca_key, &paths.seal_ca_certificate, &options.seal_ca_subject,
+       CertificateKind::kIntermediateCa, KeyRole::kSeal},
+      {kHubSignerKeyId, &paths.hub_key, &paths.hub_certificate, &options.hub_signer_subject,
+       CertificateKind::kSeal, KeyRole::kTransparencyLog},
+      {kStatusSignerKeyId, &paths.status_key, &paths.status_certificate,
+       &options.status_signer_subject, CertificateKind::kSeal, KeyRole::kStatus},
+      {kAuditCheckpointKeyId, &paths.audit_key, &paths.audit_certificate,
+       &options.audit_signer_subject, CertificateKind::kSeal, KeyRole::kAuditCheckpoint},
+  };
+  std::vector<std::pair<const std::string*, std::string>> certificates;
+  for (const RoleKey& r : role_keys) {
+    Result<EvpPkeyPtr> key = generateKey(SignatureAlgorithm::kEcdsaP256Sha256);
+    if (!key) return key.status();
+    if (Status s = (*store)->importKey(r.key_id, key->get()); !s) {
+      return s.code() == ErrorCode::kConflict
+                 ? Status(ErrorCode::kConflict, *r.key_path + " already exists", "pki.dir")
+                 : s;
+    }
+    rollback.file(*r.key_path);
+    Result<X509Ptr> certificate = issueCertificate(
+        root_key->get(), root->get(), key->get(), *r.subject,
+        {start, start + kDay * static_cast<int64_t>(options.hub_signer_validity_days)}, r.kind,
+        r.role);
+    if (!certificate) return certificate.status();
+    Result<std::string> pem = certificatePem(certificate->get());
+    if (!pem) return pem.status();
+    certificates.emplace_back(r.certificate_path, std::move(*pem));
   }
-  rollback.file(paths.hub_key);
-  Result<X509Ptr> hub = issueCertificate(
-      root_key->get(), root->get(), hub_key->get(), options.hub_signer_subject,
-      {start, start + kDay * static_cast<int64_t>(options.hub_signer_validity_days)},
-      CertificateKind::kSeal);
-  if (!hub) return hub.status();
-  Result<std::string> hub_pem = certificatePem(hub->get());
-  if (!hub_pem) return hub_pem.status();
 
   // Certificates last, root.pem the very last: a directory with root.pem is complete.
-  if (Status s = writeNewFile(paths.hub_certificate, *hub_pem); !s) return s;
-  rollback.file(paths.hub_certificate);
+  for (const auto& [path, pem] : certificates) {
+    if (Status s = writeNewFile(*path, pem); !s) return s;
+    rollback.file(*path);
+  }
   if (Status s = writeNewFile(paths.root_certificate, *root_pem); !s) return s;
   rollback.commit();
   return Status::ok();
 }
+
+namespace {
+
+// A role key and its certificate from the PKI directory, checked to belong together and to chain
+// to `root` now with `role` (through the seal CA when given).
+Result<std::pair<EvpPkeyPtr, X509Ptr>> loadRoleKey(PemKeyStore& store, const char* key_id,
+                                                   const std::string& key_path,
+                                                   const std::string& certificate_path,
+                                                   const X509Ptr& root, KeyRole role) {
+  Result<X509Ptr> certificate = readCertificate(certificate_path);
+  if (!certificate) return certificate.status();
+  Result<EvpPkeyPtr> key = store.loadPrivateKey(key_id);
+  if (!key) return keyError(key.status(), key_path);
+  if (Status s = checkPair(certificate->get(), key->get(), certificate_path, key_path); !s) {
+    return s;
+  }
+  const bool is_ca = X509_check_ca(certificate->get()) != 0;
+  std::vector<X509Ptr> roots;
+  roots.push_back(shareCertificate(root.get()));
+  Verification v = is_ca ? verifyChain(certificate->get(), {}, roots, std::time(nullptr))
+                         : verifyChain(certificate->get(), {}, roots, std::time(nullptr), role);
+  if (!v && !(is_ca && v.reason() == VerifyReason::kNotAuthorized)) {
+    return Status::invalid("pki.dir", certificate_path + " does not chain to the root now (" +
+                                          verifyReasonName(v.reason()) + "): " + v.message());
+  }
+  if (!hasKeyRole(certificate->get(), role)) {
+    return Status::invalid(
+        "pki.dir", certificate_path + " is not a " + std::string(keyRoleName(role)) + " key");
+  }
+  return std::make_pair(std::move(*key), std::move(*certificate));
+}
+
+}  // namespace
 
 Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view passphrase) {
   if (Status s = checkDirAndPassphrase(dir, passphrase); !s) return s;
@@ -252,47 +342,49 @@ Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view pas
   if (Status s = checkLayout(paths); !s) return s;
   Result<X509Ptr> root = readCertificate(paths.root_certificate);
   if (!root) return root.status();
-  Result<X509Ptr> hub = readCertificate(paths.hub_certificate);
-  if (!hub) return hub.status();
-
   Result<std::unique_ptr<PemKeyStore>> store =
       PemKeyStore::open(paths.key_dir, std::string(passphrase));
   if (!store) return store.status();
-  Result<EvpPkeyPtr> root_key = (*store)->loadPrivateKey(kRootCaKeyId);
-  if (!root_key) return keyError(root_key.status(), paths.root_key);
-  Result<EvpPkeyPtr> hub_key = (*store)->loadPrivateKey(kHubSignerKeyId);
-  if (!hub_key) return keyError(hub_key.status(), paths.hub_key);
-  if (Status s = checkPair(root->get(), root_key->get(), paths.root_certificate, paths.root_key);
-      !s) {
-    return s;
-  }
-  if (Status s = checkPair(hub->get(), hub_key->get(), paths.hub_certificate, paths.hub_key); !s) {
-    return s;
-  }
-  std::vector<X509Ptr> roots;
-  roots.push_back(shareCertificate(root->get()));
-  if (Verification v = verifyChain(hub->get(), {}, roots, std::time(nullptr)); !v) {
-    return Status::invalid("pki.dir", paths.hub_certificate + " does not chain to " +
-                                          paths.root_certificate + " now (" +
-                                          verifyReasonName(v.reason()) + "): " + v.message());
-  }
+
+  // Never the root's key: only the role keys.
+  auto log = loadRoleKey(**store, kHubSignerKeyId, paths.hub_key, paths.hub_certificate, *root,
+                         KeyRole::kTransparencyLog);
+  if (!log) return log.status();
+  auto seal_ca = loadRoleKey(**store, kSealCaKeyId, paths.seal_ca_key, paths.seal_ca_certificate,
+                             *root, KeyRole::kSeal);
+  if (!seal_ca) return seal_ca.status();
+  auto status = loadRoleKey(**store, kStatusSignerKeyId, paths.status_key, paths.status_certificate,
+                            *root, KeyRole::kStatus);
+  if (!status) return status.status();
+
+  auto makeSigner = [](EvpPkeyPtr key, X509* certificate,
+                       const std::string& key_path) -> Result<std::shared_ptr<const Signer>> {
+    Result<std::string> pem = certificatePem(certificate);
+    if (!pem) return pem.status();
+    Result<SignatureAlgorithm> algorithm = algorithmOfKey(key.get());
+    if (!algorithm)
+      return Status::invalid("pki.dir", key_path + ": " + algorithm.status().message());
+    Result<std::unique_ptr<Signer>> signer =
+        makeSoftwareSigner(std::move(key), *algorithm, std::move(*pem));
+    if (!signer) return signer.status();
+    return std::shared_ptr<const Signer>(std::move(*signer));
+  };
+  auto log_signer = makeSigner(std::move(log->first), log->second.get(), paths.hub_key);
+  if (!log_signer) return log_signer.status();
+  auto status_signer = makeSigner(std::move(status->first), status->second.get(), paths.status_key);
+  if (!status_signer) return status_signer.status();
 
   Result<std::string> root_pem = certificatePem(root->get());
   if (!root_pem) return root_pem.status();
-  Result<std::string> hub_pem = certificatePem(hub->get());
-  if (!hub_pem) return hub_pem.status();
-  Result<SignatureAlgorithm> hub_algorithm = algorithmOfKey(hub_key->get());
-  if (!hub_algorithm)
-    return Status::invalid("pki.dir", paths.hub_key + ": " + hub_algorithm.status().message());
-  Result<std::unique_ptr<Signer>> signer =
-      makeSoftwareSigner(std::move(*hub_key), *hub_algorithm, std::move(*hub_pem));
-  if (!signer) return signer.status();
+  Result<std::string> seal_ca_pem = certificatePem(seal_ca->second.get());
+  if (!seal_ca_pem) return seal_ca_pem.status();
 
   HubIdentity identity;
-  identity.ca_key = std::move(*root_key);
-  identity.ca_certificate = std::move(*root);
-  identity.chain_pem = {std::move(*root_pem)};
-  identity.hub_signer = std::shared_ptr<const Signer>(std::move(*signer));
+  identity.ca_key = std::move(seal_ca->first);
+  identity.ca_certificate = std::move(seal_ca->second);
+  identity.chain_pem = {std::move(*seal_ca_pem), std::move(*root_pem)};
+  identity.hub_signer = std::move(*log_signer);
+  identity.status_signer = std::move(*status_signer);
   return identity;
 }
 

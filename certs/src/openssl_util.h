@@ -48,6 +48,9 @@ struct Asn1IntegerDeleter {
 struct Asn1OctetStringDeleter {
   void operator()(ASN1_OCTET_STRING* value) const { ASN1_OCTET_STRING_free(value); }
 };
+struct Asn1ObjectDeleter {
+  void operator()(ASN1_OBJECT* value) const { ASN1_OBJECT_free(value); }
+};
 struct X509StackDeleter {
   void operator()(STACK_OF(X509) * stack) const { sk_X509_free(stack); }  // does not free items
 };
@@ -62,6 +65,7 @@ using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;
 using X509NamePtr = std::unique_ptr<X509_NAME, X509NameDeleter>;
 using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Asn1IntegerDeleter>;
 using Asn1OctetStringPtr = std::unique_ptr<ASN1_OCTET_STRING, Asn1OctetStringDeleter>;
+using Asn1ObjectPtr = std::unique_ptr<ASN1_OBJECT, Asn1ObjectDeleter>;
 using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
 
 // Drains this thread's OpenSSL error queue into one line ("" when empty). Call it on every failure

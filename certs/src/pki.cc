@@ -132,6 +132,13 @@ std::string subjectOf(const X509* cert) {
   return buffer;
 }
 
+#define TONGBAN_ARC "2.25.321785715282007672776426862569020286480"
+
+// True when `certificate` has an extendedKeyUsage extension (whatever it holds).
+bool hasExtendedKeyUsage(const X509* certificate) {
+  return X509_get_ext_by_NID(certificate, NID_ext_key_usage, -1) >= 0;
+}
+
 VerifyReason reasonForX509Error(int error) {
   switch (error) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
@@ -160,6 +167,56 @@ VerifyReason reasonForX509Error(int error) {
 
 }  // namespace
 
+const char* keyRoleOid(KeyRole role) {
+  switch (role) {
+    case KeyRole::kSeal:
+      return TONGBAN_ARC ".1.1";
+    case KeyRole::kTransparencyLog:
+      return TONGBAN_ARC ".1.2";
+    case KeyRole::kStatus:
+      return TONGBAN_ARC ".1.3";
+    case KeyRole::kAuditCheckpoint:
+      return TONGBAN_ARC ".1.4";
+    case KeyRole::kNone:
+      break;
+  }
+  return "";
+}
+
+const char* keyRoleName(KeyRole role) {
+  switch (role) {
+    case KeyRole::kSeal:
+      return "seal";
+    case KeyRole::kTransparencyLog:
+      return "transparency_log";
+    case KeyRole::kStatus:
+      return "status";
+    case KeyRole::kAuditCheckpoint:
+      return "audit_checkpoint";
+    case KeyRole::kNone:
+      break;
+  }
+  return "none";
+}
+
+bool hasKeyRole(const X509* certificate, KeyRole role) {
+  if (certificate == nullptr || role == KeyRole::kNone) return false;
+  internal::Asn1ObjectPtr wanted(OBJ_txt2obj(keyRoleOid(role), 1));
+  if (!wanted) return false;
+  EXTENDED_KEY_USAGE* usage = static_cast<EXTENDED_KEY_USAGE*>(
+      X509_get_ext_d2i(certificate, NID_ext_key_usage, nullptr, nullptr));
+  if (usage == nullptr) {
+    internal::drainErrors();
+    return false;
+  }
+  bool found = false;
+  for (int i = 0; i < sk_ASN1_OBJECT_num(usage); ++i) {
+    if (OBJ_cmp(sk_ASN1_OBJECT_value(usage, i), wanted.get()) == 0) found = true;
+  }
+  EXTENDED_KEY_USAGE_free(usage);
+  return found;
+}
+
 Result<X509Ptr> createRootCertificate(EVP_PKEY* key, const DistinguishedName& subject,
                                       const Validity& validity) {
   Result<X509Ptr> cert = newCertificate(key, subject, nullptr, validity);
@@ -177,7 +234,7 @@ Result<X509Ptr> createRootCertificate(EVP_PKEY* key, const DistinguishedName& su
 
 Result<X509Ptr> issueCertificate(EVP_PKEY* issuer_key, X509* issuer_certificate,
                                  EVP_PKEY* subject_public_key, const DistinguishedName& subject,
-                                 const Validity& validity, CertificateKind kind) {
+                                 const Validity& validity, CertificateKind kind, KeyRole role) {
   if (issuer_certificate == nullptr) return Status::invalid("issuer", "no issuer certificate");
   if (X509_check_ca(issuer_certificate) == 0) {
     return Status::invalid("issuer", "issuer certificate is not a CA");
@@ -201,6 +258,13 @@ Result<X509Ptr> issueCertificate(EVP_PKEY* issuer_key, X509* issuer_certificate,
   };
   for (const auto& [nid, value] : extensions) {
     if (Status status = addExtension(cert->get(), &ctx, nid, value); !status) return status;
+  }
+  if (role != KeyRole::kNone) {
+    const std::string usage = std::string(is_ca ? "" : "critical,") + keyRoleOid(role);
+    if (Status status = addExtension(cert->get(), &ctx, NID_ext_key_usage, usage.c_str());
+        !status) {
+      return status;
+    }
   }
   if (Status status = signCertificate(cert->get(), issuer_key); !status) return status;
   return cert;
@@ -256,7 +320,7 @@ std::string serialHex(const X509* certificate) {
 }
 
 Verification verifyChain(const X509* leaf, const std::vector<X509Ptr>& intermediates,
-                         const std::vector<X509Ptr>& roots, std::time_t at) {
+                         const std::vector<X509Ptr>& roots, std::time_t at, KeyRole role) {
   auto failure = [](const Status& status) {
     return Verification(VerifyReason::kOther, status.message());
   };
@@ -306,11 +370,34 @@ Verification verifyChain(const X509* leaf, const std::vector<X509Ptr>& intermedi
                         "leaf certificate may not sign documents (no digitalSignature or "
                         "nonRepudiation key usage)");
   }
+  if (role != KeyRole::kNone) {
+    if (X509_check_ca(prepared_leaf->get()) != 0) {
+      return Verification(VerifyReason::kNotAuthorized,
+                          std::string("a CA certificate may not sign as ") + keyRoleName(role));
+    }
+    if (!hasKeyRole(prepared_leaf->get(), role)) {
+      return Verification(VerifyReason::kNotAuthorized,
+                          std::string("the certificate ") + subjectOf(prepared_leaf->get()) +
+                              " is not a " + keyRoleName(role) + " key (extendedKeyUsage " +
+                              keyRoleOid(role) + " missing)");
+    }
+    // Every intermediate on the path that restricts its key purposes must allow this one.
+    STACK_OF(X509)* path = X509_STORE_CTX_get0_chain(ctx.get());
+    const int last = path != nullptr ? sk_X509_num(path) - 1 : 0;  // the trust anchor
+    for (int i = 1; i < last; ++i) {
+      const X509* ca = sk_X509_value(path, i);
+      if (hasExtendedKeyUsage(ca) && !hasKeyRole(ca, role)) {
+        return Verification(
+            VerifyReason::kNotAuthorized,
+            "the intermediate " + subjectOf(ca) + " may not issue " + keyRoleName(role) + " keys");
+      }
+    }
+  }
   return Verification();
 }
 
 Verification verifyChainPem(std::string_view leaf_pem, std::string_view intermediates_pem,
-                            std::string_view roots_pem, std::time_t at) {
+                            std::string_view roots_pem, std::time_t at, KeyRole role) {
   Result<X509Ptr> leaf = parseCertificatePem(leaf_pem);
   if (!leaf) return Verification(VerifyReason::kMalformedKey, leaf.status().message());
   std::vector<X509Ptr> intermediates;
@@ -321,7 +408,7 @@ Verification verifyChainPem(std::string_view leaf_pem, std::string_view intermed
   }
   Result<std::vector<X509Ptr>> roots = parseCertificateChainPem(roots_pem);
   if (!roots) return Verification(VerifyReason::kMalformedKey, roots.status().message());
-  return verifyChain(leaf->get(), intermediates, *roots, at);
+  return verifyChain(leaf->get(), intermediates, *roots, at, role);
 }
 
 }  // namespace tongban::certs

@@ -213,9 +213,9 @@ Result<Seal> SealRegistry::create(const SealRequest& request) {
     subject.organization = owner_name;
     subject.organizational_unit = seal_id;
     subject.serial_number = *owner;
-    Result<X509Ptr> certificate =
-        issueCertificate(hub_.ca_key.get(), hub_.ca_certificate.get(), public_key->get(), subject,
-                         {now_t, now_t + 86400LL * request.validity_days}, CertificateKind::kSeal);
+    Result<X509Ptr> certificate = issueCertificate(
+        hub_.ca_key.get(), hub_.ca_certificate.get(), public_key->get(), subject,
+        {now_t, now_t + 86400LL * request.validity_days}, CertificateKind::kSeal, KeyRole::kSeal);
     if (!certificate) return certificate.status();
     Result<std::string> certificate_pem = certificatePem(certificate->get());
     if (!certificate_pem) return certificate_pem.status();

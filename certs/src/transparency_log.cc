@@ -4,9 +4,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "tongban/common/encoding.h"
-
 #include "certs_internal.h"
+#include "tongban/certs/certificate.h"
+#include "tongban/common/encoding.h"
 
 namespace tongban::certs {
 
@@ -179,6 +179,45 @@ Result<MerkleHash> TransparencyLog::rootAt(uint64_t tree_size) {
     internal::PgMerkleSource source(tx, size);
     return treeRoot(source, tree_size);
   });
+}
+
+namespace {
+
+std::string leafType(const rapidjson::Document& leaf, const char* member) {
+  if (!leaf.IsObject()) return "";
+  auto it = leaf.FindMember(member);
+  return it != leaf.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+rapidjson::Document parseLeaf(const LogEntry& entry) {
+  rapidjson::Document leaf;
+  leaf.Parse(entry.leaf_data.data(), entry.leaf_data.size());
+  return leaf;
+}
+
+}  // namespace
+
+bool isPublicEntry(const LogEntry& entry) {
+  rapidjson::Document leaf = parseLeaf(entry);
+  return !leaf.HasParseError() && leafType(leaf, "type") == "seal_event";
+}
+
+std::string entryIssuer(const LogEntry& entry) {
+  rapidjson::Document leaf = parseLeaf(entry);
+  if (leaf.HasParseError() || leafType(leaf, "type") != "certificate_event") return "";
+  Result<CertificateIdParts> parts = parseCertificateId(leafType(leaf, "certificate_id"));
+  return parts ? parts->issuer_code : "";
+}
+
+std::string publicEntryJson(const LogEntry& entry) {
+  if (isPublicEntry(entry)) return fullEntryJson(entry);
+  return "{\"leaf_index\":" + std::to_string(entry.index) + ",\"leaf_hash\":\"" +
+         toHex(entry.leaf_hash) + "\"}";
+}
+
+std::string fullEntryJson(const LogEntry& entry) {
+  return "{\"leaf_index\":" + std::to_string(entry.index) + ",\"leaf_hash\":\"" +
+         toHex(entry.leaf_hash) + "\",\"leaf\":" + entry.leaf_data + "}";
 }
 
 std::string treeHeadJson(const SignedTreeHead& head) {

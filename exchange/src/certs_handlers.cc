@@ -405,7 +405,8 @@ Result<HttpResponse> consistency(ServiceContext& ctx, HttpRequest& req) {
                             ",\"consistency\":" + hashesJson(*proof) + "}");
 }
 
-// GET /v1/transparency/entries/{index}
+// GET /v1/transparency/entries/{index}: the leaf hash; the leaf only for seal events (a
+// certificate event names a certificate id: see docs/transparency-log.md, "What is public").
 Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
   auto h = hub(ctx);
   if (!h) return h.status();
@@ -413,9 +414,24 @@ Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
   if (!i) return i.status();
   auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
   if (!e) return e.status();
-  std::string out = "{\"leaf_index\":" + std::to_string(*i) + ",\"leaf_hash\":\"" +
-                    certs::toHex(e->leaf_hash) + "\",\"leaf\":" + e->leaf_data + "}";
-  return HttpResponse::json(std::move(out));
+  return HttpResponse::json(certs::publicEntryJson(*e));
+}
+
+// GET /v1/transparency/entries/{index}/leaf (signed): the full leaf, to the issuing department
+// of a certificate event (or anyone signed, for a seal event).
+Result<HttpResponse> entryLeaf(ServiceContext& ctx, HttpRequest& req) {
+  auto h = hub(ctx);
+  if (!h) return h.status();
+  auto i = idParam(req.params[0], "index");
+  if (!i) return i.status();
+  auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
+  if (!e) return e.status();
+  if (!certs::isPublicEntry(*e) && certs::entryIssuer(*e) != req.caller->department_code) {
+    return Status(ErrorCode::kPermissionDenied,
+                  "log entry " + std::to_string(*i) + " is about another department's certificate",
+                  "index");
+  }
+  return HttpResponse::json(certs::fullEntryJson(*e));
 }
 
 // --- holders -----------------------------------------------------------------------------------
@@ -500,6 +516,7 @@ void addCertificateRoutes(Router& r, ServiceContext& ctx) {
   route("GET", "/v1/transparency/proof/inclusion", Access::kPublic, inclusion);
   route("GET", "/v1/transparency/proof/consistency", Access::kPublic, consistency);
   route("GET", "/v1/transparency/entries/{index}", Access::kPublic, entry);
+  route("GET", "/v1/transparency/entries/{index}/leaf", Access::kSigned, entryLeaf);
   r.add("GET", "/v1/holders/persons/{citizen_id}/certificates", [&ctx](HttpRequest& req) {
      return holderCertificates(ctx, req, true);
    }).access = Access::kHolder;

@@ -14,6 +14,7 @@
 #include "support/test_db.h"
 #include "tongban/admin/commands.h"
 #include "tongban/certs/keys.h"
+#include "tongban/certs/pki.h"
 #include "tongban/certs/signer.h"
 #include "tongban/exchange/audit_log.h"
 
@@ -112,6 +113,29 @@ TEST_F(AuditCmd, VerifyWithTheWrongKeyFails) {
   const CmdRun r = audit({"verify", "--db", db_->conninfo(), "--checkpoint-key", other});
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.out, "seq 4: bad_checkpoint_signature")) << r.out;
+}
+
+// Key roles (issue 7, hole 5): a certificate given as the checkpoint key must carry the audit
+// checkpoint role; the same key certified as a seal is refused.
+TEST_F(AuditCmd, CheckpointCertificateMustHaveTheAuditRole) {
+  const std::time_t t = std::time(nullptr);
+  auto root_key = certs::generateKey(certs::SignatureAlgorithm::kEcdsaP256Sha256);
+  auto root = certs::createRootCertificate(root_key->get(), {"Root", "", "", "CN", ""},
+                                           {t - 60, t + 86400});
+  auto public_key = certs::parsePublicKeyPem(signer_->publicKeyPem());
+  auto certify = [&](certs::KeyRole role, const char* name) {
+    auto certificate = certs::issueCertificate(root_key->get(), root->get(), public_key->get(),
+                                               {"Audit", "", "", "CN", ""}, {t - 60, t + 86400},
+                                               certs::CertificateKind::kSeal, role);
+    return writeFile(name, *certs::certificatePem(certificate->get()));
+  };
+  const CmdRun audit_role = audit({"verify", "--db", db_->conninfo(), "--checkpoint-key",
+                                   certify(certs::KeyRole::kAuditCheckpoint, "audit_role.pem")});
+  EXPECT_EQ(audit_role.code, 0) << audit_role.out << audit_role.err;
+  const CmdRun seal_role = audit({"verify", "--db", db_->conninfo(), "--checkpoint-key",
+                                  certify(certs::KeyRole::kSeal, "seal_role.pem")});
+  EXPECT_EQ(seal_role.code, 1);
+  EXPECT_TRUE(contains(seal_role.err, "not an audit checkpoint certificate")) << seal_role.err;
 }
 
 TEST_F(AuditCmd, VerifyReadsTheDatabaseFromAConfigFile) {

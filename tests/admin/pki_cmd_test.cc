@@ -183,6 +183,16 @@ TEST_F(PkiCmdTest, InitPrintsTheRootFingerprintAndRefusesASecondInit) {
   CmdRun show = run(runPki, {"show", "--config", config_});
   ASSERT_EQ(show.code, 0) << show.err;
   EXPECT_EQ(show.out, root) << "show prints what init printed";
+
+  // Key roles: the role certificates are named, and the PKI loads with the root's key offline.
+  EXPECT_EQ(str(d, "seal_ca_certificate"), pki_ + "/seal-ca.pem");
+  EXPECT_EQ(str(d, "status_certificate"), pki_ + "/status.pem");
+  EXPECT_EQ(str(d, "offline_root_key"), pki_ + "/keys/root-ca.key.pem");
+  EXPECT_EQ(str(d, "key_role_arc"), "2.25.321785715282007672776426862569020286480");
+  std::filesystem::rename(pki_ + "/keys/root-ca.key.pem", dir_ + "/root-ca.key.pem");
+  CmdRun offline = run(runPki, {"show", "--config", config_});
+  EXPECT_EQ(offline.code, 0) << offline.err;
+  EXPECT_EQ(offline.out, root);
 }
 
 TEST_F(PkiCmdTest, InitWithDirFlagAndSm2Root) {
@@ -254,8 +264,9 @@ TEST_F(PkiCmdTest, SealLifecycle) {
 
   // Its key is in the PKI's key store, encrypted, and its certificate chains to root.pem.
   EXPECT_TRUE(std::filesystem::exists(pki_ + "/keys/" + seal_id + ".key.pem"));
-  auto verify = tongban::testing::runCommand("openssl verify -CAfile " + pki_ + "/root.pem " +
-                                             pki_ + "/keys/" + seal_id + ".crt.pem");
+  auto verify =
+      tongban::testing::runCommand("openssl verify -CAfile " + pki_ + "/root.pem -untrusted " +
+                                   pki_ + "/seal-ca.pem " + pki_ + "/keys/" + seal_id + ".crt.pem");
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_EQ(
       query("SELECT encode(picture_png, 'hex') FROM certs.seals WHERE seal_id = '" + seal_id + "'")
@@ -329,7 +340,7 @@ TEST_F(PkiCmdTest, SealCreateRefusals) {
   EXPECT_TRUE(contains(wrong_run.err, "pki.passphrase")) << wrong_run.err;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(pki_ + "/keys"),
                           std::filesystem::directory_iterator()),
-            2);
+            5);  // root, seal CA, log, status and audit keys
 
   // Not a PNG, too large, unreadable.
   const std::string text = dir_ + "/seal.txt";

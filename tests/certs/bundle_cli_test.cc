@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "hub_fixture.h"
 #include "support/test_env.h"
 #include "tongban/certs/jcs.h"
+#include "tongban/certs/transparency_log.h"
 #include "tongban/common/encoding.h"
 
 namespace tongban::certs {
@@ -87,6 +89,107 @@ TEST(CertsOpensslCli, VerifiesABundleWithOnlyOpenssl) {
   }
   auto usage = runCommand(verifyTool());
   EXPECT_EQ(usage.exit_code, 2);
+}
+
+// The ```sh block of docs/certificates.md that starts with "# openssl-recipe".
+std::string docsRecipe() {
+  std::ifstream in(std::string(TONGBAN_SOURCE_DIR) + "/docs/certificates.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  const size_t start = doc.find("```sh\n# openssl-recipe");
+  EXPECT_NE(start, std::string::npos) << "docs/certificates.md lost its openssl recipe";
+  if (start == std::string::npos) return "exit 99\n";
+  const size_t body = start + 6;
+  return doc.substr(body, doc.find("\n```", body) - body + 1);
+}
+
+// Runs the recipe with /bin/sh in `dir` (bundle.json and root.pem there).
+tongban::testing::CommandResult runRecipe(const std::string& dir, const std::string& bundle) {
+  writeFile(dir + "/bundle.json", bundle);
+  writeFile(dir + "/recipe.sh", docsRecipe());
+  return runCommand("cd " + dir + " && /bin/sh recipe.sh 2>&1");
+}
+
+std::string resigned(const std::string& bundle, const char* object, const Signer& signer) {
+  rapidjson::Document doc;
+  doc.Parse(bundle.c_str());
+  auto& a = doc.GetAllocator();
+  rapidjson::Value* target = std::string(object) == "tree_head" ? &doc["transparency"]["tree_head"]
+                                                                : &doc["status_statement"];
+  std::string bytes;
+  if (std::string(object) == "tree_head") {
+    auto root = parseHashHex((*target)["root_hash"].GetString(), "root_hash");
+    bytes = treeHeadSignedBytes((*target)["tree_size"].GetUint64(),
+                                (*target)["timestamp"].GetInt64(), *root);
+  } else {
+    bytes = *base64Decode((*target)["statement"].GetString());
+  }
+  (*target)["signature"].SetString(base64Encode(*signer.sign(bytes)).c_str(), a);
+  (*target)["algorithm"].SetString(algorithmName(signer.algorithm()), a);
+  (*target)["signer_certificate"].SetString(signer.certificatePem().c_str(), a);
+  return *canonicalJson(doc);
+}
+
+// Issue 7, holes 4 and 5, in the openssl recipe of the docs: it accepts what the hub made, for
+// both algorithms, and refuses a tree head or status statement signed by a seal key, a stripped
+// revocation, and an old statement of a since-revoked certificate.
+TEST(CertsOpensslCli, RecipeOfTheDocsChecksWhatTongbanVerifyChecks) {
+  if (runCommand("command -v jq").exit_code != 0) GTEST_SKIP() << "jq is not installed";
+  Hub hub("certs_recipe");
+  writeFile(hub.dir + "/root.pem", hub.root_pem);
+  for (SignatureAlgorithm algorithm :
+       {SignatureAlgorithm::kSm2Sm3, SignatureAlgorithm::kEcdsaP256Sha256}) {
+    SCOPED_TRACE(algorithmName(algorithm));
+    Seal seal = hub.makeSeal(kSamr, algorithm);
+    auto issued = hub.certs->issue(
+        hub.businessLicence(seal.seal_id, std::string("r-") + algorithmName(algorithm)));
+    ASSERT_TRUE(issued) << issued.status().toString();
+    const std::string id = issued->certificate.certificate_id;
+    const std::string bundle = *hub.certs->bundle(id);
+    auto ok = runRecipe(hub.dir, bundle);
+    EXPECT_EQ(ok.exit_code, 0) << ok.output;
+    EXPECT_NE(ok.output.find("bundle checks out"), std::string::npos) << ok.output;
+
+    auto seal_signer = hub.key_store->signer(seal.key_id);
+    ASSERT_TRUE(seal_signer);
+    auto forged_head = runRecipe(hub.dir, resigned(bundle, "tree_head", **seal_signer));
+    EXPECT_NE(forged_head.exit_code, 0) << forged_head.output;
+    auto forged_status = runRecipe(hub.dir, resigned(bundle, "status", **seal_signer));
+    EXPECT_NE(forged_status.exit_code, 0) << forged_status.output;
+
+    // Revoked, then the holder strips the revocation and keeps the new statement, or keeps the
+    // statement of the old bundle: both refused.
+    ASSERT_TRUE(hub.certs->revoke(id, kSamr, "penalty", "违法经营", "x"));
+    rapidjson::Document stripped;
+    stripped.Parse(hub.certs->bundle(id)->c_str());
+    auto& entries = stripped["transparency"]["entries"];
+    for (auto it = entries.Begin(); it != entries.End(); ++it) {
+      if (std::string((*it)["role"].GetString()) == "certificate_status") {
+        entries.Erase(it);
+        break;
+      }
+    }
+    auto strip = runRecipe(hub.dir, *canonicalJson(stripped));
+    EXPECT_NE(strip.exit_code, 0) << strip.output;
+  }
+  // tongban-verify: an unknown flag is refused, naming it; --max-age refuses an old statement.
+  Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
+  auto issued = hub.certs->issue(hub.businessLicence(seal.seal_id, "r-age"));
+  ASSERT_TRUE(issued);
+  writeFile(hub.dir + "/bundle.json", *hub.certs->bundle(issued->certificate.certificate_id));
+  const std::string verify =
+      verifyTool() + " " + hub.dir + "/bundle.json --root " + hub.dir + "/root.pem";
+  const std::string later = std::to_string(std::time(nullptr) + 3600);
+  EXPECT_EQ(runCommand(verify + " --at " + later).exit_code, 0);
+  auto stale = runCommand(verify + " --at " + later + " --max-age 600");
+  EXPECT_EQ(stale.exit_code, 1) << stale.output;
+  EXPECT_NE(stale.output.find("stale_status"), std::string::npos) << stale.output;
+  auto unknown = runCommand(verify + " --max-ag 0 2>&1");
+  EXPECT_EQ(unknown.exit_code, 64) << unknown.output;
+  EXPECT_NE(unknown.output.find("--max-ag"), std::string::npos) << unknown.output;
+  auto unknown_proof = runCommand(verifyTool() + " inclusion --leaf-hash x --sizes 3 2>&1");
+  EXPECT_EQ(unknown_proof.exit_code, 64) << unknown_proof.output;
 }
 
 TEST(CertsOpensslCli, TongbanVerifyChecksProofs) {

@@ -65,7 +65,8 @@ Hub::Hub(const std::string& tag, size_t pool_size) : db(tag) {
   // holder (0008) is tested on its own (CertsUnique), which turns it back on.
   exec("UPDATE certs.certificate_types SET unique_per_holder = false");
 
-  // PKI: ECDSA root -> ECDSA issuing intermediate -> seal certificates and the hub signer.
+  // PKI: ECDSA root -> seal CA (EKU seal) -> seal certificates; the log and status signers
+  // issued by the root with their roles.
   key_store = std::move(*PemKeyStore::open(dir + "/keys", "test-passphrase"));
   const std::time_t t = std::time(nullptr);
   root_key = std::move(*generateKey(SignatureAlgorithm::kEcdsaP256Sha256));
@@ -77,17 +78,20 @@ Hub::Hub(const std::string& tag, size_t pool_size) : db(tag) {
   hub.ca_key = std::move(*key_store->loadPrivateKey("hub-ca"));
   auto ca_public = parsePublicKeyPem(*key_store->publicKeyPem("hub-ca"));
   hub.ca_certificate = std::move(*issueCertificate(
-      root_key.get(), root.get(), ca_public->get(), {"Tongban Issuing CA", "Tongban", "", "CN", ""},
-      {t - 86400, t + 10 * 365 * 86400LL}, CertificateKind::kIntermediateCa));
+      root_key.get(), root.get(), ca_public->get(), {"Tongban Seal CA", "Tongban", "", "CN", ""},
+      {t - 86400, t + 10 * 365 * 86400LL}, CertificateKind::kIntermediateCa, KeyRole::kSeal));
   hub.chain_pem = {*certificatePem(hub.ca_certificate.get()), root_pem};
-  EXPECT_TRUE(key_store->generateKey("hub-log", SignatureAlgorithm::kEcdsaP256Sha256));
-  auto log_public = parsePublicKeyPem(*key_store->publicKeyPem("hub-log"));
-  auto log_certificate =
-      issueCertificate(hub.ca_key.get(), hub.ca_certificate.get(), log_public->get(),
-                       {"Tongban Transparency Log", "Tongban", "", "CN", ""},
-                       {t - 86400, t + 5 * 365 * 86400LL}, CertificateKind::kSeal);
-  EXPECT_TRUE(key_store->storeCertificate("hub-log", *certificatePem(log_certificate->get())));
-  hub.hub_signer = std::move(*key_store->signer("hub-log"));
+  auto roleSigner = [&](const char* key_id, const char* name, KeyRole role) {
+    EXPECT_TRUE(key_store->generateKey(key_id, SignatureAlgorithm::kEcdsaP256Sha256));
+    auto key_public = parsePublicKeyPem(*key_store->publicKeyPem(key_id));
+    auto certificate = issueCertificate(
+        root_key.get(), root.get(), key_public->get(), {name, "Tongban", "", "CN", ""},
+        {t - 86400, t + 5 * 365 * 86400LL}, CertificateKind::kSeal, role);
+    EXPECT_TRUE(key_store->storeCertificate(key_id, *certificatePem(certificate->get())));
+    return std::shared_ptr<const Signer>(std::move(*key_store->signer(key_id)));
+  };
+  hub.hub_signer = roleSigner("hub-log", "Tongban Transparency Log", KeyRole::kTransparencyLog);
+  hub.status_signer = roleSigner("hub-status", "Tongban Status", KeyRole::kStatus);
 
   Clock clock = [this] { return now(); };
   log = std::make_unique<TransparencyLog>(*pool, hub.hub_signer, clock);

@@ -73,26 +73,54 @@ TEST(HubPki, InitThenLoadRoundTrip) {
   EXPECT_EQ(mode(temp.pki), 0700u);
   EXPECT_EQ(mode(paths.key_dir), 0700u);
   for (const std::string& file :
-       {paths.root_certificate, paths.hub_certificate, paths.root_key, paths.hub_key}) {
+       {paths.root_certificate, paths.hub_certificate, paths.seal_ca_certificate,
+        paths.status_certificate, paths.audit_certificate, paths.root_key, paths.hub_key,
+        paths.seal_ca_key, paths.status_key, paths.audit_key}) {
     EXPECT_EQ(mode(file), 0600u) << file;
   }
   EXPECT_TRUE(contains(readFile(paths.root_key), "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
   EXPECT_TRUE(contains(readFile(paths.hub_key), "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
 
+  // The running exchange never needs the root's key: take it offline first.
+  const std::string offline = temp.path + "/root-ca.key.pem.offline";
+  std::filesystem::rename(paths.root_key, offline);
   Result<HubIdentity> hub = loadHubIdentity(temp.pki, kPassphrase);
   ASSERT_TRUE(hub) << hub.status().toString();
-  ASSERT_TRUE(hub->ca_key && hub->ca_certificate && hub->hub_signer);
-  EXPECT_EQ(commonName(hub->ca_certificate.get()), "Tongban Root CA");
-  EXPECT_EQ(X509_check_issued(hub->ca_certificate.get(), hub->ca_certificate.get()), X509_V_OK);
+  ASSERT_TRUE(hub->ca_key && hub->ca_certificate && hub->hub_signer && hub->status_signer);
+  // The CA the exchange holds is the seal CA (role seal), issued by the root.
+  EXPECT_EQ(commonName(hub->ca_certificate.get()), "Tongban Seal CA");
+  Result<X509Ptr> root = parseCertificatePem(readFile(paths.root_certificate));
+  ASSERT_TRUE(root);
+  EXPECT_EQ(X509_check_issued(root->get(), hub->ca_certificate.get()), X509_V_OK);
   EXPECT_EQ(X509_check_ca(hub->ca_certificate.get()), 1);
+  EXPECT_TRUE(hasKeyRole(hub->ca_certificate.get(), KeyRole::kSeal));
+  EXPECT_FALSE(hasKeyRole(hub->ca_certificate.get(), KeyRole::kTransparencyLog));
   EXPECT_EQ(*algorithmOfKey(hub->ca_key.get()), SignatureAlgorithm::kEcdsaP256Sha256);
   int days = 0, seconds = 0;
-  ASSERT_EQ(ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(hub->ca_certificate.get()),
-                           X509_get0_notAfter(hub->ca_certificate.get())),
+  ASSERT_EQ(ASN1_TIME_diff(&days, &seconds, X509_get0_notBefore(root->get()),
+                           X509_get0_notAfter(root->get())),
             1);
   EXPECT_EQ(days, 7305);  // 20 years
-  ASSERT_EQ(hub->chain_pem.size(), 1u);
-  EXPECT_EQ(hub->chain_pem[0], readFile(paths.root_certificate));
+  ASSERT_EQ(hub->chain_pem.size(), 2u);
+  EXPECT_EQ(hub->chain_pem[0], readFile(paths.seal_ca_certificate));
+  EXPECT_EQ(hub->chain_pem[1], readFile(paths.root_certificate));
+  // Each role key signs only in its role.
+  const std::string root_pem = readFile(paths.root_certificate);
+  const std::time_t at = std::time(nullptr);
+  EXPECT_TRUE(verifyChainPem(hub->hub_signer->certificatePem(), "", root_pem, at,
+                             KeyRole::kTransparencyLog));
+  EXPECT_EQ(verifyChainPem(hub->hub_signer->certificatePem(), "", root_pem, at, KeyRole::kStatus)
+                .reason(),
+            VerifyReason::kNotAuthorized);
+  EXPECT_TRUE(
+      verifyChainPem(hub->status_signer->certificatePem(), "", root_pem, at, KeyRole::kStatus));
+  EXPECT_TRUE(verifyChainPem(readFile(paths.audit_certificate), "", root_pem, at,
+                             KeyRole::kAuditCheckpoint));
+  EXPECT_EQ(
+      verifyChainPem(readFile(paths.audit_certificate), "", root_pem, at, KeyRole::kTransparencyLog)
+          .reason(),
+      VerifyReason::kNotAuthorized);
+  std::filesystem::rename(offline, paths.root_key);
 
   // The hub signer: ECDSA P-256, its certificate is hub.pem, issued by the root.
   EXPECT_EQ(hub->hub_signer->algorithm(), SignatureAlgorithm::kEcdsaP256Sha256);
@@ -100,8 +128,7 @@ TEST(HubPki, InitThenLoadRoundTrip) {
   Result<X509Ptr> hub_certificate = parseCertificatePem(hub->hub_signer->certificatePem());
   ASSERT_TRUE(hub_certificate);
   EXPECT_EQ(commonName(hub_certificate->get()), "Tongban Hub Signer");
-  EXPECT_TRUE(
-      verifyChainPem(hub->hub_signer->certificatePem(), "", hub->chain_pem[0], std::time(nullptr)));
+  EXPECT_TRUE(verifyChainPem(hub->hub_signer->certificatePem(), "", root_pem, std::time(nullptr)));
   Result<std::string> signature = hub->hub_signer->sign("signed tree head");
   ASSERT_TRUE(signature);
   EXPECT_TRUE(verifySignature(hub->hub_signer->certificatePem(), hub->hub_signer->algorithm(),
@@ -114,9 +141,20 @@ TEST(HubPki, InitThenLoadRoundTrip) {
   Result<X509Ptr> seal =
       issueCertificate(hub->ca_key.get(), hub->ca_certificate.get(), seal_key->get(),
                        {"证照专用章", "北京市市场监督管理局", "", "CN", ""}, {now, now + 86400},
-                       CertificateKind::kSeal);
+                       CertificateKind::kSeal, KeyRole::kSeal);
   ASSERT_TRUE(seal) << seal.status().toString();
-  EXPECT_TRUE(verifyChainPem(*certificatePem(seal->get()), "", hub->chain_pem[0], now));
+  EXPECT_TRUE(verifyChainPem(*certificatePem(seal->get()), hub->chain_pem[0], root_pem, now,
+                             KeyRole::kSeal));
+  // A log key issued by the seal CA is refused: the seal CA may issue only seal keys.
+  Result<X509Ptr> rogue =
+      issueCertificate(hub->ca_key.get(), hub->ca_certificate.get(), seal_key->get(),
+                       {"rogue log", "", "", "CN", ""}, {now, now + 86400}, CertificateKind::kSeal,
+                       KeyRole::kTransparencyLog);
+  ASSERT_TRUE(rogue);
+  EXPECT_EQ(verifyChainPem(*certificatePem(rogue->get()), hub->chain_pem[0], root_pem, now,
+                           KeyRole::kTransparencyLog)
+                .reason(),
+            VerifyReason::kNotAuthorized);
 
   // The key store opens with the same passphrase and holds both keys.
   Result<std::unique_ptr<PemKeyStore>> store = openHubKeyStore(temp.pki, kPassphrase);
@@ -150,8 +188,10 @@ TEST(HubPki, CustomNamesAndSm2Root) {
   ASSERT_TRUE(initHubPki(temp.pki, kPassphrase, options));
   Result<HubIdentity> hub = loadHubIdentity(temp.pki, kPassphrase);
   ASSERT_TRUE(hub) << hub.status().toString();
-  EXPECT_EQ(*algorithmOfKey(hub->ca_key.get()), SignatureAlgorithm::kSm2Sm3);
-  EXPECT_EQ(commonName(hub->ca_certificate.get()), "Fujian Government Root CA");
+  Result<X509Ptr> root = parseCertificatePem(hub->chain_pem[1]);
+  ASSERT_TRUE(root);
+  EXPECT_EQ(X509_get_signature_nid(root->get()), NID_SM2_with_SM3);
+  EXPECT_EQ(commonName(root->get()), "Fujian Government Root CA");
   EXPECT_EQ(hub->hub_signer->algorithm(), SignatureAlgorithm::kEcdsaP256Sha256);
 
   // The SM2 finding of pki.h: `openssl verify` needs the GM/T 0009 ID for an SM2-signed chain.
@@ -233,7 +273,7 @@ TEST(HubPki, WrongPassphraseIsPermissionDenied) {
   ASSERT_FALSE(hub);
   EXPECT_EQ(hub.status().code(), ErrorCode::kPermissionDenied);
   EXPECT_EQ(hub.status().field(), "pki.passphrase");
-  EXPECT_TRUE(contains(hub.status().message(), "root-ca.key.pem")) << hub.status().message();
+  EXPECT_TRUE(contains(hub.status().message(), "hub-signer.key.pem")) << hub.status().message();
 
   Result<std::unique_ptr<PemKeyStore>> store = openHubKeyStore(temp.pki, "not the passphrase");
   ASSERT_FALSE(store);
@@ -260,7 +300,8 @@ TEST(HubPki, MissingDirectoryAndFilesAreNamed) {
   ASSERT_TRUE(initHubPki(temp.pki, kPassphrase));
   const HubPkiPaths paths = hubPkiPaths(temp.pki);
   for (const std::string& file :
-       {paths.root_certificate, paths.hub_certificate, paths.root_key, paths.hub_key}) {
+       {paths.root_certificate, paths.hub_certificate, paths.seal_ca_certificate,
+        paths.status_certificate, paths.hub_key, paths.seal_ca_key, paths.status_key}) {
     const std::string saved = file + ".saved";
     std::filesystem::rename(file, saved);
     Result<HubIdentity> hub = loadHubIdentity(temp.pki, kPassphrase);

@@ -264,6 +264,54 @@ TEST_F(CertsApiTest, TransparencyLogIsPublicAndConsistent) {
   EXPECT_EQ(anyone.call("GET", "/v1/transparency/entries/0").status, 200);
 }
 
+// Issue 7, hole 3 (public log): every entry of the public log, walked from 0 to the tree size,
+// gives no certificate id, holder name or code, and no surface; a certificate event's full leaf
+// goes only to its issuer.
+TEST_F(CertsApiTest, PublicLogExposesNoPersonalDataNorCertificateIds) {
+  Reply issued = issue("licence-public-log", licenceBody(*seal_id_));
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  const std::string id = issued.str("certificate_id");
+  ASSERT_EQ(env_->client(*issuer_)
+                .call("POST", "/v1/certificates/" + id + "/suspend", R"({"note":"核查"})")
+                .status,
+            200);
+  Client anyone(env_->port(), Credentials{});
+  auto head = anyone.call("GET", "/v1/transparency/sth").json();
+  const uint64_t size = head["tree_size"].GetUint64();
+  ASSERT_GE(size, 3u);
+  int certificate_events = 0, seal_events = 0;
+  for (uint64_t i = 0; i < size; ++i) {
+    Reply entry = anyone.call("GET", "/v1/transparency/entries/" + std::to_string(i));
+    ASSERT_EQ(entry.status, 200) << entry.body;
+    EXPECT_EQ(entry.body.find("1.2.156.3005"), std::string::npos) << i << ": " << entry.body;
+    EXPECT_EQ(entry.body.find("91350100M000100Y43"), std::string::npos) << entry.body;
+    EXPECT_EQ(entry.body.find("福州闽江软件有限公司"), std::string::npos) << entry.body;
+    EXPECT_EQ(entry.body.find("张秀英"), std::string::npos) << entry.body;
+    EXPECT_EQ(entry.body.find("certificate_event"), std::string::npos) << entry.body;
+    auto doc = entry.json();
+    EXPECT_EQ(std::string(doc["leaf_hash"].GetString()).size(), 64u);
+    if (doc.HasMember("leaf")) {
+      EXPECT_EQ(std::string(doc["leaf"]["type"].GetString()), "seal_event");
+      ++seal_events;
+    } else {
+      ++certificate_events;
+      // The issuer reads its own certificate events in full; another department may not.
+      Reply own = env_->client(*issuer_).call(
+          "GET", "/v1/transparency/entries/" + std::to_string(i) + "/leaf");
+      EXPECT_EQ(own.status, 200) << own.body;
+      EXPECT_NE(own.body.find("certificate_event"), std::string::npos) << own.body;
+      EXPECT_NE(own.body.find("\"nonce\""), std::string::npos) << own.body;
+      Reply stranger = env_->client(*other_).call(
+          "GET", "/v1/transparency/entries/" + std::to_string(i) + "/leaf");
+      EXPECT_EQ(stranger.status, 403) << stranger.body;
+      EXPECT_EQ(stranger.body.find("1.2.156.3005"), std::string::npos) << stranger.body;
+    }
+  }
+  EXPECT_GE(certificate_events, 2);
+  EXPECT_GE(seal_events, 1);
+  EXPECT_EQ(anyone.call("GET", "/v1/transparency/entries/0/leaf").status, 401);
+}
+
 TEST_F(CertsApiTest, HoldersListTheirOwnCertificates) {
   cancelCurrentLicence();
   ASSERT_EQ(issue("licence-holder", licenceBody(*seal_id_)).status, 201);

@@ -44,8 +44,30 @@ struct Validity {
 
 enum class CertificateKind {
   kIntermediateCa,  // CA:TRUE, pathlen:0, keyCertSign + cRLSign
-  kSeal,            // CA:FALSE, digitalSignature + nonRepudiation
+  kSeal,            // CA:FALSE, digitalSignature + nonRepudiation (any end-entity signing key)
 };
+
+// What a key may sign. Each role is an extendedKeyUsage key purpose under the private arc
+// 2.25.321785715282007672776426862569020286480 (a UUID OID, ITU-T X.667: no registration needed):
+//   .1.1  seal              a department's seal signs certificate payloads
+//   .1.2  transparency log  the hub signs tree heads (and seal records)
+//   .1.3  status            the hub signs status statements
+//   .1.4  audit checkpoint  the hub signs audit-log checkpoints
+// End-entity certificates carry exactly their role (critical EKU); an intermediate CA carries the
+// roles it may issue for (non-critical EKU); the root carries none. verifyChain with a role
+// requires the leaf to carry it and every intermediate that has an EKU to include it.
+enum class KeyRole {
+  kNone,  // no role check (and no EKU issued)
+  kSeal,
+  kTransparencyLog,
+  kStatus,
+  kAuditCheckpoint,
+};
+inline constexpr const char* kTongbanOidArc = "2.25.321785715282007672776426862569020286480";
+// Dotted OID of a role ("" for kNone) and its name ("seal", "transparency_log", "status",
+// "audit_checkpoint", "none").
+const char* keyRoleOid(KeyRole role);
+const char* keyRoleName(KeyRole role);
 
 // Creates a self-signed root CA certificate for `key` (private key; its algorithm decides the
 // signature algorithm). InvalidArgument for an empty common name or an empty/inverted validity.
@@ -54,10 +76,14 @@ Result<X509Ptr> createRootCertificate(EVP_PKEY* key, const DistinguishedName& su
 
 // Issues a certificate for `subject_public_key`, signed by `issuer_key` whose certificate is
 // `issuer_certificate`. InvalidArgument when the issuer certificate is not a CA or the issuer key
-// does not match it, or for a bad name or validity.
+// does not match it, or for a bad name or validity. `role` adds the role's extendedKeyUsage.
 Result<X509Ptr> issueCertificate(EVP_PKEY* issuer_key, X509* issuer_certificate,
                                  EVP_PKEY* subject_public_key, const DistinguishedName& subject,
-                                 const Validity& validity, CertificateKind kind);
+                                 const Validity& validity, CertificateKind kind,
+                                 KeyRole role = KeyRole::kNone);
+
+// True when `certificate` carries `role` in its extendedKeyUsage.
+bool hasKeyRole(const X509* certificate, KeyRole role);
 
 // PEM <-> X509. parseCertificatePem fails with InvalidArgument (field "certificate").
 Result<std::string> certificatePem(const X509* certificate);
@@ -71,12 +97,17 @@ std::string serialHex(const X509* certificate);
 // Verifies that `leaf` chains through `intermediates` (untrusted, any order) to one of `roots`
 // at time `at` (seconds since the epoch; injected so tests and offline verifiers are hermetic).
 // Checks signatures (SM2 ones with the GM/T 0009 ID), validity periods, CA constraints, and that
-// `leaf` may sign documents (digitalSignature or nonRepudiation). The inputs are not modified.
+// `leaf` may sign documents (digitalSignature or nonRepudiation). With a `role`, also that the leaf
+// is not a CA and carries the role's key purpose, and that every intermediate on the built path
+// that has an extendedKeyUsage includes it (kNotAuthorized otherwise). The inputs are not
+// modified.
 Verification verifyChain(const X509* leaf, const std::vector<X509Ptr>& intermediates,
-                         const std::vector<X509Ptr>& roots, std::time_t at);
+                         const std::vector<X509Ptr>& roots, std::time_t at,
+                         KeyRole role = KeyRole::kNone);
 
 // The same over PEM text (the leaf; any intermediates concatenated; the trusted roots).
 Verification verifyChainPem(std::string_view leaf_pem, std::string_view intermediates_pem,
-                            std::string_view roots_pem, std::time_t at);
+                            std::string_view roots_pem, std::time_t at,
+                            KeyRole role = KeyRole::kNone);
 
 }  // namespace tongban::certs

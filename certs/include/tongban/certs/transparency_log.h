@@ -51,6 +51,19 @@ struct LogEntry {
   std::string leaf_data;  // canonical JSON
 };
 
+// What the public log serves of an entry (GET /v1/transparency/entries/{index}):
+// {"leaf_index","leaf_hash"}, and "leaf" only for seal events (departments' seals: no personal
+// data). A certificate event names a certificate id (for an ID card, the holder's certificate),
+// so its leaf is served only in the certificate's bundle and to its issuer (fullEntryJson); its
+// hash is a hiding commitment (the leaf carries a 128-bit nonce). docs/transparency-log.md.
+std::string publicEntryJson(const LogEntry& entry);
+// {"leaf_index","leaf_hash","leaf"}.
+std::string fullEntryJson(const LogEntry& entry);
+// The department code that may read `entry` in full: the issuer of a certificate event (from
+// its certificate id); "" for a seal event (public) and for an unreadable leaf.
+std::string entryIssuer(const LogEntry& entry);
+bool isPublicEntry(const LogEntry& entry);
+
 // {"tree_size","timestamp","root_hash" (hex),"signature" (base64 DER),"algorithm",
 //  "signer_certificate"}: the form GET /v1/transparency/sth serves and bundles carry.
 std::string treeHeadJson(const SignedTreeHead& head);
