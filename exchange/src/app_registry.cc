@@ -61,8 +61,9 @@ Status noMasterKey() {
 }  // namespace
 
 AppRegistry::AppRegistry(db::ConnectionPool& pool, std::optional<SecretBox> box,
-                         std::chrono::milliseconds cache_ttl)
-    : pool_(pool), box_(std::move(box)), cache_ttl_(cache_ttl) {}
+                         std::chrono::milliseconds cache_ttl,
+                         std::chrono::milliseconds unknown_key_ttl)
+    : pool_(pool), box_(std::move(box)), cache_ttl_(cache_ttl), unknown_ttl_(unknown_key_ttl) {}
 
 Result<Department> AppRegistry::createDepartment(const std::string& code, const std::string& name,
                                                  const std::string& region_code,
@@ -125,7 +126,7 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
   }
   auto dept = ids::normalizeCreditCode(department_code, "department_code");
   if (!dept) return dept.status();
-  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
+  auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
     pqxx::work tx(conn);
     if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", *dept).empty()) {
       return Status::notFound("no department " + *dept);
@@ -148,6 +149,8 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
     tx.commit();
     return key;
   });
+  invalidateCache();  // the new key id may be remembered as unknown
+  return result;
 }
 
 Result<std::vector<Application>> AppRegistry::listApplications(const std::string& department_code) {
@@ -241,6 +244,14 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = cache_.find(key_id);
     if (it != cache_.end() && now - it->second.loaded < cache_ttl_) return it->second.info;
+    auto unknown = unknown_.find(key_id);
+    if (unknown != unknown_.end()) {
+      if (now - unknown->second < unknown_ttl_) {
+        ++unknown_hits_;
+        return Status::notFound("unknown key " + key_id);
+      }
+      unknown_.erase(unknown);
+    }
   }
   auto loaded = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<KeyInfo> {
     pqxx::nontransaction tx(conn);
@@ -268,7 +279,20 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     return info;
   });
   if (!loaded) {
-    // Unknown keys are not cached: a key created a moment ago by the CLI must work at once.
+    // Unknown keys are remembered briefly (unknown_key_ttl), so that a flood of requests with a
+    // made-up key id costs one query per id and TTL, not one per request. A key created through
+    // this registry clears them at once; one created by another process (the CLI) works within
+    // the TTL.
+    if (loaded.status().code() == ErrorCode::kNotFound && unknown_ttl_.count() > 0) {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (unknown_.size() >= kMaxUnknownKeys) {
+        for (auto it = unknown_.begin(); it != unknown_.end();) {
+          it = now - it->second >= unknown_ttl_ ? unknown_.erase(it) : std::next(it);
+        }
+        if (unknown_.size() >= kMaxUnknownKeys) unknown_.clear();  // bounded whatever comes
+      }
+      unknown_[key_id] = now;
+    }
     return loaded.status();
   }
   std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -281,6 +305,12 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
 void AppRegistry::invalidateCache() {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.clear();
+  unknown_.clear();
+}
+
+uint64_t AppRegistry::unknownKeyCacheHits() {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  return unknown_hits_;
 }
 
 }  // namespace tongban::exchange

@@ -18,6 +18,7 @@ struct ExchangeConfig {
   int max_queued = 256;              // accepted connections waiting for a thread
   int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int keep_alive_timeout_s = 15;
+  int read_timeout_s = 10;    // a request head or body that stalls this long closes the connection
   int shutdown_grace_s = 10;  // SIGTERM: time in-flight requests get to finish
   std::string port_file;      // if set, the bound port is written there once listening
   // [database]
@@ -29,7 +30,8 @@ struct ExchangeConfig {
   std::string master_key;      // base64 of 32 bytes; seals applications' secrets; serve needs it
   int max_clock_skew_s = 300;  // signed requests' timestamps may be this far off
   int key_cache_ms = 5000;     // a disabled key or application is refused within this
-  int grant_cache_ms = 2000;   // a suspended or revoked grant stops serving within this
+  int unknown_key_cache_ms = 1000;  // an unknown key id is answered from memory this long
+  int grant_cache_ms = 2000;        // a suspended or revoked grant stops serving within this
   // [audit]
   std::string audit_node_id = "node-1";  // one hash chain per exchange node
   int audit_max_batch = 512;
