@@ -16,7 +16,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -24,6 +23,7 @@
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
+#include "http_server.h"
 #include "service_context.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/certs/hub_pki.h"
@@ -549,7 +549,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   ServerState& state_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+class Factory : public StoppableHandlerFactory {
  public:
   explicit Factory(ServerState& state) : state_(state) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
@@ -710,8 +710,8 @@ class ExchangeServerImpl : public ExchangeServer {
       params->setMaxKeepAliveRequests(0);  // unlimited
       params->setTimeout(Poco::Timespan(state_.config.read_timeout_s, 0));
       threads_ = std::make_unique<Poco::ThreadPool>(2, state_.config.max_threads + 2, 60);
-      http_ =
-          std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket, params);
+      http_ = std::make_unique<HttpServer>(
+          Poco::SharedPtr<StoppableHandlerFactory>(new Factory(state_)), *threads_, socket, params);
       http_->start();
       port_ = socket.address().port();
     } catch (const Poco::Exception& e) {
@@ -840,7 +840,7 @@ class ExchangeServerImpl : public ExchangeServer {
 
   ServerState state_;
   std::unique_ptr<Poco::ThreadPool> threads_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<HttpServer> http_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::thread expiry_;

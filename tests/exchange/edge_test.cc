@@ -227,6 +227,26 @@ TEST_F(EdgeTest, AnUnknownKeyIsRefusedBeforeTheBodyIsSent) {
       << reply;
 }
 
+TEST_F(EdgeTest, TooManyOrTooLargeHeadersGetAProblemDocument) {
+  std::string many = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 0; i < 150; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
+  std::string reply = rawCall(env_->port(), many + "\r\n");
+  ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 431"), 0) << reply;
+  EXPECT_NE(reply.find("application/problem+json"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("urn:tongban:problem:headers_too_large"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("\"field\":\"headers\""), std::string::npos) << reply;
+  reply = rawCall(env_->port(), "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " +
+                                    std::string(9000, 'a') + "\r\n\r\n");
+  ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 431"), 0) << reply;
+  reply = rawCall(env_->port(), "HELLO THERE FRIEND\r\n\r\n");
+  ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 400"), 0) << reply;
+  EXPECT_NE(reply.find("application/problem+json"), std::string::npos) << reply;
+  // The server is still fine.
+  EXPECT_EQ(rawCall(env_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                .compare(0, 12, "HTTP/1.1 200"),
+            0);
+}
+
 TEST_F(EdgeTest, AKnownKeyStillSendsItsBody) {
   testenv::App app = env_->makeApp(testenv::kTaxBureau, "正文测试", "consumer");
   testenv::Client c = env_->client(app);

@@ -279,6 +279,12 @@ TEST_F(FrontDoorTest, OversizedHeadersGetAProblemDocument) {
   reply = exchangeBytes(port_, "GET /" + big + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 5);
   ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 414"), 0) << reply;
   EXPECT_NE(reply.find("urn:tongban:problem:uri_too_long"), std::string::npos) << reply;
+  // Too many header fields: nginx passes them on, the exchange refuses them with a problem.
+  std::string many = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+  for (int i = 0; i < 150; ++i) many += "X-H" + std::to_string(i) + ": v\r\n";
+  reply = exchangeBytes(port_, many + "\r\n", 5);
+  ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 431"), 0) << reply;
+  EXPECT_NE(reply.find("urn:tongban:problem:headers_too_large"), std::string::npos) << reply;
   // Not HTTP at all.
   reply = exchangeBytes(port_, "HELLO\r\n\r\n", 5);
   ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 400"), 0) << reply;
