@@ -44,6 +44,8 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "server.keep_alive_timeout_s", &e.keep_alive_timeout_s, 1, 3600),
            readInt(c, "server.shutdown_grace_s", &e.shutdown_grace_s, 0, 3600),
            readInt(c, "server.read_timeout_s", &e.read_timeout_s, 1, 600),
+           readInt(c, "server.max_connections_per_address", &e.max_connections_per_address, 0,
+                   65536),
            readInt(c, "database.pool_size", &e.pool_size, 1, 1000),
            readInt(c, "database.acquire_timeout_ms", &e.pool_acquire_timeout_ms, 1, 600000),
            readBool(c, "database.migrate_on_start", &e.migrate_on_start),

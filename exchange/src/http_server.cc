@@ -2,7 +2,9 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include <Poco/Delegate.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -75,16 +77,77 @@ void sendHeadProblem(Poco::Net::HTTPServerSession& session, const std::string& w
   }
 }
 
+// Open connections per client address.
+class PeerCounter {
+ public:
+  explicit PeerCounter(int max) : max_(max) {}
+  // False when `peer` already has max connections (nothing is counted then).
+  bool enter(const std::string& peer) {
+    if (max_ <= 0) return true;
+    std::lock_guard<std::mutex> lock(mutex_);
+    int& n = open_[peer];
+    if (n >= max_) return false;
+    ++n;
+    return true;
+  }
+  void leave(const std::string& peer) {
+    if (max_ <= 0) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = open_.find(peer);
+    if (it != open_.end() && --it->second <= 0) open_.erase(it);
+  }
+  int max() const { return max_; }
+
+ private:
+  const int max_;
+  std::mutex mutex_;  // guards open_
+  std::unordered_map<std::string, int> open_;
+};
+
+void sendTooManyConnections(Poco::Net::StreamSocket& socket, int max) {
+  std::string body =
+      "{\"type\":\"urn:tongban:problem:too_many_connections\",\"title\":\"Too many "
+      "connections\",\"status\":429,\"detail\":\"this address already has " +
+      std::to_string(max) +
+      " connections open (server.max_connections_per_address)\",\"field\":\"connection\"}";
+  std::string all =
+      "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: "
+      "1\r\nContent-Type: " +
+      std::string(kProblemContentType) + "\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
+  try {
+    socket.setSendTimeout(Poco::Timespan(1, 0));
+    socket.sendBytes(all.data(), static_cast<int>(all.size()));
+    socket.shutdownSend();
+    // Whatever the client sent meanwhile is dropped (briefly), so that the answer is not reset.
+    socket.setReceiveTimeout(Poco::Timespan(0, 200000));
+    char buf[4096];
+    for (int total = 0, n; total < 65536 && (n = socket.receiveBytes(buf, sizeof buf)) > 0;) {
+      total += n;
+    }
+  } catch (const Poco::Exception&) {
+  }
+}
+
 // POCO's HTTPServerConnection::run (1.11), with sendHeadProblem for a refused request head.
 class Connection : public Poco::Net::TCPServerConnection {
  public:
   Connection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
-             Poco::SharedPtr<StoppableHandlerFactory> factory)
-      : TCPServerConnection(socket), params_(std::move(params)), factory_(std::move(factory)) {
+             Poco::SharedPtr<StoppableHandlerFactory> factory, PeerCounter& peers)
+      : TCPServerConnection(socket),
+        params_(std::move(params)),
+        factory_(std::move(factory)),
+        peers_(peers) {
+    try {
+      peer_ = socket.peerAddress().host().toString();
+    } catch (const Poco::Exception&) {
+    }
+    admitted_ = peers_.enter(peer_);
     factory_->stopped() += Poco::delegate(this, &Connection::onServerStopped);
   }
 
   ~Connection() override {
+    if (admitted_) peers_.leave(peer_);
     try {
       factory_->stopped() -= Poco::delegate(this, &Connection::onServerStopped);
     } catch (...) {
@@ -92,6 +155,10 @@ class Connection : public Poco::Net::TCPServerConnection {
   }
 
   void run() override {
+    if (!admitted_) {
+      sendTooManyConnections(socket(), peers_.max());
+      return;
+    }
     const std::string server = params_->getSoftwareVersion();
     Poco::Net::HTTPServerSession session(socket(), params_);
     while (!stopped_ && session.hasMoreRequests()) {
@@ -165,6 +232,9 @@ class Connection : public Poco::Net::TCPServerConnection {
 
   Poco::Net::HTTPServerParams::Ptr params_;
   Poco::SharedPtr<StoppableHandlerFactory> factory_;
+  PeerCounter& peers_;
+  std::string peer_;
+  bool admitted_ = false;
   std::atomic<bool> stopped_{false};
   Poco::FastMutex mutex_;  // held while a request is served
 };
@@ -172,23 +242,24 @@ class Connection : public Poco::Net::TCPServerConnection {
 class ConnectionFactory : public Poco::Net::TCPServerConnectionFactory {
  public:
   ConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
-                    Poco::SharedPtr<StoppableHandlerFactory> factory)
-      : params_(std::move(params)), factory_(std::move(factory)) {}
+                    Poco::SharedPtr<StoppableHandlerFactory> factory, int max_per_address)
+      : params_(std::move(params)), factory_(std::move(factory)), peers_(max_per_address) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
-    return new Connection(socket, params_, factory_);
+    return new Connection(socket, params_, factory_, peers_);
   }
 
  private:
   Poco::Net::HTTPServerParams::Ptr params_;
   Poco::SharedPtr<StoppableHandlerFactory> factory_;
+  PeerCounter peers_;
 };
 
 }  // namespace
 
 HttpServer::HttpServer(Poco::SharedPtr<StoppableHandlerFactory> factory, Poco::ThreadPool& threads,
                        const Poco::Net::ServerSocket& socket,
-                       Poco::Net::HTTPServerParams::Ptr params)
-    : TCPServer(new ConnectionFactory(params, factory), threads, socket, params),
+                       Poco::Net::HTTPServerParams::Ptr params, int max_per_address)
+    : TCPServer(new ConnectionFactory(params, factory, max_per_address), threads, socket, params),
       factory_(factory) {}
 
 HttpServer::~HttpServer() {

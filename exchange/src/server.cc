@@ -711,7 +711,8 @@ class ExchangeServerImpl : public ExchangeServer {
       params->setTimeout(Poco::Timespan(state_.config.read_timeout_s, 0));
       threads_ = std::make_unique<Poco::ThreadPool>(2, state_.config.max_threads + 2, 60);
       http_ = std::make_unique<HttpServer>(
-          Poco::SharedPtr<StoppableHandlerFactory>(new Factory(state_)), *threads_, socket, params);
+          Poco::SharedPtr<StoppableHandlerFactory>(new Factory(state_)), *threads_, socket, params,
+          state_.config.max_connections_per_address);
       http_->start();
       port_ = socket.address().port();
     } catch (const Poco::Exception& e) {

@@ -300,3 +300,52 @@ TEST_F(FrontDoorTest, TlsIsServed) {
 
 }  // namespace
 }  // namespace tongban::exchange
+
+namespace tongban::exchange {
+namespace {
+
+// The exchange's own cap: one address cannot hold more than server.max_connections_per_address
+// connections (and so threads); other addresses are still served.
+TEST(ExchangePerAddressCap, OneAddressCannotHoldMoreThanItsShare) {
+  ExchangeEnv env("peercap", [](ExchangeConfig& c) {
+    c.max_threads = 16;
+    c.max_connections_per_address = 8;
+  });
+  testenv::App app = env.makeApp(testenv::kTaxBureau, "连接上限测试", "consumer");
+  std::vector<int> silent;
+  for (int i = 0; i < 8; ++i) {
+    int fd = connectFrom("127.0.0.5", env.port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(sendAll(fd, "GET /v1/catalog/resources HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+    silent.push_back(fd);
+  }
+  // The ninth from the same address: refused at once with a problem document. (The eight may
+  // still be queued for a thread; ask until the ninth is refused, a bounded number of times.)
+  std::string reply;
+  for (int attempt = 0; attempt < 50 && reply.find(" 429 ") == std::string::npos; ++attempt) {
+    int fd = connectFrom("127.0.0.5", env.port());
+    ASSERT_GE(fd, 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sendAll(fd, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    reply.clear();
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
+    ::close(fd);
+  }
+  EXPECT_EQ(reply.compare(0, 12, "HTTP/1.1 429"), 0) << reply;
+  EXPECT_NE(reply.find("urn:tongban:problem:too_many_connections"), std::string::npos) << reply;
+  // Another address is served.
+  const std::string target = "/v1/catalog/resources";
+  std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " +
+      authorizationHeader(app.credentials, "GET", target, "", "", std::time(nullptr), newNonce()) +
+      "\r\n\r\n";
+  std::string ok = exchangeBytes(env.port(), request, 5);
+  EXPECT_EQ(ok.compare(0, 12, "HTTP/1.1 200"), 0) << ok;
+  for (int fd : silent) ::close(fd);
+}
+
+}  // namespace
+}  // namespace tongban::exchange
