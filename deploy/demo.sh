@@ -106,6 +106,7 @@ cat >"$var/exchange.ini" <<INI
 [server]
 host = 127.0.0.1
 port = $port
+trusted_proxies = 127.0.0.1
 [database]
 url = $db
 pool_size = 16

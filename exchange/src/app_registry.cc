@@ -1,5 +1,7 @@
 #include "tongban/exchange/app_registry.h"
 
+#include <cctype>
+
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
@@ -238,6 +240,35 @@ Status AppRegistry::disableKey(const std::string& key_id, const std::string& act
   return result.status();
 }
 
+Status AppRegistry::setClientCertificate(const std::string& app_id, const std::string& sha256,
+                                         const std::string& actor) {
+  std::string hex;
+  for (char ch : sha256) {
+    if (ch == ':') continue;
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!((lower >= '0' && lower <= '9') || (lower >= 'a' && lower <= 'f'))) {
+      return Status::invalid("sha256", "must be the hex SHA-256 of the certificate (DER)");
+    }
+    hex.push_back(lower);
+  }
+  if (!hex.empty() && hex.size() != 64) {
+    return Status::invalid("sha256", "must be 64 hex digits, got " + std::to_string(hex.size()));
+  }
+  auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(
+        "UPDATE exchange.applications SET client_cert_sha256 = NULLIF($2, '') WHERE app_id = $1",
+        app_id, hex);
+    if (r.affected_rows() == 0) return Status::notFound("no application " + app_id);
+    recordEvent(tx, actor, "application", app_id,
+                hex.empty() ? "unbind_client_certificate" : "bind_client_certificate");
+    tx.commit();
+    return true;
+  });
+  invalidateCache();
+  return result.status();
+}
+
 Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
   const auto now = std::chrono::steady_clock::now();
   {
@@ -257,7 +288,7 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     pqxx::nontransaction tx(conn);
     auto r = tx.exec_params(
         "SELECT k.key_id, k.app_id, a.department_code, a.role, k.secret_enc, k.status, a.status, "
-        "floor(EXTRACT(EPOCH FROM k.not_after))::bigint "
+        "floor(EXTRACT(EPOCH FROM k.not_after))::bigint, a.client_cert_sha256 "
         "FROM exchange.app_keys k JOIN exchange.applications a USING (app_id) WHERE k.key_id = $1",
         key_id);
     if (r.empty()) return Status::notFound("unknown key " + key_id);
@@ -276,6 +307,7 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     info.key_active = row[5].as<std::string>() == "active";
     info.app_active = row[6].as<std::string>() == "active";
     if (!row[7].is_null()) info.not_after_unix = row[7].as<int64_t>();
+    if (!row[8].is_null()) info.client_cert_sha256 = row[8].as<std::string>();
     return info;
   });
   if (!loaded) {

@@ -36,6 +36,7 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   e.pki_passphrase = c.getString("pki.passphrase", "");
   e.holder_idp_public_key_file = c.getString("holders.idp_public_key_file", "");
   e.holder_audience = c.getString("holders.audience", e.holder_audience);
+  e.trusted_proxies = c.getString("server.trusted_proxies", "");
   for (Status s : {
            readInt(c, "server.port", &e.port, 0, 65535),
            readInt(c, "server.max_threads", &e.max_threads, 1, 4096),

@@ -98,7 +98,7 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
                            now)) {
     return refuse("nonce already used: replayed request");
   }
-  return Caller{key->app_id, key->department_code, key->role, key->key_id};
+  return Caller{key->app_id, key->department_code, key->role, key->key_id, key->client_cert_sha256};
 }
 
 }  // namespace tongban::exchange

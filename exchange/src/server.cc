@@ -22,14 +22,19 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
 #include "http_server.h"
 #include "service_context.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
+#include "tongban/certs/pki.h"
 #include "tongban/certs/signer.h"
+#include "tongban/common/crypto.h"
 #include "tongban/common/db_pool.h"
+#include "tongban/common/encoding.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
 #include "tongban/exchange/http.h"
@@ -190,9 +195,12 @@ struct ServerState {
   Poco::Logger* log = nullptr;
   std::string request_id_prefix;
   std::atomic<uint64_t> request_counter{0};
+  std::vector<std::string> trusted_proxies;  // from server.trusted_proxies
   RefusalSampler refusals;
   std::array<std::atomic<uint64_t>, kRefusalKinds> refusal_counts{};
 };
+
+constexpr const char* kClientCertHeader = "X-Tongban-Client-Cert";
 
 bool saneRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -503,12 +511,59 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                                               req.raw.get("Authorization", ""), unixNow(), key_id);
       if (!caller) return caller.status();
       req.caller = std::move(*caller);
+      if (!req.caller->client_cert_sha256.empty()) {
+        if (Status s = checkClientCertificate(req); !s) {
+          *refusal = Refusal::kKnownKey;
+          return s;
+        }
+      }
     }
     try {
       return m.route->handler(req);
     } catch (const std::exception& e) {
       return Status::internal(std::string("unexpected error: ") + e.what());
     }
+  }
+
+  // An application bound to a client certificate is served only when the front door (a peer in
+  // server.trusted_proxies) says the TLS client presented that certificate: it passes the
+  // certificate, URL-escaped PEM (nginx's $ssl_client_escaped_cert), in X-Tongban-Client-Cert.
+  Status checkClientCertificate(const HttpRequest& req) {
+    const auto refuse = [&](const std::string& why) {
+      return Status(
+          ErrorCode::kUnauthenticated,
+          "application " + req.caller->app_id + " is bound to a client certificate: " + why,
+          "client_certificate");
+    };
+    const std::string peer = req.raw.clientAddress().host().toString();
+    bool trusted = false;
+    for (const auto& p : state_.trusted_proxies) trusted = trusted || p == peer;
+    const std::string escaped = trusted ? req.raw.get(kClientCertHeader, "") : "";
+    if (escaped.empty()) {
+      return refuse("call through the TLS front door and present it");
+    }
+    std::string pem;
+    for (size_t i = 0; i < escaped.size(); ++i) {
+      if (escaped[i] == '%' && i + 2 < escaped.size() && hexDigit(escaped[i + 1]) >= 0 &&
+          hexDigit(escaped[i + 2]) >= 0) {
+        pem.push_back(static_cast<char>(hexDigit(escaped[i + 1]) * 16 + hexDigit(escaped[i + 2])));
+        i += 2;
+      } else {
+        pem.push_back(escaped[i]);
+      }
+    }
+    auto cert = certs::parseCertificatePem(pem);
+    if (!cert) return refuse("the front door passed a certificate that does not parse");
+    unsigned char* der = nullptr;
+    int len = i2d_X509(cert->get(), &der);
+    if (len <= 0) return refuse("the front door passed a certificate that does not encode");
+    std::string fingerprint =
+        hexEncode(sha256(std::string_view(reinterpret_cast<const char*>(der), len)));
+    OPENSSL_free(der);
+    if (fingerprint != req.caller->client_cert_sha256) {
+      return refuse("the certificate presented (SHA-256 " + fingerprint + ") is not that one");
+    }
+    return Status::ok();
   }
 
   // Reads the request body, refusing more than max_body_bytes without reading it all.
@@ -583,6 +638,16 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.log = &Poco::Logger::get("exchange");
     state_.access_log = &Poco::Logger::get("access");
     state_.request_id_prefix = randomPrefix();
+    const std::string& proxies = config.trusted_proxies;
+    for (size_t i = 0; i <= proxies.size();) {
+      size_t j = proxies.find(',', i);
+      if (j == std::string::npos) j = proxies.size();
+      std::string p = proxies.substr(i, j - i);
+      p.erase(0, p.find_first_not_of(" \t"));
+      p.erase(p.find_last_not_of(" \t") + 1);
+      if (!p.empty()) state_.trusted_proxies.push_back(p);
+      i = j + 1;
+    }
   }
 
   ~ExchangeServerImpl() override { stop(); }

@@ -13,7 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
@@ -122,6 +124,7 @@ class FrontDoorTest : public ::testing::Test {
     env_ = new ExchangeEnv("frontdoor", [](ExchangeConfig& c) {
       c.max_threads = 16;  // few threads, as a small deployment has: the front door must cope
       c.max_queued = 64;
+      c.trusted_proxies = "127.0.0.1";  // nginx connects from there
     });
     app_ = new testenv::App(env_->makeApp(testenv::kTaxBureau, "前门测试", "consumer"));
     dir_ = testing::binaryDir() + "/frontdoor";
@@ -289,6 +292,100 @@ TEST_F(FrontDoorTest, OversizedHeadersGetAProblemDocument) {
   reply = exchangeBytes(port_, "HELLO\r\n\r\n", 5);
   ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 400"), 0) << reply;
   EXPECT_NE(reply.find("application/problem+json"), std::string::npos) << reply;
+}
+
+// A signed GET of `target` with curl through the TLS listener; extra: curl options. Returns the
+// status code followed by the body.
+std::string curlSigned(uint16_t tls_port, const Credentials& credentials, const std::string& extra,
+                       const std::string& target = "/v1/catalog/resources") {
+  auto r = testing::runCommand(
+      "curl -sk --max-time 5 -o - -w ' %{http_code}' " + extra + " -H 'Authorization: " +
+      authorizationHeader(credentials, "GET", target, "", "", std::time(nullptr), newNonce()) +
+      "' https://127.0.0.1:" + std::to_string(tls_port) + target);
+  return r.output;
+}
+
+std::string urlEscape(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+TEST_F(FrontDoorTest, AnApplicationBoundToAClientCertificateNeedsIt) {
+  testenv::App app = env_->makeApp(testenv::kTaxBureau, "证书绑定测试", "consumer");
+  for (const char* name : {"client", "other"}) {
+    auto made = testing::runCommand(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
+        "/CN=" +
+        std::string(name) + " -keyout '" + dir_ + "/" + name + ".key' -out '" + dir_ + "/" + name +
+        ".crt'");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+  }
+  auto fp = testing::runCommand("openssl x509 -in '" + dir_ +
+                                "/client.crt' -noout -fingerprint -sha256 | cut -d= -f2");
+  ASSERT_EQ(fp.exit_code, 0) << fp.output;
+  std::string fingerprint = fp.output.substr(0, fp.output.find('\n'));  // AB:CD:… form
+  const std::string with_client =
+      "--cert '" + dir_ + "/client.crt' --key '" + dir_ + "/client.key'";
+  // Not bound yet: any TLS client with the signature is served.
+  EXPECT_EQ(curlSigned(tls_port_, app.credentials, "").substr(0, 1), "{");
+  testenv::Client admin = env_->client(env_->admin());
+  testenv::Reply bound =
+      admin.call("POST", "/v1/admin/applications/" + app.app_id + "/client-certificate",
+                 "{\"sha256\":\"" + fingerprint + "\"}");
+  ASSERT_EQ(bound.status, 200) << bound.body;
+  // Bound: its certificate through the TLS front door is served...
+  std::string ok = curlSigned(tls_port_, app.credentials, with_client);
+  EXPECT_NE(ok.find(" 200"), std::string::npos) << ok;
+  // ...no certificate, another certificate, or the plain listener are refused.
+  std::string none = curlSigned(tls_port_, app.credentials, "");
+  EXPECT_NE(none.find(" 401"), std::string::npos) << none;
+  EXPECT_NE(none.find("client_certificate"), std::string::npos) << none;
+  std::string other = curlSigned(tls_port_, app.credentials,
+                                 "--cert '" + dir_ + "/other.crt' --key '" + dir_ + "/other.key'");
+  EXPECT_NE(other.find(" 401"), std::string::npos) << other;
+  // A client that writes the header itself: through the plain listener nginx replaces it, and
+  // straight to the exchange from an address that is not a trusted proxy it is not believed.
+  std::ifstream in(dir_ + "/client.crt");
+  std::stringstream pem;
+  pem << in.rdbuf();
+  const std::string target = "/v1/catalog/resources";
+  const std::string forged = "GET " + target +
+                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                             "X-Tongban-Client-Cert: " +
+                             urlEscape(pem.str()) + "\r\nAuthorization: ";
+  auto sign = [&] {
+    return authorizationHeader(app.credentials, "GET", target, "", "", std::time(nullptr),
+                               newNonce()) +
+           "\r\n\r\n";
+  };
+  std::string via_plain = exchangeBytes(port_, forged + sign(), 5);
+  EXPECT_EQ(via_plain.compare(0, 12, "HTTP/1.1 401"), 0) << via_plain;
+  int fd = connectFrom("127.0.0.7", env_->port());
+  ASSERT_GE(fd, 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ASSERT_TRUE(sendAll(fd, forged + sign()));
+  std::string direct;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) direct.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  EXPECT_EQ(direct.compare(0, 12, "HTTP/1.1 401"), 0) << direct;
+  // Unbound again: served without a certificate.
+  bound = admin.call("POST", "/v1/admin/applications/" + app.app_id + "/client-certificate",
+                     "{\"sha256\":null}");
+  ASSERT_EQ(bound.status, 200) << bound.body;
+  std::string again = curlSigned(tls_port_, app.credentials, "");
+  EXPECT_NE(again.find(" 200"), std::string::npos) << again;
 }
 
 TEST_F(FrontDoorTest, TlsIsServed) {

@@ -54,6 +54,7 @@ struct KeyInfo {
   bool key_active = false;
   bool app_active = false;
   std::optional<int64_t> not_after_unix;  // end of a rotated key's overlap window
+  std::string client_cert_sha256;  // hex SHA-256 of the application's client certificate, or ""
 };
 
 class AppRegistry {
@@ -84,6 +85,12 @@ class AppRegistry {
   Result<IssuedKey> rotateKey(const std::string& app_id, std::chrono::seconds overlap,
                               const std::string& actor);
   Status disableKey(const std::string& key_id, const std::string& actor);
+
+  // Binds the application to a client certificate (lower-case hex SHA-256 of its DER), or unbinds
+  // it (""). kNotFound for an unknown application; kInvalidArgument (field "sha256") for a value
+  // that is not 64 hex digits (colons and upper case are accepted).
+  Status setClientCertificate(const std::string& app_id, const std::string& sha256,
+                              const std::string& actor);
 
   // kNotFound for an unknown key (from the negative cache when it was unknown a moment ago);
   // kUnavailable when the database is down and the key is not cached; kPermissionDenied when the

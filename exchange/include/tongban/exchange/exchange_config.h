@@ -18,10 +18,13 @@ struct ExchangeConfig {
   int max_queued = 256;              // accepted connections waiting for a thread
   int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int keep_alive_timeout_s = 15;
+  // A request head or body that stalls this long closes the connection.
   int read_timeout_s = 10;
-  int max_connections_per_address =
-      0;  // 0: no cap (behind the front door all come from it)    // a request head or body that
-          // stalls this long closes the connection
+  // Peers (IP addresses, comma-separated) whose X-Tongban-Client-Cert header is believed: the
+  // front door. Empty: nobody's, so applications bound to a client certificate are refused.
+  std::string trusted_proxies;
+  // 0: no cap (behind the front door every connection comes from it).
+  int max_connections_per_address = 0;
   int shutdown_grace_s = 10;  // SIGTERM: time in-flight requests get to finish
   std::string port_file;      // if set, the bound port is written there once listening
   // [database]

@@ -31,6 +31,7 @@ struct Caller {
   std::string department_code;
   std::string role;  // consumer | provider | admin
   std::string key_id;
+  std::string client_cert_sha256;  // the client certificate the application is bound to, or ""
 };
 
 // Remembers (key id, nonce) pairs until they expire. Thread-safe.
