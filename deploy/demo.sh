@@ -60,7 +60,7 @@ start_front_door() {
       -e "s#@TLS_KEY@#$var/tls/server.key#" -e "s#@UPSTREAM@#127.0.0.1:$port#" \
       deploy/nginx/tongban.conf.template >"$var/nginx/nginx.conf"
   stop_front_door
-  "$nginx" -q -p "$var/nginx" -c "$var/nginx/nginx.conf" || {
+  "$nginx" -q -e "$var/nginx/nginx-error.log" -p "$var/nginx" -c "$var/nginx/nginx.conf" || {
     echo "demo.sh: nginx did not start (ports $front_port/$tls_port taken? try FRONT_PORT=, TLS_PORT=); see $var/nginx/nginx-error.log" >&2
     return 1
   }

@@ -16,6 +16,7 @@
 #include "support/test_env.h"
 #include "tongban/common/log.h"
 #include "tongban/exchange/app_registry.h"
+#include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/request_signing.h"
 
@@ -207,6 +208,11 @@ TEST_F(EdgeTest, RefusalSummariesAccountForEveryRefusal) {
     EXPECT_LE(rows.size(), 3u) << who;
     EXPECT_EQ(accounted, kFlood) << who;
   }
+  // Summary rows are ordinary links of the hash chain.
+  pqxx::connection conn(env_->conninfo());
+  auto report = verifyAuditChain(conn);
+  ASSERT_TRUE(report) << report.status().toString();
+  EXPECT_TRUE(report->intact());
 }
 
 TEST_F(EdgeTest, AnUnknownKeyIsRefusedBeforeTheBodyIsSent) {

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -152,11 +153,14 @@ class FrontDoorTest : public ::testing::Test {
       }
     }
     std::ofstream(dir_ + "/nginx.conf") << conf;
-    auto check =
-        testing::runCommand(nginx_ + " -t -q -p '" + dir_ + "' -c '" + dir_ + "/nginx.conf'");
+    auto check = testing::runCommand(nginx_ + " -t -q -e '" + dir_ + "/nginx-error.log' -p '" +
+                                     dir_ + "' -c '" + dir_ + "/nginx.conf'");
     ASSERT_EQ(check.exit_code, 0) << check.output;
-    std::vector<std::string> args = {nginx_, "-p",         dir_, "-c", dir_ + "/nginx.conf",
-                                     "-g",   "daemon off;"};
+    // -e: nginx's own error log from the first moment (the default under /var/log may not be
+    // writable).
+    std::vector<std::string> args = {nginx_,       "-e", dir_ + "/nginx-error.log", "-p",
+                                     dir_,         "-c", dir_ + "/nginx.conf",      "-g",
+                                     "daemon off;"};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -248,6 +252,12 @@ TEST_F(FrontDoorTest, SignedRequestsPassThroughUnchanged) {
 TEST_F(FrontDoorTest, HalfOpenConnectionsFromManyAddressesDoNotStarveASignedRequest) {
   // 800 clients: 300 from one address, 500 spread over 127.0.0.3 .. 127.0.0.12. Each sends a
   // request line and one header, then nothing.
+  // 800 sockets here: make sure the soft limit on open files is not what fails.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::vector<int> silent;
   auto open = [&](const std::string& from) {
     int fd = connectFrom(from, port_);
