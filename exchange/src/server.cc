@@ -404,7 +404,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                {"status", out.status},
                {"duration_ms", secs * 1000.0},
                {"bytes", static_cast<int64_t>(out.body.size())},
-               {"remote", raw.clientAddress().host().toString()},
+               {"remote", remoteAddress(raw)},
                {"app_id", req.caller ? req.caller->app_id : std::string()},
                {"request_id", request_id}});
     }
@@ -525,6 +525,27 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     }
   }
 
+  bool fromTrustedProxy(const Poco::Net::HTTPServerRequest& raw) const {
+    const std::string peer = raw.clientAddress().host().toString();
+    for (const auto& p : state_.trusted_proxies) {
+      if (p == peer) return true;
+    }
+    return false;
+  }
+
+  // The client's address: the peer's, or behind a trusted proxy the last X-Forwarded-For entry
+  // (the address the proxy saw; earlier entries are the client's own claims).
+  std::string remoteAddress(const Poco::Net::HTTPServerRequest& raw) const {
+    std::string peer = raw.clientAddress().host().toString();
+    const std::string forwarded = raw.get("X-Forwarded-For", "");
+    if (forwarded.empty() || !fromTrustedProxy(raw)) return peer;
+    std::string last =
+        forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
+    last.erase(0, last.find_first_not_of(" \t"));
+    last.erase(last.find_last_not_of(" \t") + 1);
+    return last.empty() || last.size() > 64 ? peer : last;
+  }
+
   // An application bound to a client certificate is served only when the front door (a peer in
   // server.trusted_proxies) says the TLS client presented that certificate: it passes the
   // certificate, URL-escaped PEM (nginx's $ssl_client_escaped_cert), in X-Tongban-Client-Cert.
@@ -535,10 +556,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
           "application " + req.caller->app_id + " is bound to a client certificate: " + why,
           "client_certificate");
     };
-    const std::string peer = req.raw.clientAddress().host().toString();
-    bool trusted = false;
-    for (const auto& p : state_.trusted_proxies) trusted = trusted || p == peer;
-    const std::string escaped = trusted ? req.raw.get(kClientCertHeader, "") : "";
+    const std::string escaped = fromTrustedProxy(req.raw) ? req.raw.get(kClientCertHeader, "") : "";
     if (escaped.empty()) {
       return refuse("call through the TLS front door and present it");
     }

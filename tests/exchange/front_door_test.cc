@@ -31,6 +31,7 @@
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
+#include "tongban/common/log.h"
 #include "tongban/exchange/request_signing.h"
 
 extern char** environ;
@@ -453,6 +454,43 @@ TEST(ExchangePerAddressCap, OneAddressCannotHoldMoreThanItsShare) {
   std::string ok = exchangeBytes(env.port(), request, 5);
   EXPECT_EQ(ok.compare(0, 12, "HTTP/1.1 200"), 0) << ok;
   for (int fd : silent) ::close(fd);
+}
+
+// Behind the front door every peer is nginx: the access log takes the client's address from
+// X-Forwarded-For, but only when the peer is a trusted proxy.
+TEST(ExchangeAccessLog, ClientAddressComesFromTrustedProxiesOnly) {
+  ExchangeEnv env("xff", [](ExchangeConfig& c) {
+    c.access_log = true;
+    c.trusted_proxies = "127.0.0.1";
+  });
+  const std::string path = testing::binaryDir() + "/xff_access.log";
+  std::remove(path.c_str());
+  ASSERT_TRUE(configureLogging("info", path, false));
+  auto ask = [&](const std::string& from, const std::string& forwarded) {
+    int fd = connectFrom(from, env.port());
+    ASSERT_GE(fd, 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ASSERT_TRUE(sendAll(fd,
+                        "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        "X-Forwarded-For: " +
+                            forwarded + "\r\n\r\n"));
+    char buf[4096];
+    while (::recv(fd, buf, sizeof buf, 0) > 0) {
+    }
+    ::close(fd);
+  };
+  ask("127.0.0.1", "10.9.9.9, 198.51.100.7");  // the proxy's own entry is the last
+  ask("127.0.0.9", "198.51.100.8");            // not a trusted proxy: its claim is ignored
+  env.server().stop();
+  ASSERT_TRUE(configureLogging("warning", "stderr", false));
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\"remote\":\"198.51.100.7\""), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\"remote\":\"127.0.0.9\""), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find("198.51.100.8"), std::string::npos) << text.str();
+  EXPECT_EQ(text.str().find("10.9.9.9"), std::string::npos) << text.str();
 }
 
 }  // namespace
