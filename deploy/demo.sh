@@ -4,7 +4,11 @@
 #   deploy/demo.sh         install what is missing, build (Release), start a private PostgreSQL
 #                          under ./var/, migrate, seed sample registries (100k persons, 20k legal
 #                          entities) once, start the exchange on 127.0.0.1:8080, print curl lines
-#   deploy/demo.sh stop    stop the exchange and the database
+#   deploy/demo.sh stop    stop the front door, the exchange and the database
+#
+# The front door (docs/deployment.md): nginx on 127.0.0.1:$FRONT_PORT (plain, default 8088) and
+# 127.0.0.1:$TLS_PORT (TLS with a self-signed certificate in var/tls, default 8443) in front of the
+# exchange, from deploy/nginx/tongban.conf.template; var/nginx holds its config, pid and logs.
 #
 # Running it again is fine: the build is incremental, the data is kept, the exchange restarts.
 # Environment: PERSONS, ENTITIES (sample sizes, first run only), PORT (default 8080).
@@ -14,6 +18,8 @@ root=$(pwd)
 var=$root/var
 build=$root/build/release
 port=${PORT:-8080}
+front_port=${FRONT_PORT:-8088}
+tls_port=${TLS_PORT:-8443}
 mkdir -p "$var"
 
 stop_exchange() {
@@ -24,7 +30,44 @@ stop_exchange() {
   rm -f "$var/exchange.pid"
 }
 
+# The nginx front door (separate from the exchange's start/stop).
+stop_front_door() {
+  if [ -f "$var/nginx/nginx.pid" ] && kill -0 "$(cat "$var/nginx/nginx.pid")" 2>/dev/null; then
+    kill -QUIT "$(cat "$var/nginx/nginx.pid")"
+    for _ in $(seq 1 100); do kill -0 "$(cat "$var/nginx/nginx.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$var/nginx/nginx.pid"
+}
+start_front_door() {
+  local nginx
+  nginx=$(command -v nginx || echo /usr/sbin/nginx)
+  if [ ! -x "$nginx" ]; then
+    echo "demo.sh: nginx is not installed (deploy/deps.sh installs it); no front door" >&2
+    return 1
+  fi
+  mkdir -p "$var/nginx" "$var/tls"
+  if [ ! -s "$var/tls/server.crt" ]; then
+    (umask 077
+     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+       -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+       -keyout "$var/tls/server.key" -out "$var/tls/server.crt" 2>/dev/null) || {
+      echo "demo.sh: openssl could not make the front door's certificate in var/tls" >&2
+      return 1
+    }
+  fi
+  sed -e "s#@PREFIX@#$var/nginx#g" -e "s#@LISTEN@#127.0.0.1:$front_port#" \
+      -e "s#@TLS_LISTEN@#127.0.0.1:$tls_port#" -e "s#@TLS_CERT@#$var/tls/server.crt#" \
+      -e "s#@TLS_KEY@#$var/tls/server.key#" -e "s#@UPSTREAM@#127.0.0.1:$port#" \
+      deploy/nginx/tongban.conf.template >"$var/nginx/nginx.conf"
+  stop_front_door
+  "$nginx" -q -e "$var/nginx/nginx-error.log" -p "$var/nginx" -c "$var/nginx/nginx.conf" || {
+    echo "demo.sh: nginx did not start (ports $front_port/$tls_port taken? try FRONT_PORT=, TLS_PORT=); see $var/nginx/nginx-error.log" >&2
+    return 1
+  }
+}
+
 if [ "${1:-}" = "stop" ]; then
+  stop_front_door
   stop_exchange
   deploy/pg.sh stop "$var/pg"
   echo "stopped"
@@ -63,6 +106,7 @@ cat >"$var/exchange.ini" <<INI
 [server]
 host = 127.0.0.1
 port = $port
+trusted_proxies = 127.0.0.1
 [database]
 url = $db
 pool_size = 16
@@ -116,6 +160,9 @@ curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || {
   echo "demo.sh: the exchange did not become ready; see $var/exchange.out and $var/exchange.log" >&2
   exit 1
 }
+
+echo "== front door (nginx) on 127.0.0.1:$front_port and https://127.0.0.1:$tls_port"
+start_front_door
 
 # Demo parties (first run only): a data administrators' application, and a tax bureau's
 # consumer application granted person and entity data for one service matter.
@@ -214,11 +261,14 @@ entity=$(psql "$db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER B
 purpose="matter_code=$matter&case_id=DEMO-0001"
 cat <<MSG
 
-Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log).
+Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log), behind its front
+door (nginx) on http://127.0.0.1:$front_port and https://127.0.0.1:$tls_port (self-signed:
+var/tls/server.crt); anything that is not on this machine talks to the TLS port only.
 Every /v1 call is signed (docs/request-signing.md); tongban-admin call signs for you with the
 demo consumer's credentials in var/consumer.json. Try:
 
   curl -s http://127.0.0.1:$port/readyz
+  curl -s --cacert var/tls/server.crt https://localhost:$tls_port/readyz
   curl -s http://127.0.0.1:$port/metrics | head -20
   A=$build/admin/tongban-admin
   \$A call --credentials var/consumer.json GET '/v1/registry/persons/$person?$purpose'

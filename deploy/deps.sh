@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   libpoco-dev libpqxx-dev libthrift-dev thrift-compiler libboost-dev libevent-dev
   rapidjson-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql postgresql-client curl wrk
+  postgresql postgresql-client curl wrk nginx
 )
 
 missing=()
@@ -23,4 +23,5 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian's postgresql package starts a system cluster; Tongban never uses it (deploy/pg.sh runs a
-# private one), so leave it as the package left it.
+# private one), so leave it as the package left it. The same goes for nginx's system service:
+# the demo and the tests run their own nginx (deploy/nginx/tongban.conf.template) with -p.

@@ -20,6 +20,9 @@ const char kAppUsage[] =
     "usage: tongban-admin app add --department CODE --name NAME [--role consumer|provider|admin]\n"
     "       tongban-admin app list [--department CODE]\n"
     "       tongban-admin app disable|enable APP_ID\n"
+    "       tongban-admin app bind-cert APP_ID --sha256 HEX   (SHA-256 of the DER client\n"
+    "                                certificate; `openssl x509 -noout -fingerprint -sha256`)\n"
+    "       tongban-admin app unbind-cert APP_ID\n"
     "  options: [--db CONNINFO | --config FILE]; the configuration (or\n"
     "  TONGBAN_SECURITY_MASTER_KEY) must hold security.master_key to create secrets\n";
 const char kKeyUsage[] =
@@ -129,7 +132,7 @@ int runDepartment(const Args& a, std::ostream& out, std::ostream& err) {
 }
 
 int runApp(const Args& a, std::ostream& out, std::ostream& err) {
-  auto args = parseArgs(a, flags({"--department", "--name", "--role"}), {"--help"});
+  auto args = parseArgs(a, flags({"--department", "--name", "--role", "--sha256"}), {"--help"});
   if (!args || args->has("--help") || args->positional.empty()) {
     if (!args) err << "tongban-admin app: " << args.status().message() << "\n";
     (args && args->has("--help") ? out : err) << kAppUsage;
@@ -170,6 +173,19 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
                                       actor);
       if (!x) return x.status();
       out << "{\"app_id\":" << q(x->app_id) << ",\"status\":" << q(x->status) << "}\n";
+      return Status::ok();
+    });
+  }
+  if ((verb == "bind-cert" || verb == "unbind-cert") && args->positional.size() == 2) {
+    if (verb == "bind-cert" && args->get("--sha256").empty()) {
+      err << kAppUsage;
+      return 2;
+    }
+    return withRegistry(*args, "app", err, [&](exchange::AppRegistry& r, bool) {
+      const std::string sha = verb == "bind-cert" ? args->get("--sha256") : "";
+      if (Status s = r.setClientCertificate(args->positional[1], sha, actor); !s) return s;
+      out << "{\"app_id\":" << q(args->positional[1])
+          << ",\"client_certificate_bound\":" << (sha.empty() ? "false" : "true") << "}\n";
       return Status::ok();
     });
   }

@@ -147,6 +147,27 @@ Result<HttpResponse> rotateKey(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(issuedKeyJson(*k), 201);
 }
 
+// {"sha256": hex SHA-256 of the DER client certificate} binds; {"sha256": null} unbinds.
+Result<HttpResponse> bindClientCertificate(ServiceContext& ctx, HttpRequest& req) {
+  if (Status s = requireAdmin(req); !s) return s;
+  auto doc = json::parseObject(req.body);
+  if (!doc) return doc.status();
+  if (Status s = json::onlyMembers(**doc, {"sha256"}, ""); !s) return s;
+  if (!(*doc)->HasMember("sha256")) return Status::invalid("sha256", "is required (null unbinds)");
+  auto sha = json::optString(**doc, "sha256", "", false);
+  if (!sha) return sha.status();
+  const std::string value = sha->value_or("");
+  if (sha->has_value() && value.empty()) {
+    return Status::invalid("sha256", "must be 64 hex digits (null unbinds)");
+  }
+  if (Status s = ctx.registry->setClientCertificate(req.params[0], value, actorName(req)); !s) {
+    return s;
+  }
+  ctx.invalidateCaches();
+  return HttpResponse::json("{\"app_id\":\"" + req.params[0] + "\",\"client_certificate_bound\":" +
+                            (value.empty() ? "false" : "true") + "}");
+}
+
 Result<HttpResponse> disableKey(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
   if (Status s = ctx.registry->disableKey(req.params[0], actorName(req)); !s) return s;
@@ -376,6 +397,7 @@ void addAdminRoutes(Router& r, ServiceContext& ctx) {
    }).access = Access::kSigned;
   route("POST", "/v1/admin/applications/{app_id}/keys", rotateKey);
   route("POST", "/v1/admin/keys/{key_id}/disable", disableKey);
+  route("POST", "/v1/admin/applications/{app_id}/client-certificate", bindClientCertificate);
   route("GET", "/v1/admin/catalog/resources", listAllResources);
   route("POST", "/v1/admin/catalog/resources", createResource);
   route("POST", "/v1/admin/catalog/resources/{code}/versions/{version}/publish", publishResource);

@@ -1,5 +1,7 @@
 #include "tongban/exchange/app_registry.h"
 
+#include <cctype>
+
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
@@ -61,8 +63,9 @@ Status noMasterKey() {
 }  // namespace
 
 AppRegistry::AppRegistry(db::ConnectionPool& pool, std::optional<SecretBox> box,
-                         std::chrono::milliseconds cache_ttl)
-    : pool_(pool), box_(std::move(box)), cache_ttl_(cache_ttl) {}
+                         std::chrono::milliseconds cache_ttl,
+                         std::chrono::milliseconds unknown_key_ttl)
+    : pool_(pool), box_(std::move(box)), cache_ttl_(cache_ttl), unknown_ttl_(unknown_key_ttl) {}
 
 Result<Department> AppRegistry::createDepartment(const std::string& code, const std::string& name,
                                                  const std::string& region_code,
@@ -125,7 +128,7 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
   }
   auto dept = ids::normalizeCreditCode(department_code, "department_code");
   if (!dept) return dept.status();
-  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
+  auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
     pqxx::work tx(conn);
     if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", *dept).empty()) {
       return Status::notFound("no department " + *dept);
@@ -148,6 +151,8 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
     tx.commit();
     return key;
   });
+  invalidateCache();  // the new key id may be remembered as unknown
+  return result;
 }
 
 Result<std::vector<Application>> AppRegistry::listApplications(const std::string& department_code) {
@@ -235,18 +240,55 @@ Status AppRegistry::disableKey(const std::string& key_id, const std::string& act
   return result.status();
 }
 
+Status AppRegistry::setClientCertificate(const std::string& app_id, const std::string& sha256,
+                                         const std::string& actor) {
+  std::string hex;
+  for (char ch : sha256) {
+    if (ch == ':') continue;
+    char lower = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!((lower >= '0' && lower <= '9') || (lower >= 'a' && lower <= 'f'))) {
+      return Status::invalid("sha256", "must be the hex SHA-256 of the certificate (DER)");
+    }
+    hex.push_back(lower);
+  }
+  if (!hex.empty() && hex.size() != 64) {
+    return Status::invalid("sha256", "must be 64 hex digits, got " + std::to_string(hex.size()));
+  }
+  auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
+    pqxx::work tx(conn);
+    auto r = tx.exec_params(
+        "UPDATE exchange.applications SET client_cert_sha256 = NULLIF($2, '') WHERE app_id = $1",
+        app_id, hex);
+    if (r.affected_rows() == 0) return Status::notFound("no application " + app_id);
+    recordEvent(tx, actor, "application", app_id,
+                hex.empty() ? "unbind_client_certificate" : "bind_client_certificate");
+    tx.commit();
+    return true;
+  });
+  invalidateCache();
+  return result.status();
+}
+
 Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = cache_.find(key_id);
     if (it != cache_.end() && now - it->second.loaded < cache_ttl_) return it->second.info;
+    auto unknown = unknown_.find(key_id);
+    if (unknown != unknown_.end()) {
+      if (now - unknown->second < unknown_ttl_) {
+        ++unknown_hits_;
+        return Status::notFound("unknown key " + key_id);
+      }
+      unknown_.erase(unknown);
+    }
   }
   auto loaded = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<KeyInfo> {
     pqxx::nontransaction tx(conn);
     auto r = tx.exec_params(
         "SELECT k.key_id, k.app_id, a.department_code, a.role, k.secret_enc, k.status, a.status, "
-        "floor(EXTRACT(EPOCH FROM k.not_after))::bigint "
+        "floor(EXTRACT(EPOCH FROM k.not_after))::bigint, a.client_cert_sha256 "
         "FROM exchange.app_keys k JOIN exchange.applications a USING (app_id) WHERE k.key_id = $1",
         key_id);
     if (r.empty()) return Status::notFound("unknown key " + key_id);
@@ -265,10 +307,24 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     info.key_active = row[5].as<std::string>() == "active";
     info.app_active = row[6].as<std::string>() == "active";
     if (!row[7].is_null()) info.not_after_unix = row[7].as<int64_t>();
+    if (!row[8].is_null()) info.client_cert_sha256 = row[8].as<std::string>();
     return info;
   });
   if (!loaded) {
-    // Unknown keys are not cached: a key created a moment ago by the CLI must work at once.
+    // Unknown keys are remembered briefly (unknown_key_ttl), so that a flood of requests with a
+    // made-up key id costs one query per id and TTL, not one per request. A key created through
+    // this registry clears them at once; one created by another process (the CLI) works within
+    // the TTL.
+    if (loaded.status().code() == ErrorCode::kNotFound && unknown_ttl_.count() > 0) {
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      if (unknown_.size() >= kMaxUnknownKeys) {
+        for (auto it = unknown_.begin(); it != unknown_.end();) {
+          it = now - it->second >= unknown_ttl_ ? unknown_.erase(it) : std::next(it);
+        }
+        if (unknown_.size() >= kMaxUnknownKeys) unknown_.clear();  // bounded whatever comes
+      }
+      unknown_[key_id] = now;
+    }
     return loaded.status();
   }
   std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -281,6 +337,12 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
 void AppRegistry::invalidateCache() {
   std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.clear();
+  unknown_.clear();
+}
+
+uint64_t AppRegistry::unknownKeyCacheHits() {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
+  return unknown_hits_;
 }
 
 }  // namespace tongban::exchange

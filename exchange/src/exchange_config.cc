@@ -36,6 +36,7 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   e.pki_passphrase = c.getString("pki.passphrase", "");
   e.holder_idp_public_key_file = c.getString("holders.idp_public_key_file", "");
   e.holder_audience = c.getString("holders.audience", e.holder_audience);
+  e.trusted_proxies = c.getString("server.trusted_proxies", "");
   for (Status s : {
            readInt(c, "server.port", &e.port, 0, 65535),
            readInt(c, "server.max_threads", &e.max_threads, 1, 4096),
@@ -43,12 +44,16 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "server.max_body_bytes", &e.max_body_bytes, 1, int64_t{1} << 30),
            readInt(c, "server.keep_alive_timeout_s", &e.keep_alive_timeout_s, 1, 3600),
            readInt(c, "server.shutdown_grace_s", &e.shutdown_grace_s, 0, 3600),
+           readInt(c, "server.read_timeout_s", &e.read_timeout_s, 1, 600),
+           readInt(c, "server.max_connections_per_address", &e.max_connections_per_address, 0,
+                   65536),
            readInt(c, "database.pool_size", &e.pool_size, 1, 1000),
            readInt(c, "database.acquire_timeout_ms", &e.pool_acquire_timeout_ms, 1, 600000),
            readBool(c, "database.migrate_on_start", &e.migrate_on_start),
            readBool(c, "log.access", &e.access_log),
            readInt(c, "security.max_clock_skew_s", &e.max_clock_skew_s, 1, 3600),
            readInt(c, "security.key_cache_ms", &e.key_cache_ms, 0, 600000),
+           readInt(c, "security.unknown_key_cache_ms", &e.unknown_key_cache_ms, 0, 60000),
            readInt(c, "security.grant_cache_ms", &e.grant_cache_ms, 0, 600000),
            readInt(c, "audit.max_batch", &e.audit_max_batch, 1, 100000),
            readInt(c, "audit.commit_delay_us", &e.audit_commit_delay_us, 0, 100000),

@@ -1,6 +1,7 @@
 #include "tongban/exchange/request_auth.h"
 
 #include <functional>
+#include <utility>
 
 #include "tongban/common/crypto.h"
 #include "tongban/exchange/request_signing.h"
@@ -36,6 +37,45 @@ size_t NonceCache::size() const {
 RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew)
     : registry_(registry), max_skew_(max_skew.count()) {}
 
+Result<std::pair<ParsedAuthorization, KeyInfo>> RequestAuthenticator::checkHead(
+    std::string_view authorization, int64_t now, std::string* key_id_out, bool* unknown_key) {
+  const auto refuse = [](const std::string& why) {
+    return Status(ErrorCode::kUnauthenticated, why, "Authorization");
+  };
+  if (unknown_key) *unknown_key = false;
+  auto parsed = parseAuthorization(authorization);
+  if (!parsed) return parsed.status();
+  if (key_id_out) *key_id_out = parsed->key_id;
+  // The key first (negative-cached when unknown), so that any later refusal names a real key.
+  auto key = registry_.lookupKey(parsed->key_id);
+  if (!key) {
+    if (key.status().code() == ErrorCode::kNotFound) {
+      if (unknown_key) *unknown_key = true;
+      return refuse("unknown key " + parsed->key_id);
+    }
+    if (key.status().code() == ErrorCode::kUnavailable) return key.status();
+    return refuse("key " + parsed->key_id + " cannot be used: " + key.status().message());
+  }
+  int64_t skew = parsed->unix_seconds - now;
+  if (skew > max_skew_ || -skew > max_skew_) {
+    return refuse("timestamp is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
+                  (skew < 0 ? "behind" : "ahead of") + " the server clock (at most " +
+                  std::to_string(max_skew_) + " s allowed)");
+  }
+  if (!key->key_active) return refuse("key " + parsed->key_id + " is disabled");
+  if (!key->app_active) return refuse("application " + key->app_id + " is disabled");
+  if (key->not_after_unix && now >= *key->not_after_unix) {
+    return refuse("key " + parsed->key_id + " was rotated and its overlap window has ended");
+  }
+  return std::make_pair(std::move(*parsed), std::move(*key));
+}
+
+Status RequestAuthenticator::precheck(std::string_view authorization, int64_t now,
+                                      std::string* key_id_out, bool* unknown_key) {
+  auto head = checkHead(authorization, now, key_id_out, unknown_key);
+  return head ? Status::ok() : head.status();
+}
+
 Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::string_view path,
                                                   std::string_view query, std::string_view body,
                                                   std::string_view authorization, int64_t now,
@@ -43,26 +83,10 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
   const auto refuse = [](const std::string& why) {
     return Status(ErrorCode::kUnauthenticated, why, "Authorization");
   };
-  auto parsed = parseAuthorization(authorization);
-  if (!parsed) return parsed.status();
-  if (key_id_out) *key_id_out = parsed->key_id;
-  int64_t skew = parsed->unix_seconds - now;
-  if (skew > max_skew_ || -skew > max_skew_) {
-    return refuse("timestamp is " + std::to_string(skew < 0 ? -skew : skew) + " s " +
-                  (skew < 0 ? "behind" : "ahead of") + " the server clock (at most " +
-                  std::to_string(max_skew_) + " s allowed)");
-  }
-  auto key = registry_.lookupKey(parsed->key_id);
-  if (!key) {
-    if (key.status().code() == ErrorCode::kNotFound) return refuse("unknown key " + parsed->key_id);
-    if (key.status().code() == ErrorCode::kUnavailable) return key.status();
-    return refuse("key " + parsed->key_id + " cannot be used: " + key.status().message());
-  }
-  if (!key->key_active) return refuse("key " + parsed->key_id + " is disabled");
-  if (!key->app_active) return refuse("application " + key->app_id + " is disabled");
-  if (key->not_after_unix && now >= *key->not_after_unix) {
-    return refuse("key " + parsed->key_id + " was rotated and its overlap window has ended");
-  }
+  auto head = checkHead(authorization, now, key_id_out, nullptr);
+  if (!head) return head.status();
+  const ParsedAuthorization* parsed = &head->first;
+  const KeyInfo* key = &head->second;
   std::string expected = hmacSha256(
       key->secret, stringToSign(method, path, query, parsed->timestamp, parsed->nonce, body));
   if (!constantTimeEqual(expected, parsed->signature)) {
@@ -74,7 +98,7 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
                            now)) {
     return refuse("nonce already used: replayed request");
   }
-  return Caller{key->app_id, key->department_code, key->role, key->key_id};
+  return Caller{key->app_id, key->department_code, key->role, key->key_id, key->client_cert_sha256};
 }
 
 }  // namespace tongban::exchange

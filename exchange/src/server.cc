@@ -1,5 +1,6 @@
 #include "tongban/exchange/server.h"
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <chrono>
@@ -9,24 +10,31 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
 
+#include "http_server.h"
 #include "service_context.h"
+#include "tongban/catalog/masking.h"
 #include "tongban/certs/hub_pki.h"
 #include "tongban/certs/keys.h"
+#include "tongban/certs/pki.h"
 #include "tongban/certs/signer.h"
+#include "tongban/common/crypto.h"
 #include "tongban/common/db_pool.h"
+#include "tongban/common/encoding.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
 #include "tongban/exchange/http.h"
@@ -109,6 +117,67 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Refusals of unauthenticated requests (401 with no authenticated caller) are not audited one row
+// each, or a flood would fill the permanent log: per key id (empty when the request named none)
+// and minute, the first is audited in full and the rest are counted, then audited as one summary
+// row when the minute is over. At most kMaxKeys distinct key ids per minute are sampled; the
+// rest share the bucket "*". Thread-safe.
+class RefusalSampler {
+ public:
+  static constexpr size_t kMaxKeys = 100;
+  struct Summary {
+    std::string key_id;
+    uint64_t count = 0;  // refusals not audited one by one
+    int64_t minute = 0;  // unix seconds at the start of the minute
+  };
+
+  // True when this refusal is to be audited in full. Summaries of minutes that are over are
+  // appended to `done`.
+  bool note(const std::string& key_id, int64_t now, std::vector<Summary>* done) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    rollOver(now, false, done);
+    auto it = counts_.find(key_id);
+    if (it == counts_.end() && counts_.size() >= kMaxKeys) it = counts_.find("*");
+    if (it == counts_.end()) {
+      counts_.emplace(counts_.size() >= kMaxKeys ? "*" : key_id, 0);
+      return true;
+    }
+    ++it->second;
+    return false;
+  }
+
+  // Summaries of the minutes that are over (or of every minute, `all`, when stopping).
+  std::vector<Summary> drain(int64_t now, bool all) {
+    std::vector<Summary> done;
+    std::lock_guard<std::mutex> lock(mutex_);
+    rollOver(now, all, &done);
+    return done;
+  }
+
+ private:
+  void rollOver(int64_t now, bool all, std::vector<Summary>* done) {
+    const int64_t minute = now - now % 60;
+    if (!all && minute == minute_) return;
+    for (const auto& [key, n] : counts_) {
+      if (n > 0) done->push_back({key, n, minute_});
+    }
+    counts_.clear();
+    minute_ = minute;
+  }
+
+  std::mutex mutex_;  // guards counts_, minute_
+  std::unordered_map<std::string, uint64_t> counts_;
+  int64_t minute_ = 0;
+};
+
+// Why an unauthenticated request was refused (metrics label). Refusals naming a key the registry
+// knows (a bad signature, a replay, a disabled key, a clock off) are audited in full: they are
+// about a real application. The others are sampled (RefusalSampler).
+enum class Refusal { kNone, kNoCredentials, kMalformed, kUnknownKey, kKnownKey, kHolderToken };
+constexpr size_t kRefusalKinds = 6;
+constexpr const char* kRefusalLabels[kRefusalKinds] = {
+    "", "no_credentials", "malformed", "unknown_key", "known_key", "holder_token"};
+
 struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
@@ -126,7 +195,12 @@ struct ServerState {
   Poco::Logger* log = nullptr;
   std::string request_id_prefix;
   std::atomic<uint64_t> request_counter{0};
+  std::vector<std::string> trusted_proxies;  // from server.trusted_proxies
+  RefusalSampler refusals;
+  std::array<std::atomic<uint64_t>, kRefusalKinds> refusal_counts{};
 };
+
+constexpr const char* kClientCertHeader = "X-Tongban-Client-Cert";
 
 bool saneRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
@@ -188,10 +262,71 @@ Status splitTarget(const std::string& target, std::string* path, std::string* qu
   return Status::ok();
 }
 
+bool isAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+bool looksLikeCitizenId(std::string_view s) {
+  if (s.size() != 18) return false;
+  for (size_t i = 0; i < 17; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return (s[17] >= '0' && s[17] <= '9') || s[17] == 'X' || s[17] == 'x';
+}
+
+}  // namespace
+
+// Every token of `text` shaped like a citizen id (17 digits and a digit or X, not inside a longer
+// run of letters and digits) masked as the catalog masks it: 110105********002X. For lines that
+// leave the audit log's protection (the access log).
+std::string maskCitizenIds(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!isAlnum(text[i])) {
+      out.push_back(text[i++]);
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && isAlnum(text[j])) ++j;
+    std::string_view token = text.substr(i, j - i);
+    if (looksLikeCitizenId(token)) {
+      out += catalog::maskValue(catalog::MaskingRule::kCitizenId, token);
+    } else {
+      out.append(token);
+    }
+    i = j;
+  }
+  return out;
+}
+
+namespace {
+
 const char* auditResult(int status) {
   if (status < 400) return "allowed";
   if (status == 401 || status == 403 || status == 429) return "denied";
   return "error";
+}
+
+// One audit row per key id and minute for the refusals RefusalSampler did not audit one by one.
+void auditRefusalSummaries(ServerState& state,
+                           const std::vector<RefusalSampler::Summary>& summaries) {
+  for (const auto& s : summaries) {
+    AuditEntry e;
+    e.key_id = s.key_id;
+    e.result = "denied";
+    e.http_status = 401;
+    e.reason = std::to_string(s.count) + " more unauthenticated requests refused" +
+               (s.key_id.empty()  ? std::string(" without credentials")
+                : s.key_id == "*" ? std::string(" for other key ids")
+                                  : " for key " + s.key_id) +
+               " in the minute from unix time " + std::to_string(s.minute) +
+               " (the first was audited in full)";
+    auto appended = state.audit->append(std::move(e));
+    if (!appended) {
+      logJson(*state.log, Poco::Message::PRIO_ERROR, "audit append failed",
+              {{"error", appended.status().message()}});
+    }
+  }
 }
 
 class DispatchHandler : public Poco::Net::HTTPRequestHandler {
@@ -211,7 +346,9 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     std::string route_label = "unmatched";
     const Router::Route* route = nullptr;
     std::string key_id;
-    Result<HttpResponse> result = dispatch(req, &route, &key_id);
+    bool body_read = false;
+    Refusal refusal = Refusal::kNone;
+    Result<HttpResponse> result = dispatch(req, &route, &key_id, &body_read, &refusal);
     if (route) {
       route_index = route->metrics_index;
       route_label = route->pattern;
@@ -231,8 +368,29 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                 {{"request_id", request_id}, {"route", route_label}, {"error", s.message()}});
       }
     }
+    // A body that was not read (refused before it) would be taken for the next request.
+    if (!body_read && (raw.getChunkedTransferEncoding() ||
+                       (raw.hasContentLength() && raw.getContentLength64() > 0))) {
+      close = true;
+    }
     if (route && route->access != Access::kPublic) {
-      audit(req, key_id, out.status, failure, &out);
+      if (out.status == 401 && !req.caller && refusal == Refusal::kNone) {
+        // Refused after the key was found (authenticate), or by a holder route's handler.
+        refusal = route->access == Access::kHolder ? Refusal::kHolderToken : Refusal::kKnownKey;
+      }
+      if (refusal != Refusal::kNone) {
+        state_.refusal_counts[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
+      }
+      if (out.status == 401 && !req.caller && refusal != Refusal::kKnownKey) {
+        std::vector<RefusalSampler::Summary> done;
+        const std::string sample_key = key_id.size() <= 64 ? key_id : key_id.substr(0, 64);
+        if (state_.refusals.note(sample_key, unixNow(), &done)) {
+          audit(req, key_id, out.status, failure, &out);
+        }
+        auditRefusalSummaries(state_, done);
+      } else {
+        audit(req, key_id, out.status, failure, &out);
+      }
     }
     send(raw, resp, out, request_id, close);
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -241,12 +399,12 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     if (state_.config.access_log) {
       logJson(*state_.access_log, Poco::Message::PRIO_INFORMATION, "request",
               {{"method", req.method},
-               {"path", req.path.empty() ? raw.getURI() : req.path},
+               {"path", maskCitizenIds(req.path.empty() ? raw.getURI() : req.path)},
                {"route", route_label},
                {"status", out.status},
                {"duration_ms", secs * 1000.0},
                {"bytes", static_cast<int64_t>(out.body.size())},
-               {"remote", raw.clientAddress().host().toString()},
+               {"remote", remoteAddress(raw)},
                {"app_id", req.caller ? req.caller->app_id : std::string()},
                {"request_id", request_id}});
     }
@@ -302,7 +460,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   Result<HttpResponse> dispatch(HttpRequest& req, const Router::Route** route_out,
-                                std::string* key_id) {
+                                std::string* key_id, bool* body_read, Refusal* refusal) {
     const std::string& target = req.raw.getURI();
     if (Status s = splitTarget(target, &req.path, &req.query); !s) return s;
     Router::Match m = state_.router.match(req.method, req.path);
@@ -326,6 +484,22 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     }
     *route_out = m.route;
     req.params = std::move(m.params);
+    if (m.route->access == Access::kSigned) {
+      // Who is calling is settled before the body is read: a request without a usable key is
+      // refused with its body unread (the connection is then closed).
+      const std::string& authorization = req.raw.get("Authorization", "");
+      bool unknown_key = false;
+      if (Status s = state_.auth->precheck(authorization, unixNow(), key_id, &unknown_key); !s) {
+        if (s.code() == ErrorCode::kUnauthenticated) {
+          *refusal = unknown_key             ? Refusal::kUnknownKey
+                     : authorization.empty() ? Refusal::kNoCredentials
+                     : key_id->empty()       ? Refusal::kMalformed
+                                             : Refusal::kKnownKey;
+        }
+        return s;
+      }
+    }
+    *body_read = true;
     if (Status s = readBody(req); !s) return s;
     if (m.route->access == Access::kSigned) {
       // The signature covers the path and query exactly as sent on the request line.
@@ -337,12 +511,77 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                                               req.raw.get("Authorization", ""), unixNow(), key_id);
       if (!caller) return caller.status();
       req.caller = std::move(*caller);
+      if (!req.caller->client_cert_sha256.empty()) {
+        if (Status s = checkClientCertificate(req); !s) {
+          *refusal = Refusal::kKnownKey;
+          return s;
+        }
+      }
     }
     try {
       return m.route->handler(req);
     } catch (const std::exception& e) {
       return Status::internal(std::string("unexpected error: ") + e.what());
     }
+  }
+
+  bool fromTrustedProxy(const Poco::Net::HTTPServerRequest& raw) const {
+    const std::string peer = raw.clientAddress().host().toString();
+    for (const auto& p : state_.trusted_proxies) {
+      if (p == peer) return true;
+    }
+    return false;
+  }
+
+  // The client's address: the peer's, or behind a trusted proxy the last X-Forwarded-For entry
+  // (the address the proxy saw; earlier entries are the client's own claims).
+  std::string remoteAddress(const Poco::Net::HTTPServerRequest& raw) const {
+    std::string peer = raw.clientAddress().host().toString();
+    const std::string forwarded = raw.get("X-Forwarded-For", "");
+    if (forwarded.empty() || !fromTrustedProxy(raw)) return peer;
+    std::string last =
+        forwarded.substr(forwarded.rfind(',') == std::string::npos ? 0 : forwarded.rfind(',') + 1);
+    last.erase(0, last.find_first_not_of(" \t"));
+    last.erase(last.find_last_not_of(" \t") + 1);
+    return last.empty() || last.size() > 64 ? peer : last;
+  }
+
+  // An application bound to a client certificate is served only when the front door (a peer in
+  // server.trusted_proxies) says the TLS client presented that certificate: it passes the
+  // certificate, URL-escaped PEM (nginx's $ssl_client_escaped_cert), in X-Tongban-Client-Cert.
+  Status checkClientCertificate(const HttpRequest& req) {
+    const auto refuse = [&](const std::string& why) {
+      return Status(
+          ErrorCode::kUnauthenticated,
+          "application " + req.caller->app_id + " is bound to a client certificate: " + why,
+          "client_certificate");
+    };
+    const std::string escaped = fromTrustedProxy(req.raw) ? req.raw.get(kClientCertHeader, "") : "";
+    if (escaped.empty()) {
+      return refuse("call through the TLS front door and present it");
+    }
+    std::string pem;
+    for (size_t i = 0; i < escaped.size(); ++i) {
+      if (escaped[i] == '%' && i + 2 < escaped.size() && hexDigit(escaped[i + 1]) >= 0 &&
+          hexDigit(escaped[i + 2]) >= 0) {
+        pem.push_back(static_cast<char>(hexDigit(escaped[i + 1]) * 16 + hexDigit(escaped[i + 2])));
+        i += 2;
+      } else {
+        pem.push_back(escaped[i]);
+      }
+    }
+    auto cert = certs::parseCertificatePem(pem);
+    if (!cert) return refuse("the front door passed a certificate that does not parse");
+    unsigned char* der = nullptr;
+    int len = i2d_X509(cert->get(), &der);
+    if (len <= 0) return refuse("the front door passed a certificate that does not encode");
+    std::string fingerprint =
+        hexEncode(sha256(std::string_view(reinterpret_cast<const char*>(der), len)));
+    OPENSSL_free(der);
+    if (fingerprint != req.caller->client_cert_sha256) {
+      return refuse("the certificate presented (SHA-256 " + fingerprint + ") is not that one");
+    }
+    return Status::ok();
   }
 
   // Reads the request body, refusing more than max_body_bytes without reading it all.
@@ -367,7 +606,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
 
   static void send(Poco::Net::HTTPServerRequest& raw, Poco::Net::HTTPServerResponse& resp,
                    const HttpResponse& out, const std::string& request_id, bool close) {
-    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
+    resp.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(out.status));
     resp.setContentType(out.content_type);
     resp.set("X-Request-Id", request_id);
     for (const auto& h : out.headers) resp.set(h.first, h.second);
@@ -383,7 +622,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   ServerState& state_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+class Factory : public StoppableHandlerFactory {
  public:
   explicit Factory(ServerState& state) : state_(state) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
@@ -417,6 +656,16 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.log = &Poco::Logger::get("exchange");
     state_.access_log = &Poco::Logger::get("access");
     state_.request_id_prefix = randomPrefix();
+    const std::string& proxies = config.trusted_proxies;
+    for (size_t i = 0; i <= proxies.size();) {
+      size_t j = proxies.find(',', i);
+      if (j == std::string::npos) j = proxies.size();
+      std::string p = proxies.substr(i, j - i);
+      p.erase(0, p.find_first_not_of(" \t"));
+      p.erase(p.find_last_not_of(" \t") + 1);
+      if (!p.empty()) state_.trusted_proxies.push_back(p);
+      i = j + 1;
+    }
   }
 
   ~ExchangeServerImpl() override { stop(); }
@@ -432,8 +681,9 @@ class ExchangeServerImpl : public ExchangeServer {
     opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
     opts.on_connect = prepareQueryStatements;
     state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
-    state_.registry = std::make_unique<AppRegistry>(*state_.pool, std::move(*box),
-                                                    std::chrono::milliseconds(config.key_cache_ms));
+    state_.registry = std::make_unique<AppRegistry>(
+        *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms),
+        std::chrono::milliseconds(config.unknown_key_cache_ms));
     state_.auth = std::make_unique<RequestAuthenticator>(
         *state_.registry, std::chrono::seconds(config.max_clock_skew_s));
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
@@ -481,6 +731,16 @@ class ExchangeServerImpl : public ExchangeServer {
       if (Status s = openCertificateHub(config); !s) return s;
     }
     addRoutes();
+    // Summaries of unauthenticated refusals are written when their minute is over.
+    refusal_flush_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(expiry_mutex_);
+      while (
+          !expiry_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return stopped_.load(); })) {
+        lock.unlock();
+        auditRefusalSummaries(state_, state_.refusals.drain(unixNow(), false));
+        lock.lock();
+      }
+    });
     return Status::ok();
   }
 
@@ -532,10 +792,11 @@ class ExchangeServerImpl : public ExchangeServer {
       params->setKeepAlive(true);
       params->setKeepAliveTimeout(Poco::Timespan(state_.config.keep_alive_timeout_s, 0));
       params->setMaxKeepAliveRequests(0);  // unlimited
-      params->setTimeout(Poco::Timespan(60, 0));
+      params->setTimeout(Poco::Timespan(state_.config.read_timeout_s, 0));
       threads_ = std::make_unique<Poco::ThreadPool>(2, state_.config.max_threads + 2, 60);
-      http_ =
-          std::make_unique<Poco::Net::HTTPServer>(new Factory(state_), *threads_, socket, params);
+      http_ = std::make_unique<HttpServer>(
+          Poco::SharedPtr<StoppableHandlerFactory>(new Factory(state_)), *threads_, socket, params,
+          state_.config.max_connections_per_address);
       http_->start();
       port_ = socket.address().port();
     } catch (const Poco::Exception& e) {
@@ -571,22 +832,26 @@ class ExchangeServerImpl : public ExchangeServer {
     { std::lock_guard<std::mutex> lock(expiry_mutex_); }
     expiry_cv_.notify_all();
     if (expiry_.joinable()) expiry_.join();
-    if (state_.audit) state_.audit->close();
+    if (refusal_flush_.joinable()) refusal_flush_.join();
+    if (state_.audit) {
+      auditRefusalSummaries(state_, state_.refusals.drain(unixNow(), true));
+      state_.audit->close();
+    }
   }
 
  private:
   void addRoutes() {
     Router& r = state_.router;
     r.add("GET", "/healthz", [](HttpRequest&) -> Result<HttpResponse> {
-      return HttpResponse::json("{\"status\":\"ok\"}");
-    });
-    r.add("GET", "/readyz", [this](HttpRequest&) { return ready(); });
+       return HttpResponse::json("{\"status\":\"ok\"}");
+     }).access = Access::kPublic;
+    r.add("GET", "/readyz", [this](HttpRequest&) { return ready(); }).access = Access::kPublic;
     r.add("GET", "/metrics", [this](HttpRequest&) -> Result<HttpResponse> {
-      HttpResponse out;
-      out.content_type = "text/plain; version=0.0.4; charset=utf-8";
-      out.body = state_.metrics.render();
-      return out;
-    });
+       HttpResponse out;
+       out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+       out.body = state_.metrics.render();
+       return out;
+     }).access = Access::kPublic;
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
@@ -616,6 +881,22 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.metrics.addGauge("tongban_http_inflight_requests", "gauge", "Requests being served now.",
                             {{"tongban_http_inflight_requests", "",
                               [this] { return static_cast<double>(state_.inflight.load()); }}});
+    std::vector<Metrics::Gauge> refusals;
+    for (size_t i = 1; i < kRefusalKinds; ++i) {
+      refusals.push_back(
+          {std::string("tongban_auth_refusals_total{reason=\"") + kRefusalLabels[i] + "\"}", "",
+           [this, i] { return double(state_.refusal_counts[i].load()); }});
+    }
+    state_.metrics.addGauge("tongban_auth_refusals_total", "counter",
+                            "Unauthenticated requests refused with 401, by reason (audited one "
+                            "row per key id and minute, not one each).",
+                            std::move(refusals));
+    AppRegistry* registry = state_.registry.get();
+    state_.metrics.addGauge(
+        "tongban_auth_unknown_key_cache_hits_total", "counter",
+        "Unknown key ids answered from the negative cache, without a database query.",
+        {{"tongban_auth_unknown_key_cache_hits_total", "",
+          [registry] { return double(registry->unknownKeyCacheHits()); }}});
     AuditLog* audit = state_.audit.get();
     state_.metrics.addGauge(
         "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",
@@ -644,10 +925,11 @@ class ExchangeServerImpl : public ExchangeServer {
 
   ServerState state_;
   std::unique_ptr<Poco::ThreadPool> threads_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<HttpServer> http_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::thread expiry_;
+  std::thread refusal_flush_;
   std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry thread on stop
   std::condition_variable expiry_cv_;
 };

@@ -84,6 +84,40 @@ TEST_F(AppCmdTest, DepartmentsApplicationsAndKeys) {
   EXPECT_NE(apps.out.find(app_id), std::string::npos);
 }
 
+TEST_F(AppCmdTest, ClientCertificatesAreBoundAndUnbound) {
+  ASSERT_EQ(run(runDepartment, withDb({"add", "--code", "1133010000002001XU", "--name",
+                                       "杭州市税务局", "--region", "330100"}))
+                .code,
+            0);
+  CmdResult app =
+      run(runApp, withDb({"add", "--department", "1133010000002001XU", "--name", "征管系统"}));
+  ASSERT_EQ(app.code, 0) << app.err;
+  const std::string app_id = member(app.out, "app_id");
+  const std::string colons =
+      "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:"
+      "67:89";
+  CmdResult bound = run(runApp, withDb({"bind-cert", app_id, "--sha256", colons}));
+  ASSERT_EQ(bound.code, 0) << bound.err;
+  EXPECT_NE(bound.out.find("\"client_certificate_bound\":true"), std::string::npos) << bound.out;
+  pqxx::connection c(db_->conninfo());
+  pqxx::nontransaction tx(c);
+  EXPECT_EQ(
+      tx.exec_params1("SELECT client_cert_sha256 FROM exchange.applications WHERE app_id = $1",
+                      app_id)[0]
+          .as<std::string>(),
+      "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  CmdResult bad = run(runApp, withDb({"bind-cert", app_id, "--sha256", "xyz"}));
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("sha256"), std::string::npos) << bad.err;
+  EXPECT_EQ(run(runApp, withDb({"bind-cert", "app_ffffffffffffffff", "--sha256", colons})).code, 1);
+  CmdResult unbound = run(runApp, withDb({"unbind-cert", app_id}));
+  ASSERT_EQ(unbound.code, 0) << unbound.err;
+  EXPECT_TRUE(
+      tx.exec_params1("SELECT client_cert_sha256 FROM exchange.applications WHERE app_id = $1",
+                      app_id)[0]
+          .is_null());
+}
+
 TEST_F(AppCmdTest, BadInputIsRefusedWithTheReason) {
   // Invalid credit code, unknown region, unknown department, bad role, no master key.
   CmdResult bad_code =

@@ -4,6 +4,7 @@
 // Secrets are random, shown once by createApplication/rotateKey, and stored sealed by SecretBox.
 // lookupKey() serves from a cache refreshed every `cache_ttl`; changes made through this object
 // invalidate it at once, changes made by another process (the CLI) are seen within the TTL.
+// Unknown key ids are remembered for a short while too (a negative cache, bounded).
 // Every change is recorded in exchange.admin_events with the actor. Thread-safe.
 #pragma once
 
@@ -53,14 +54,19 @@ struct KeyInfo {
   bool key_active = false;
   bool app_active = false;
   std::optional<int64_t> not_after_unix;  // end of a rotated key's overlap window
+  std::string client_cert_sha256;  // hex SHA-256 of the application's client certificate, or ""
 };
 
 class AppRegistry {
  public:
   // Without a SecretBox (no master key) the registry can list and disable, but creating secrets
   // and looking up keys fail with kInvalidArgument naming security.master_key.
+  // Unknown key ids are remembered for `unknown_key_ttl` (0: not at all), at most
+  // kMaxUnknownKeys of them.
   AppRegistry(db::ConnectionPool& pool, std::optional<SecretBox> box,
-              std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(5000));
+              std::chrono::milliseconds cache_ttl = std::chrono::milliseconds(5000),
+              std::chrono::milliseconds unknown_key_ttl = std::chrono::milliseconds(1000));
+  static constexpr size_t kMaxUnknownKeys = 10000;
 
   // kInvalidArgument naming the field; kConflict when the code or name exists.
   Result<Department> createDepartment(const std::string& code, const std::string& name,
@@ -80,11 +86,21 @@ class AppRegistry {
                               const std::string& actor);
   Status disableKey(const std::string& key_id, const std::string& actor);
 
-  // kNotFound for an unknown key; kUnavailable when the database is down and the key is not
-  // cached; kPermissionDenied when the secret does not open under the master key.
+  // Binds the application to a client certificate (lower-case hex SHA-256 of its DER), or unbinds
+  // it (""). kNotFound for an unknown application; kInvalidArgument (field "sha256") for a value
+  // that is not 64 hex digits (colons and upper case are accepted).
+  Status setClientCertificate(const std::string& app_id, const std::string& sha256,
+                              const std::string& actor);
+
+  // kNotFound for an unknown key (from the negative cache when it was unknown a moment ago);
+  // kUnavailable when the database is down and the key is not cached; kPermissionDenied when the
+  // secret does not open under the master key.
   Result<KeyInfo> lookupKey(const std::string& key_id);
 
+  // Forgets cached keys and unknown key ids.
   void invalidateCache();
+  // Lookups answered "unknown" from the negative cache, without a query (metrics, tests).
+  uint64_t unknownKeyCacheHits();
 
  private:
   Result<IssuedKey> insertKey(pqxx::work& tx, const std::string& app_id, const std::string& actor);
@@ -96,8 +112,11 @@ class AppRegistry {
     KeyInfo info;
     std::chrono::steady_clock::time_point loaded;
   };
-  std::mutex cache_mutex_;  // guards cache_
+  const std::chrono::milliseconds unknown_ttl_;
+  std::mutex cache_mutex_;  // guards cache_, unknown_, unknown_hits_
   std::unordered_map<std::string, Cached> cache_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> unknown_;
+  uint64_t unknown_hits_ = 0;
 };
 
 }  // namespace tongban::exchange

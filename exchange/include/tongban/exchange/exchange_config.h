@@ -18,6 +18,13 @@ struct ExchangeConfig {
   int max_queued = 256;              // accepted connections waiting for a thread
   int64_t max_body_bytes = 1 << 20;  // larger request bodies get 413
   int keep_alive_timeout_s = 15;
+  // A request head or body that stalls this long closes the connection.
+  int read_timeout_s = 10;
+  // Peers (IP addresses, comma-separated) whose X-Tongban-Client-Cert header is believed: the
+  // front door. Empty: nobody's, so applications bound to a client certificate are refused.
+  std::string trusted_proxies;
+  // 0: no cap (behind the front door every connection comes from it).
+  int max_connections_per_address = 0;
   int shutdown_grace_s = 10;  // SIGTERM: time in-flight requests get to finish
   std::string port_file;      // if set, the bound port is written there once listening
   // [database]
@@ -29,7 +36,8 @@ struct ExchangeConfig {
   std::string master_key;      // base64 of 32 bytes; seals applications' secrets; serve needs it
   int max_clock_skew_s = 300;  // signed requests' timestamps may be this far off
   int key_cache_ms = 5000;     // a disabled key or application is refused within this
-  int grant_cache_ms = 2000;   // grants cached this long; changes drop them at once (LISTEN)
+  int unknown_key_cache_ms = 1000;  // an unknown key id is answered from memory this long
+  int grant_cache_ms = 2000;        // grants cached this long; changes drop them at once (LISTEN)
   // [audit]
   std::string audit_node_id = "node-1";  // one hash chain per exchange node
   int audit_max_batch = 512;

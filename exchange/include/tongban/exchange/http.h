@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,10 +20,11 @@
 
 namespace tongban::exchange {
 
-// Who may call a route, and whether the call is written to the audit log.
+// Who may call a route, and whether the call is written to the audit log. Deny by default: a
+// route is kSigned unless it is explicitly marked otherwise when it is added.
 enum class Access {
-  kPublic,  // health, readiness, metrics: no authentication, not audited
-  kSigned,  // an application's HMAC-signed request (request_signing.h); audited
+  kSigned,  // an application's HMAC-signed request (request_signing.h); audited. The default.
+  kPublic,  // health, readiness, metrics, the public log: no authentication, not audited
   kHolder,  // a holder's bearer token, checked by the handler; audited
 };
 
@@ -72,7 +74,7 @@ class Router {
     std::string pattern;  // also the metrics label
     std::vector<std::string> segments;
     Handler handler;
-    Access access = Access::kPublic;
+    Access access = Access::kSigned;  // deny by default: mark public routes explicitly
     size_t metrics_index = 0;
   };
   struct Match {
@@ -89,5 +91,9 @@ class Router {
  private:
   std::vector<Route> routes_;
 };
+
+// `text` with every token shaped like a citizen id masked (110105********002X): what the access
+// log writes for request paths.
+std::string maskCitizenIds(std::string_view text);
 
 }  // namespace tongban::exchange

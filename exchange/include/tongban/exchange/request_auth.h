@@ -18,9 +18,11 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "tongban/common/result.h"
 #include "tongban/exchange/app_registry.h"
+#include "tongban/exchange/request_signing.h"
 
 namespace tongban::exchange {
 
@@ -29,6 +31,7 @@ struct Caller {
   std::string department_code;
   std::string role;  // consumer | provider | admin
   std::string key_id;
+  std::string client_cert_sha256;  // the client certificate the application is bound to, or ""
 };
 
 // Remembers (key id, nonce) pairs until they expire. Thread-safe.
@@ -59,7 +62,19 @@ class RequestAuthenticator {
                               std::string_view authorization, int64_t now_unix,
                               std::string* key_id_out);
 
+  // The checks that need no body: the header parses, the timestamp is inside the window, the key
+  // is known, active and inside any overlap window, and its application is active. The server
+  // runs this before it reads a body, so a caller without a usable key never makes it read one
+  // (authenticate() then checks the signature over the body). `unknown_key` is set when the
+  // refusal is for a key id the registry does not know.
+  Status precheck(std::string_view authorization, int64_t now_unix, std::string* key_id_out,
+                  bool* unknown_key);
+
  private:
+  Result<std::pair<ParsedAuthorization, KeyInfo>> checkHead(std::string_view authorization,
+                                                            int64_t now, std::string* key_id_out,
+                                                            bool* unknown_key);
+
   AppRegistry& registry_;
   const int64_t max_skew_;
   NonceCache nonces_;
