@@ -13,6 +13,10 @@
 # under /tmp (DIR may sit under /root, which that user cannot traverse); DIR/data is a symlink to
 # it. Otherwise they run as the caller, with the data in DIR/data. A system cluster is never
 # touched. Extra server settings: TONGBAN_PG_SETTINGS="fsync=off shared_buffers=512MB" (tests).
+#
+# It works from any working directory, even one the `postgres` user cannot enter (a home directory,
+# `mktemp -d`): it changes to / first, and only the conninfo goes to stdout (scripts read stdout;
+# everything else goes to stderr).
 set -euo pipefail
 
 usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
@@ -20,6 +24,9 @@ usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd -P)
+# The server's programs run as `postgres`, which may not be able to enter the caller's directory
+# (they then print "could not change directory"); every path below is absolute.
+cd /
 
 pgbin=""
 for v in 15 16 17 14; do
