@@ -33,11 +33,11 @@ size_t NonceCache::size() const {
   return n;
 }
 
-RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew)
-    : registry_(registry), max_skew_(max_skew.count()) {}
+RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew,
+                                           NonceStore* shared_nonces)
+    : registry_(registry), max_skew_(max_skew.count()), shared_nonces_(shared_nonces) {}
 
-Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::string_view path,
-                                                  std::string_view query, std::string_view body,
+Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
                                                   std::string_view authorization, int64_t now,
                                                   std::string* key_id_out) {
   const auto refuse = [](const std::string& why) {
@@ -63,16 +63,24 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
   if (key->not_after_unix && now >= *key->not_after_unix) {
     return refuse("key " + parsed->key_id + " was rotated and its overlap window has ended");
   }
-  std::string expected = hmacSha256(
-      key->secret, stringToSign(method, path, query, parsed->timestamp, parsed->nonce, body));
+  std::string expected =
+      hmacSha256(key->secret, stringToSign(request, parsed->timestamp, parsed->nonce));
   if (!constantTimeEqual(expected, parsed->signature)) {
     return refuse(
-        "signature does not match the request (method, path, query, timestamp, nonce "
-        "and body digest are signed; see docs/request-signing.md)");
+        "signature does not match the request (method, Host, path, query, timestamp, nonce, "
+        "Idempotency-Key and body digest are signed; see docs/request-signing.md)");
   }
-  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, parsed->unix_seconds + max_skew_,
-                           now)) {
+  const int64_t expires_at = parsed->unix_seconds + max_skew_;
+  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, expires_at, now)) {
     return refuse("nonce already used: replayed request");
+  }
+  if (shared_nonces_) {
+    auto fresh = shared_nonces_->claim(parsed->key_id, parsed->nonce, expires_at, now);
+    if (!fresh) {
+      return Status::unavailable("the replay guard cannot be consulted: " +
+                                 fresh.status().message());
+    }
+    if (!*fresh) return refuse("nonce already used: replayed request");
   }
   return Caller{key->app_id, key->department_code, key->role, key->key_id};
 }

@@ -113,6 +113,7 @@ struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
   std::unique_ptr<AppRegistry> registry;
+  std::unique_ptr<NonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
   std::unique_ptr<AuditLog> audit;
@@ -333,8 +334,12 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       std::string_view raw_path = std::string_view(target).substr(0, q);
       std::string_view raw_query =
           q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
-      auto caller = state_.auth->authenticate(req.method, raw_path, raw_query, req.body,
-                                              req.raw.get("Authorization", ""), unixNow(), key_id);
+      const std::string host = req.raw.get("Host", "");
+      const std::string idempotency_key = req.raw.get("Idempotency-Key", "");
+      SignedRequest signed_request{req.method,      host,    raw_path, raw_query,
+                                   idempotency_key, req.body};
+      auto caller = state_.auth->authenticate(signed_request, req.raw.get("Authorization", ""),
+                                              unixNow(), key_id);
       if (!caller) return caller.status();
       req.caller = std::move(*caller);
     }
@@ -434,8 +439,9 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
     state_.registry = std::make_unique<AppRegistry>(*state_.pool, std::move(*box),
                                                     std::chrono::milliseconds(config.key_cache_ms));
+    state_.nonces = std::make_unique<PgNonceStore>(*state_.pool);
     state_.auth = std::make_unique<RequestAuthenticator>(
-        *state_.registry, std::chrono::seconds(config.max_clock_skew_s));
+        *state_.registry, std::chrono::seconds(config.max_clock_skew_s), state_.nonces.get());
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
 
     AuditLog::Options audit;
