@@ -14,6 +14,7 @@
 #include <rapidjson/writer.h>
 #include <pqxx/pqxx>
 
+#include "cli_util.h"
 #include "tongban/admin/commands.h"
 #include "tongban/common/config.h"
 #include "tongban/exchange/audit_log.h"
@@ -213,9 +214,9 @@ int runAudit(const Args& args, std::ostream& out, std::ostream& err) {
       err << "tongban-admin audit: " << config.status().toString() << "\n";
       return 2;
     }
-    conninfo = config->getString("database.url");
+    conninfo = operatorDatabaseUrl(*config);
   } else {
-    conninfo = Config().getString("database.url");
+    conninfo = operatorDatabaseUrl(Config());
   }
   if (conninfo.empty()) {
     return usage(err,
