@@ -4,6 +4,7 @@
 #   deploy/pg.sh start  DIR   create the cluster on first use, start it; prints its conninfo
 #   deploy/pg.sh stop   DIR   stop it (fast shutdown); fine if it is not running
 #   deploy/pg.sh status DIR   exit 0 and print the conninfo if running, exit 3 if not
+#   deploy/pg.sh destroy DIR  stop it and delete its data and DIR (as root the data is outside DIR)
 #
 # The cluster listens on 127.0.0.1 on a port of its own (chosen once, kept in DIR/port) and on a
 # Unix socket in its data directory. Authentication is `trust`, which is why it never listens on
@@ -19,7 +20,7 @@
 # everything else goes to stderr).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|status|destroy DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 mkdir -p "$2"
@@ -92,6 +93,10 @@ case "$cmd" in
     ;;
   stop)
     if running; then as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    ;;
+  destroy)
+    if running; then as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    rm -rf "$data" "$dir"
     ;;
   status)
     if running; then conninfo; exit 0; fi

@@ -121,10 +121,11 @@ Result<std::string> Config::getSecret(const std::string& key) const {
   if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return Status::invalid(file_key, file_source + ": cannot read '" + path + "'");
   }
-  if ((st.st_mode & 077) != 0) {
+  // Group read is allowed: systemd's LoadCredential= hands files over as 0440.
+  if ((st.st_mode & (S_IWGRP | S_IRWXO)) != 0) {
     return Status::invalid(file_key, file_source + ": '" + path +
-                                         "' is readable or writable by other users than its "
-                                         "owner; chmod 600 it");
+                                         "' is readable or writable by every user (or writable "
+                                         "by its group); chmod 600 it");
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::invalid(file_key, file_source + ": cannot read '" + path + "'");

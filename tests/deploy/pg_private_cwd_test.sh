@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # deploy/pg.sh run from a directory the cluster's user cannot enter (a 0700 `mktemp -d`; as root,
 # the `postgres` user cannot enter it): start, status and stop succeed, print nothing on stderr,
-# and stdout holds exactly the conninfo line (issue 7, hole 11).
+# and stdout holds exactly the conninfo line (issue 7, hole 11); destroy removes the cluster.
 #
 #   pg_private_cwd_test.sh PG_SH DIR
 set -euo pipefail
@@ -39,4 +39,8 @@ again=$(check "second start" 0 "$pg_sh" start "$dir")
 "$pg_sh" stop "$dir" 2>"$err" >"$cwd/stdout" || fail "stop failed: $(cat "$err")"
 [ ! -s "$err" ] && [ ! -s "$cwd/stdout" ] || fail "stop printed: $(cat "$cwd/stdout" "$err")"
 check "status when stopped" 3 "$pg_sh" status "$dir" >/dev/null
+# destroy (what deploy/demo.sh reset uses): the data goes, wherever it lived, and DIR with it.
+data=$(readlink -f "$dir/data")
+"$pg_sh" destroy "$dir" 2>"$err" >"$cwd/stdout" || fail "destroy failed: $(cat "$err")"
+[ ! -e "$data" ] && [ ! -e "$dir" ] || fail "destroy left $data or $dir behind"
 echo "ok: pg.sh start/status/stop from a private working directory"
