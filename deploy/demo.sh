@@ -19,7 +19,7 @@
 # Environment: PERSONS, ENTITIES (sample sizes, first run only), PORT (default 8080).
 set -Eeuo pipefail
 umask 077
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 var=$root/var
 build=$root/build/release
@@ -306,23 +306,27 @@ Stop it all with: deploy/demo.sh stop     Start over from nothing: deploy/demo.s
 MSG
 }
 
-case "${1:-}" in
-  stop) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; stop_all; exit 0 ;;
-  reset) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; reset_all; exit 0 ;;
-  "") ;;
-  *) echo "usage: $0 [stop|reset]" >&2; exit 2 ;;
-esac
+main() {
+  case "${1:-}" in
+    stop) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; stop_all; exit 0 ;;
+    reset) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; reset_all; exit 0 ;;
+    "") ;;
+    *) echo "usage: $0 [stop|reset]" >&2; exit 2 ;;
+  esac
+  mkdir -p "$var"
+  build_programs
+  start_database
+  stop_exchange
+  make_secrets
+  migrate_database
+  init_pki
+  seed_registries
+  step "exchange"
+  start_exchange
+  demo_parties
+  demo_issuer
+  print_usage
+}
 
-mkdir -p "$var"
-build_programs
-start_database
-stop_exchange
-make_secrets
-migrate_database
-init_pki
-seed_registries
-step "exchange"
-start_exchange
-demo_parties
-demo_issuer
-print_usage
+# Sourced (tests/deploy/demo_secrets_test.sh), it only defines the steps.
+[ "${BASH_SOURCE[0]}" != "$0" ] || main "$@"
