@@ -7,7 +7,7 @@
 set -euo pipefail
 sup=$1
 work=$(mktemp -d)
-trap 'kill -TERM "${spid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -z "${spid:-}" ] || kill -TERM "$spid" 2>/dev/null || true; rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; [ -f "$work/log" ] && cat "$work/log" >&2; exit 1; }
 wait_for() {  # seconds, condition...
   local deadline=$(($(date +%s) + $1))
