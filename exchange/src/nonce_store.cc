@@ -2,14 +2,10 @@
 
 namespace tongban::exchange {
 
-PgNonceStore::PgNonceStore(db::ConnectionPool& pool, std::chrono::seconds purge_every)
-    : pool_(pool), purge_every_s_(purge_every.count()) {}
+PgNonceStore::PgNonceStore(db::ConnectionPool& pool) : pool_(pool) {}
 
 Result<bool> PgNonceStore::claim(const std::string& key_id, const std::string& nonce,
                                  int64_t expires_at, int64_t now) {
-  int64_t due = next_purge_.load(std::memory_order_relaxed);
-  const bool purge = now >= due && next_purge_.compare_exchange_strong(due, now + purge_every_s_,
-                                                                       std::memory_order_relaxed);
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     // One autocommit statement: the table is unlogged, so the commit waits for no WAL flush. An
     // existing row blocks the insert unless its window is over (then it is renewed).
@@ -19,8 +15,15 @@ Result<bool> PgNonceStore::claim(const std::string& key_id, const std::string& n
         "VALUES ($1, $2, $3) ON CONFLICT (key_id, nonce) DO UPDATE "
         "SET expires_at = EXCLUDED.expires_at WHERE n.expires_at < $4",
         key_id, nonce, expires_at, now);
-    if (purge) tx.exec_params("DELETE FROM exchange.request_nonces WHERE expires_at < $1", now);
     return r.affected_rows() == 1;
+  });
+}
+
+Result<int64_t> PgNonceStore::purgeExpired(int64_t now) {
+  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<int64_t> {
+    pqxx::nontransaction tx(conn);
+    auto r = tx.exec_params("DELETE FROM exchange.request_nonces WHERE expires_at < $1", now);
+    return static_cast<int64_t>(r.affected_rows());
   });
 }
 

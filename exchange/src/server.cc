@@ -113,7 +113,7 @@ struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
   std::unique_ptr<AppRegistry> registry;
-  std::unique_ptr<NonceStore> nonces;  // shared replay guard; before auth, which uses it
+  std::unique_ptr<PgNonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
   std::unique_ptr<AuditLog> audit;
@@ -443,6 +443,20 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.auth = std::make_unique<RequestAuthenticator>(
         *state_.registry, std::chrono::seconds(config.max_clock_skew_s), state_.nonces.get());
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
+    // Nonces past the clock-skew window are deleted once a minute, off the request path.
+    nonce_purge_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(expiry_mutex_);
+      while (!expiry_cv_.wait_for(lock, std::chrono::seconds(60),
+                                  [this] { return stopped_.load(); })) {
+        lock.unlock();
+        auto n = state_.nonces->purgeExpired(unixNow());
+        if (!n) {
+          logJson(*state_.log, Poco::Message::PRIO_WARNING, "nonce purge failed",
+                  {{"error", n.status().message()}});
+        }
+        lock.lock();
+      }
+    });
 
     AuditLog::Options audit;
     audit.conninfo = conninfo;
@@ -576,6 +590,7 @@ class ExchangeServerImpl : public ExchangeServer {
     { std::lock_guard<std::mutex> lock(expiry_mutex_); }
     expiry_cv_.notify_all();
     if (expiry_.joinable()) expiry_.join();
+    if (nonce_purge_.joinable()) nonce_purge_.join();
     if (state_.audit) state_.audit->close();
   }
 
@@ -653,7 +668,8 @@ class ExchangeServerImpl : public ExchangeServer {
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::thread expiry_;
-  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry thread on stop
+  std::thread nonce_purge_;
+  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry and nonce purge threads on stop
   std::condition_variable expiry_cv_;
 };
 

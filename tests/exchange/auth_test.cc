@@ -321,6 +321,25 @@ TEST(RequestSigning, StringToSignMatchesTheDocumentedExample) {
             "f3b4e34b064d9e071633f95a59545fcfe32c0da70d0c5f6d149be62b6aea7047");
 }
 
+// The shared nonce store, as the exchange's runtime role uses it.
+TEST(PgNonceStore, ClaimsOnceUntilExpiryAndPurges) {
+  ExchangeEnv env("nonces");
+  db::ConnectionPool pool(
+      db::PoolOptions{env.runtimeConninfo(), 1, std::chrono::milliseconds(5000), nullptr});
+  PgNonceStore store(pool);
+  const std::string nonce = newNonce();
+  EXPECT_TRUE(*store.claim("key_1", nonce, 1000, 500));
+  EXPECT_FALSE(*store.claim("key_1", nonce, 1000, 600));   // a replay
+  EXPECT_TRUE(*store.claim("key_2", nonce, 1000, 600));    // another key's nonce is its own
+  EXPECT_TRUE(*store.claim("key_1", nonce, 1400, 1001));   // the first window is over
+  EXPECT_FALSE(*store.claim("key_1", nonce, 1400, 1002));  // and the renewed one holds
+  EXPECT_EQ(*store.purgeExpired(1001), 1);                 // key_2's row
+  EXPECT_EQ(*store.purgeExpired(1401), 1);
+  EXPECT_EQ(env.sql("SELECT count(*) FROM exchange.request_nonces WHERE expires_at <= 1400")[0][0]
+                .as<int>(),
+            0);
+}
+
 TEST(NonceCache, ForgetsAfterExpiry) {
   NonceCache cache;
   EXPECT_TRUE(cache.insertIfNew("k:n", 100, 0));

@@ -5,8 +5,6 @@
 // front of it, which catches replays to the same node without a round trip.
 #pragma once
 
-#include <atomic>
-#include <chrono>
 #include <cstdint>
 #include <string>
 
@@ -26,21 +24,21 @@ class NonceStore {
                              int64_t expires_at, int64_t now) = 0;
 };
 
-// NonceStore in exchange.request_nonces. Expired rows are deleted by whichever call first finds
-// `purge_every` elapsed since the last purge. Thread-safe; borrows connections from `pool`.
+// NonceStore in exchange.request_nonces. Thread-safe; borrows connections from `pool`.
 class PgNonceStore : public NonceStore {
  public:
-  explicit PgNonceStore(db::ConnectionPool& pool,
-                        std::chrono::seconds purge_every = std::chrono::seconds(60));
+  explicit PgNonceStore(db::ConnectionPool& pool);
 
   // NonceStore
   Result<bool> claim(const std::string& key_id, const std::string& nonce, int64_t expires_at,
                      int64_t now) override;
 
+  // Deletes the rows expired by `now`; returns how many. The server calls it once a minute from
+  // a thread of its own, so that no request waits for it.
+  Result<int64_t> purgeExpired(int64_t now);
+
  private:
   db::ConnectionPool& pool_;
-  const int64_t purge_every_s_;
-  std::atomic<int64_t> next_purge_{0};  // unix seconds; a CAS elects the purging call
 };
 
 }  // namespace tongban::exchange
