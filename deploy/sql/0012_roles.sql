@@ -16,7 +16,7 @@
 -- a database administrator creates them first; this migration then only uses them.
 --
 -- public.tongban_apply_privileges() (re)applies ownership and grants to every object in the hub's
--- schemas; the migration runner calls it after every run that applied a migration, so tables that
+-- schemas and in public (not PostgreSQL's own, not an extension's); the migration runner calls it after every run that applied a migration, so tables that
 -- later migrations create get the same treatment whichever role created them. A table is
 -- append-only for the runtime role when it is listed below, has a BEFORE UPDATE/DELETE trigger
 -- calling a *refuse_change() function, or has a COMMENT starting with 'append-only'.
@@ -70,8 +70,10 @@ BEGIN
                        WHERE t.tgrelid = c.oid AND p.proname LIKE '%refuse\_change')) AS append_only
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S')
-      AND (c.oid = 'public.schema_migrations'::regclass
-           OR (n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'public')))
+      AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+      AND NOT EXISTS (SELECT 1 FROM pg_depend e  -- an extension's own objects stay its own
+                      WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid
+                        AND e.deptype = 'e')
   LOOP
     IF o.relkind = 'S' THEN
       IF NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -102,19 +104,24 @@ BEGIN
   -- Functions (trigger functions among them).
   FOR o IN SELECT p.oid::regprocedure::text AS name, p.prokind
            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-           WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'public')
+           WHERE n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+             AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                             WHERE e.classid = 'pg_proc'::regclass AND e.objid = p.oid
+                               AND e.deptype = 'e')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO tongban_owner',
                    CASE o.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE'
                                   ELSE 'FUNCTION' END, o.name);
   END LOOP;
-  ALTER FUNCTION public.tongban_apply_privileges() OWNER TO tongban_owner;
 
   -- Types the migrations define (enums, domains, ranges, composite types not tied to a table).
   FOR o IN SELECT t.oid::regtype::text AS name, t.typtype
            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
            WHERE t.typtype IN ('e', 'd', 'r')
-             AND n.nspname NOT LIKE 'pg\_%' AND n.nspname NOT IN ('information_schema', 'public')
+             AND n.nspname NOT LIKE 'pg\_%' AND n.nspname <> 'information_schema'
+             AND NOT EXISTS (SELECT 1 FROM pg_depend e
+                             WHERE e.classid = 'pg_type'::regclass AND e.objid = t.oid
+                               AND e.deptype = 'e')
   LOOP
     EXECUTE format('ALTER %s %s OWNER TO tongban_owner',
                    CASE o.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, o.name);

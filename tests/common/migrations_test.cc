@@ -88,7 +88,8 @@ TEST(Migrations, LaterMigrationsTablesGetTheRolesPrivileges) {
                   "CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON later.history "
                   "  FOR EACH ROW EXECUTE FUNCTION certs.refuse_change();"
                   "CREATE TABLE exchange.later_log (x int);"
-                  "COMMENT ON TABLE exchange.later_log IS 'append-only: a test';"});
+                  "COMMENT ON TABLE exchange.later_log IS 'append-only: a test';"
+                  "CREATE TABLE public.later_public (x int);"});
   {
     pqxx::connection c(db.conninfo());
     auto r = migrate(c, more);
@@ -96,8 +97,8 @@ TEST(Migrations, LaterMigrationsTablesGetTheRolesPrivileges) {
   }
   pqxx::connection owner(db.conninfo());
   pqxx::nontransaction q(owner);
-  EXPECT_EQ(q.exec1("SELECT count(*) FROM pg_tables WHERE schemaname IN ('later', 'exchange') "
-                    "AND tableowner <> 'tongban_owner'")[0]
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM pg_tables WHERE schemaname IN ('later', 'exchange', "
+                    "'public') AND tableowner <> 'tongban_owner'")[0]
                 .as<int>(),
             0);
   EXPECT_EQ(q.exec1("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'later'")[0]
@@ -125,6 +126,9 @@ TEST(Migrations, LaterMigrationsTablesGetTheRolesPrivileges) {
   EXPECT_EQ(state("UPDATE later.history SET x = 2"), "denied");
   EXPECT_EQ(state("DELETE FROM later.history"), "denied");
   EXPECT_EQ(state("INSERT INTO exchange.later_log VALUES (1)"), "");
+  EXPECT_EQ(state("INSERT INTO public.later_public VALUES (1); DELETE FROM public.later_public"),
+            "");
+  EXPECT_EQ(state("DELETE FROM public.schema_migrations"), "denied");
   EXPECT_EQ(state("DELETE FROM exchange.later_log"), "denied");
   EXPECT_EQ(state("ALTER TABLE later.history DISABLE TRIGGER ALL"), "denied");
 }
