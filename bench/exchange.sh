@@ -62,9 +62,9 @@ done <"$work/apps.jsonl"
 psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY md5(citizen_id) LIMIT 10000" >"$work/ids.txt"
 count=$((duration * 30000))
 "$build/bench/sign_requests" --apps "$work/apps.jsonl" --ids "$work/ids.txt" --count $count \
-  --kind lookup --matter $matter >"$work/lookup.txt"
+  --kind lookup --matter $matter --host "127.0.0.1:$port_ex" >"$work/lookup.txt"
 "$build/bench/sign_requests" --apps "$work/apps.jsonl" --ids "$work/ids.txt" --count $count \
-  --kind query --matter $matter >"$work/query.txt"
+  --kind query --matter $matter --host "127.0.0.1:$port_ex" >"$work/query.txt"
 
 summary() {  # label, wrk output
   local rps p50 p99 bad

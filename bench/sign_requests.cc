@@ -2,11 +2,13 @@
 // generator spends no time on HMACs and every request carries a fresh nonce and a valid signature
 // for the next few minutes.
 //
-//   sign_requests --apps APPS.jsonl --ids IDS.txt --count N --kind query|lookup --matter M > OUT
+//   sign_requests --apps APPS.jsonl --ids IDS.txt --count N --kind query|lookup --matter M
+//                 --host HOST:PORT > OUT
 //
 // APPS.jsonl: one {"key_id":...,"secret":...} per line (as `tongban-admin app add` prints);
 // requests are spread over the applications round-robin. IDS.txt: one citizen id per line.
-// Output: one request per line, "METHOD\tTARGET\tAUTHORIZATION\tBODY".
+// Output: one request per line, "METHOD\tTARGET\tHOST\tAUTHORIZATION\tBODY"; HOST is the Host
+// header to send (it is signed), as given by --host (the exchange's address as wrk reaches it).
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -18,7 +20,7 @@
 #include "tongban/exchange/request_signing.h"
 
 int main(int argc, char** argv) {
-  std::string apps_file, ids_file, kind = "query", matter = "11330100MB0000001X4000203";
+  std::string apps_file, ids_file, kind = "query", matter = "11330100MB0000001X4000203", host;
   long count = 100000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
       kind = argv[i + 1];
     else if (a == "--matter")
       matter = argv[i + 1];
+    else if (a == "--host")
+      host = argv[i + 1];
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;
@@ -50,9 +54,9 @@ int main(int argc, char** argv) {
   for (std::string line; std::getline(idf, line);) {
     if (!line.empty()) ids.push_back(line);
   }
-  if (apps.empty() || ids.empty()) {
+  if (apps.empty() || ids.empty() || host.empty()) {
     std::cerr << "usage: sign_requests --apps APPS.jsonl --ids IDS.txt --count N "
-                 "[--kind query|lookup] [--matter M]\n";
+                 "--host HOST:PORT [--kind query|lookup] [--matter M]\n";
     return 2;
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -77,10 +81,11 @@ int main(int argc, char** argv) {
              matter + "\",\"case_id\":\"BENCH-" + std::to_string(i) + "\"}}";
     }
     std::string target = query.empty() ? path : path + "?" + query;
-    out += method + "\t" + target + "\t" +
-           tongban::exchange::authorizationHeader(app, method, path, query, body, now,
-                                                  tongban::exchange::newNonce()) +
-           "\t" + body + "\n";
+    tongban::exchange::SignedRequest request{method, host, path, query, "", body};
+    out +=
+        method + "\t" + target + "\t" + host + "\t" +
+        tongban::exchange::authorizationHeader(app, request, now, tongban::exchange::newNonce()) +
+        "\t" + body + "\n";
     if (out.size() > 256 * 1024) {
       std::cout << out;
       out.clear();

@@ -16,8 +16,10 @@ function init(args)
   local i = 0
   for line in io.lines(file) do
     if i % n == thread_index then
-      local method, target, auth, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-      local headers = { ["Authorization"] = auth }
+      local method, target, host, auth, body =
+        line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      -- The Host header is signed: send exactly the one the line was signed with.
+      local headers = { ["Host"] = host, ["Authorization"] = auth }
       if body ~= "" then headers["Content-Type"] = "application/json" else body = nil end
       reqs[#reqs + 1] = wrk.format(method, target, headers, body)
     end

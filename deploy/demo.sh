@@ -3,34 +3,90 @@
 #
 #   deploy/demo.sh         install what is missing, build (Release), start a private PostgreSQL
 #                          under ./var/, migrate, seed sample registries (100k persons, 20k legal
-#                          entities) once, start the exchange on 127.0.0.1:8080, print curl lines
+#                          entities) once, start the exchange on 127.0.0.1:8080 (restarted if it
+#                          dies), print curl lines
 #   deploy/demo.sh stop    stop the front door, the exchange and the database
+#   deploy/demo.sh reset   stop everything and delete the demo's data, database and secrets, so
+#                          that the next run starts from nothing (`rm -rf var` is not enough: as
+#                          root the database cluster lives outside var/, under /tmp)
 #
 # The front door (docs/deployment.md): nginx on 127.0.0.1:$FRONT_PORT (plain, default 8088) and
 # 127.0.0.1:$TLS_PORT (TLS with a self-signed certificate in var/tls, default 8443) in front of the
 # exchange, from deploy/nginx/tongban.conf.template; var/nginx holds its config, pid and logs.
 #
 # Running it again is fine: the build is incremental, the data is kept, the exchange restarts.
-# Environment: PERSONS, ENTITIES (sample sizes, first run only), PORT (default 8080).
-set -euo pipefail
-cd "$(dirname "$0")/.."
+# Everything under var/ is private to the caller (umask 077): the master key and the passphrases
+# are files of their own (mode 0600) that var/exchange.ini names (security.master_key_file, ...).
+# The exchange serves as the database login role tongban_exchange (a member of tongban_runtime,
+# which can only append to the audit and transparency logs); migrations and tongban-admin use
+# var/admin.ini (the cluster's superuser). Every step that fails says which step and why.
+# Environment: PERSONS, ENTITIES (sample sizes, first run only), PORT (default 8080), FRONT_PORT,
+# TLS_PORT.
+set -Eeuo pipefail
+umask 077
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$(pwd)
 var=$root/var
 build=$root/build/release
 port=${PORT:-8080}
 front_port=${FRONT_PORT:-8088}
 tls_port=${TLS_PORT:-8443}
-mkdir -p "$var"
+admin="$build/admin/tongban-admin"
 
+# ---- steps and their failures -------------------------------------------------------------------
+step_name="start"
+step_err=/dev/null  # where the current step's commands put their error output
+step() {
+  step_name=$1
+  step_err=$var/demo-step.err
+  : >"$step_err"
+  echo "== $1"
+}
+on_error() {  # exit code, command
+  [ "$BASHPID" = "$$" ] || return 0  # inside $(...): the main shell reports it
+  trap - ERR
+  echo "demo.sh: step \"$step_name\" failed (exit $1) at: $2" >&2
+  if [ -s "$step_err" ]; then
+    echo "-- its error output ($step_err):" >&2
+    tail -n 20 "$step_err" >&2
+  fi
+  echo "Logs: var/exchange.out, var/exchange.log. To start over: deploy/demo.sh reset" >&2
+}
+trap 'on_error $? "$BASH_COMMAND"' ERR
+die() {  # message: a failure this script recognises, with what to do
+  trap - ERR
+  echo "demo.sh: step \"$step_name\": $*" >&2
+  exit 1
+}
+
+# ---- the exchange, kept running by deploy/supervise.sh -------------------------------------------
 stop_exchange() {
-  if [ -f "$var/exchange.pid" ] && kill -0 "$(cat "$var/exchange.pid")" 2>/dev/null; then
-    kill -TERM "$(cat "$var/exchange.pid")"
-    for _ in $(seq 1 100); do kill -0 "$(cat "$var/exchange.pid")" 2>/dev/null || break; sleep 0.1; done
+  local pid
+  pid=$(cat "$var/exchange.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$var/exchange.pid"
 }
 
-# The nginx front door (separate from the exchange's start/stop).
+start_exchange() {
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is taken by another program; try PORT=8081 $0"
+  fi
+  nohup "$root/deploy/supervise.sh" "$var/exchange.out" -- \
+    "$build/exchange/tongban-exchange" serve --config "$var/exchange.ini" \
+    >>"$var/exchange.out" 2>&1 </dev/null &
+  echo $! >"$var/exchange.pid"
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null ||
+    die "the exchange did not become ready; see var/exchange.out and var/exchange.log"
+}
+
+# ---- the nginx front door -----------------------------------------------------------------------
 stop_front_door() {
   if [ -f "$var/nginx/nginx.pid" ] && kill -0 "$(cat "$var/nginx/nginx.pid")" 2>/dev/null; then
     kill -QUIT "$(cat "$var/nginx/nginx.pid")"
@@ -38,234 +94,259 @@ stop_front_door() {
   fi
   rm -f "$var/nginx/nginx.pid"
 }
+
 start_front_door() {
   local nginx
   nginx=$(command -v nginx || echo /usr/sbin/nginx)
-  if [ ! -x "$nginx" ]; then
-    echo "demo.sh: nginx is not installed (deploy/deps.sh installs it); no front door" >&2
-    return 1
-  fi
+  [ -x "$nginx" ] || die "nginx is not installed (deploy/deps.sh installs it)"
   mkdir -p "$var/nginx" "$var/tls"
   if [ ! -s "$var/tls/server.crt" ]; then
-    (umask 077
-     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
-       -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-       -keyout "$var/tls/server.key" -out "$var/tls/server.crt" 2>/dev/null) || {
-      echo "demo.sh: openssl could not make the front door's certificate in var/tls" >&2
-      return 1
-    }
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+      -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+      -keyout "$var/tls/server.key" -out "$var/tls/server.crt" 2>>"$step_err"
   fi
   sed -e "s#@PREFIX@#$var/nginx#g" -e "s#@LISTEN@#127.0.0.1:$front_port#" \
       -e "s#@TLS_LISTEN@#127.0.0.1:$tls_port#" -e "s#@TLS_CERT@#$var/tls/server.crt#" \
       -e "s#@TLS_KEY@#$var/tls/server.key#" -e "s#@UPSTREAM@#127.0.0.1:$port#" \
       deploy/nginx/tongban.conf.template >"$var/nginx/nginx.conf"
   stop_front_door
-  "$nginx" -q -e "$var/nginx/nginx-error.log" -p "$var/nginx" -c "$var/nginx/nginx.conf" || {
-    echo "demo.sh: nginx did not start (ports $front_port/$tls_port taken? try FRONT_PORT=, TLS_PORT=); see $var/nginx/nginx-error.log" >&2
-    return 1
-  }
+  "$nginx" -q -e "$var/nginx/nginx-error.log" -p "$var/nginx" -c "$var/nginx/nginx.conf" \
+    2>>"$step_err" ||
+    die "nginx did not start (ports $front_port/$tls_port taken? try FRONT_PORT=, TLS_PORT=); see var/nginx/nginx-error.log"
 }
 
-if [ "${1:-}" = "stop" ]; then
+# ---- commands -----------------------------------------------------------------------------------
+stop_all() {
   stop_front_door
   stop_exchange
   deploy/pg.sh stop "$var/pg"
   echo "stopped"
-  exit 0
-fi
-[ $# -eq 0 ] || { echo "usage: $0 [stop]" >&2; exit 2; }
+}
 
-echo "== packages"
-deploy/deps.sh
-echo "== build (Release)"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTONGBAN_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j "$(nproc)" --target tongban-exchange tongban-admin tongban-verify >/dev/null
+reset_all() {
+  stop_front_door
+  stop_exchange
+  deploy/pg.sh destroy "$var/pg"
+  rm -rf "$var"
+  echo "reset: the demo's database, data and secrets are gone; deploy/demo.sh starts afresh"
+}
 
-echo "== database"
-cluster=$(deploy/pg.sh start "$var/pg")
-pgport=$(cat "$var/pg/port")
-psql "$cluster" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'tongban'" | grep -q 1 ||
-  psql "$cluster" -qc "CREATE DATABASE tongban"
-db="host=127.0.0.1 port=$pgport user=postgres dbname=tongban"
+build_programs() {
+  step "packages"
+  deploy/deps.sh
+  step "build (Release)"
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTONGBAN_BUILD_TESTS=OFF \
+    >/dev/null 2>>"$step_err"
+  cmake --build "$build" -j "$(nproc)" --target tongban-exchange tongban-admin tongban-verify \
+    >/dev/null 2>>"$step_err"
+}
 
-stop_exchange
-[ -s "$var/master.key" ] || (umask 077 && openssl rand -base64 32 >"$var/master.key")
-# The hub's audit checkpoint key: ECDSA P-256, encrypted PKCS#8.
-if [ ! -s "$var/audit-checkpoint.key.pem" ]; then
-  (umask 077
-   openssl rand -hex 16 >"$var/audit-checkpoint.pass"
-   openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
-     openssl pkcs8 -topk8 -v2 aes-256-cbc -passout "file:$var/audit-checkpoint.pass" \
-       -out "$var/audit-checkpoint.key.pem"
-   openssl pkey -in "$var/audit-checkpoint.key.pem" -passin "file:$var/audit-checkpoint.pass" \
-     -pubout -out "$var/audit-checkpoint.pub.pem")
-fi
-[ -s "$var/pki.pass" ] || (umask 077 && openssl rand -hex 24 >"$var/pki.pass")
-cat >"$var/exchange.ini" <<INI
-; Written by deploy/demo.sh; see docs/configuration.md for every key.
+start_database() {
+  step "database"
+  local fresh_var=0
+  [ -s "$var/master.key" ] || fresh_var=1
+  cluster=$(deploy/pg.sh start "$var/pg" 2>>"$step_err")
+  pgport=$(cat "$var/pg/port")
+  if [ "$(psql "$cluster" -qtAc "SELECT 1 FROM pg_database WHERE datname = 'tongban'" \
+    2>>"$step_err")" = "1" ]; then
+    if [ $fresh_var -eq 1 ]; then
+      die "var/ holds no master key, but the cluster still has the demo database of an earlier run
+(var/ was removed; as root the cluster's data lives outside it, under /tmp). That database's
+secrets were in the old var/. Start over with: deploy/demo.sh reset && deploy/demo.sh"
+    fi
+  else
+    psql "$cluster" -qc "CREATE DATABASE tongban" 2>>"$step_err"
+  fi
+  owner_db="host=127.0.0.1 port=$pgport user=postgres dbname=tongban"
+  runtime_db="host=127.0.0.1 port=$pgport user=tongban_exchange dbname=tongban"
+}
+
+make_secrets() {
+  step "secrets (var/, mode 0600)"
+  chmod -R go-rwx "$var"  # an earlier demo.sh left var/exchange.ini world-readable
+  [ -s "$var/master.key" ] || openssl rand -base64 32 >"$var/master.key"
+  # The hub's audit checkpoint key: ECDSA P-256, encrypted PKCS#8.
+  if [ ! -s "$var/audit-checkpoint.key.pem" ]; then
+    openssl rand -hex 16 >"$var/audit-checkpoint.pass"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>>"$step_err" |
+      openssl pkcs8 -topk8 -v2 aes-256-cbc -passout "file:$var/audit-checkpoint.pass" \
+        -out "$var/audit-checkpoint.key.pem"
+    openssl pkey -in "$var/audit-checkpoint.key.pem" -passin "file:$var/audit-checkpoint.pass" \
+      -pubout -out "$var/audit-checkpoint.pub.pem"
+  fi
+  [ -s "$var/pki.pass" ] || openssl rand -hex 24 >"$var/pki.pass"
+}
+
+write_config() {  # file, database conninfo
+  cat >"$1" <<INI
+; Written by deploy/demo.sh; see docs/configuration.md for every key. Secrets are in files of
+; their own (mode 0600), named here.
 [server]
 host = 127.0.0.1
 port = $port
 trusted_proxies = 127.0.0.1
 [database]
-url = $db
+url = $2
 pool_size = 16
 [security]
-master_key = $(cat "$var/master.key")
+master_key_file = $var/master.key
 [pki]
 dir = $var/pki
-passphrase = $(cat "$var/pki.pass")
+passphrase_file = $var/pki.pass
 [audit]
 node_id = demo-1
 checkpoint_every_s = 10
 checkpoint_key_file = $var/audit-checkpoint.key.pem
-checkpoint_key_passphrase = $(cat "$var/audit-checkpoint.pass")
+checkpoint_key_passphrase_file = $var/audit-checkpoint.pass
 [log]
 level = info
 path = $var/exchange.log
 INI
-
-"$build/exchange/tongban-exchange" migrate --config "$var/exchange.ini"
-if [ ! -s "$var/pki/root.pem" ]; then
-  echo "== hub PKI (root CA and hub signer) in var/pki"
-  mkdir -p "$var/pki" && chmod 700 "$var/pki"
-  "$build/admin/tongban-admin" pki init --config "$var/exchange.ini" >/dev/null
-  # Key roles (issue 7): the exchange never loads the root's key; keep it offline (here: a
-  # directory the exchange is not configured with).
-  mkdir -p "$var/offline-root" && chmod 700 "$var/offline-root"
-  mv "$var/pki/keys/root-ca.key.pem" "$var/offline-root/"
-fi
-persons=$(psql "$db" -qtAc "SELECT count(*) FROM population.persons")
-if [ "$persons" = "0" ]; then
-  echo "== seeding sample registries"
-  "$build/admin/tongban-admin" seed --persons "${PERSONS:-100000}" --entities "${ENTITIES:-20000}" \
-    --config "$var/exchange.ini"
-else
-  echo "== registries already hold $persons persons (kept)"
-fi
-
-echo "== exchange"
-if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  echo "demo.sh: port $port is taken by another program; try PORT=8081 $0" >&2
-  exit 1
-fi
-nohup "$build/exchange/tongban-exchange" serve --config "$var/exchange.ini" \
-  >>"$var/exchange.out" 2>&1 &
-echo $! >"$var/exchange.pid"
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
-curl -fs "http://127.0.0.1:$port/readyz" >/dev/null || {
-  echo "demo.sh: the exchange did not become ready; see $var/exchange.out and $var/exchange.log" >&2
-  exit 1
 }
 
-echo "== front door (nginx) on 127.0.0.1:$front_port and https://127.0.0.1:$tls_port"
-start_front_door
+migrate_database() {
+  step "configuration, migrations and database roles"
+  write_config "$var/exchange.ini" "$runtime_db"  # serve: the runtime role
+  write_config "$var/admin.ini" "$owner_db"       # migrate, tongban-admin: the owner
+  "$build/exchange/tongban-exchange" migrate --config "$var/admin.ini" >/dev/null 2>>"$step_err"
+  # The exchange's login role: a member of tongban_runtime (0012_roles.sql). The cluster takes
+  # trust logins on 127.0.0.1 only (deploy/pg.sh): no password in the demo.
+  psql "$owner_db" -qc "DO \$\$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tongban_exchange') THEN
+        CREATE ROLE tongban_exchange LOGIN IN ROLE tongban_runtime;
+      END IF; END \$\$" 2>>"$step_err"
+}
 
-# Demo parties (first run only): a data administrators' application, and a tax bureau's
-# consumer application granted person and entity data for one service matter.
-admin="$build/admin/tongban-admin"
+init_pki() {
+  [ -s "$var/pki/root.pem" ] && return 0
+  step "hub PKI (root CA and hub signer) in var/pki"
+  mkdir -p "$var/pki"
+  chmod 700 "$var/pki"
+  "$admin" pki init --config "$var/admin.ini" >/dev/null 2>>"$step_err"
+  # Key roles: the exchange never loads the root's key; keep it offline (here: a directory the
+  # exchange is not configured with).
+  mkdir -p "$var/offline-root"
+  mv "$var/pki/keys/root-ca.key.pem" "$var/offline-root/"
+}
+
+seed_registries() {
+  local persons
+  persons=$(psql "$owner_db" -qtAc "SELECT count(*) FROM population.persons")
+  if [ "$persons" = "0" ]; then
+    step "seeding sample registries"
+    "$admin" seed --persons "${PERSONS:-100000}" --entities "${ENTITIES:-20000}" \
+      --config "$var/admin.ini" 2>>"$step_err"
+  else
+    echo "== registries already hold $persons persons (kept)"
+  fi
+}
+
 call() { "$admin" call --url "http://127.0.0.1:$port" "$@"; }
 matter=11330100MB0000001X4000203
-# Credentials kept from an earlier run whose database is gone (a new cluster) are stale.
-if [ -s "$var/consumer.json" ]; then
-  app_id=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
-  if [ "$(psql "$db" -qtAc "SELECT count(*) FROM exchange.applications WHERE app_id = '$app_id'")" != "1" ]; then
-    rm -f "$var/admin.json" "$var/consumer.json" "$var/issuer.json" "$var/seal.json"
+
+# Demo parties (first run only): a data administrators' application, and a tax bureau's consumer
+# application granted person and entity data for one service matter.
+demo_parties() {
+  # Credentials kept from an earlier run whose database is gone (a new cluster) are stale.
+  if [ -s "$var/consumer.json" ]; then
+    local app_id
+    app_id=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
+    if [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM exchange.applications WHERE app_id = '$app_id'")" != "1" ]; then
+      rm -f "$var/admin.json" "$var/consumer.json" "$var/issuer.json" "$var/seal.json"
+    fi
   fi
-fi
-if [ ! -s "$var/consumer.json" ]; then
-  echo "== demo applications and grants"
-  "$admin" department add --config "$var/exchange.ini" --code 11110000000000019K \
-    --name 市政务服务数据管理局 --region 110000 >/dev/null 2>&1 || true
-  "$admin" department add --config "$var/exchange.ini" --code 1133010000002001XU \
+  [ -s "$var/consumer.json" ] && return 0
+  step "demo applications and grants"
+  "$admin" department add --config "$var/admin.ini" --code 11110000000000019K \
+    --name 市政务服务数据管理局 --region 110000 >/dev/null 2>&1 || true  # kept from a run before
+  "$admin" department add --config "$var/admin.ini" --code 1133010000002001XU \
     --name 杭州市税务局 --region 330100 >/dev/null 2>&1 || true
-  (umask 077
-   "$admin" app add --config "$var/exchange.ini" --department 11110000000000019K \
-     --name 数据管理平台 --role admin >"$var/admin.json" 2>/dev/null
-   "$admin" app add --config "$var/exchange.ini" --department 1133010000002001XU \
-     --name 税务登记系统 >"$var/consumer.json.tmp" 2>/dev/null)
+  "$admin" app add --config "$var/admin.ini" --department 11110000000000019K \
+    --name 数据管理平台 --role admin >"$var/admin.json" 2>>"$step_err"
+  "$admin" app add --config "$var/admin.ini" --department 1133010000002001XU \
+    --name 税务登记系统 >"$var/consumer.json.tmp" 2>>"$step_err"
+  local valid_to spec req id
   valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
   for spec in 'POP-PERSON-BASIC:"citizen_id","name","sex","birth_date","region_code","address","status"' \
               'LE-ENTITY-BASIC:"credit_code","name","entity_type","legal_rep_citizen_id","registered_capital","established_on","status"'; do
-    req=$(call --credentials "$var/consumer.json.tmp" POST /v1/access-requests 2>/dev/null \
+    req=$(call --credentials "$var/consumer.json.tmp" POST /v1/access-requests 2>>"$step_err" \
       "{\"resource_code\":\"${spec%%:*}\",\"fields\":[${spec#*:}],\"purpose\":\"办理企业开办时核验经办人与企业信息\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
     id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
+    [ -n "$id" ] || die "the access request for ${spec%%:*} was refused: $req"
     if grep -q '"state":"pending"' <<<"$req"; then
-      call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" >/dev/null 2>&1
+      call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" \
+        >/dev/null 2>>"$step_err"
     fi
   done
   mv "$var/consumer.json.tmp" "$var/consumer.json"
-fi
+}
 
 # The market regulator issues business licences (营业执照) with an SM2 seal (first run only).
 licence=11100000MB0143028R001
-if [ ! -s "$var/issuer.json" ]; then
-  echo "== demo issuer: seal and certificate type"
-  # A 1x1 PNG stands in for the seal's picture.
-  echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=' |
-    base64 -d >"$var/seal.png"
-  "$admin" seal create --config "$var/exchange.ini" --department 11110000000010022N \
-    --name 市场监督管理局电子证照专用章 --kind certificate --algorithm SM2-SM3 \
-    --picture "$var/seal.png" --width-mm 42 --height-mm 42 >"$var/seal.json"
-  "$admin" type authorize --config "$var/exchange.ini" $licence 11110000000010022N >/dev/null
-  (umask 077
-   "$admin" app add --config "$var/exchange.ini" --department 11110000000010022N \
-     --name 电子证照签发系统 --role provider >"$var/issuer.json" 2>/dev/null)
-fi
-seal_id=$(grep -o '"seal_id":"[^"]*"' "$var/seal.json" | head -1 | cut -d'"' -f4)
-company=$(psql "$db" -qtAc "SELECT credit_code || '|' || e.name || '|' || p.name || '|' || e.established_on || '|' || e.address
-  FROM legal_entity.entities e JOIN population.persons p ON p.citizen_id = e.legal_rep_citizen_id
-  WHERE e.entity_type = 'llc' AND e.status = 'in_business' ORDER BY credit_code LIMIT 1")
-IFS='|' read -r c_code c_name c_rep c_date c_addr <<<"$company"
-cat >"$var/licence.json" <<JSON
+demo_issuer() {
+  if [ ! -s "$var/issuer.json" ]; then
+    step "demo issuer: seal and certificate type"
+    # A 1x1 PNG stands in for the seal's picture.
+    echo 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=' |
+      base64 -d >"$var/seal.png"
+    "$admin" seal create --config "$var/admin.ini" --department 11110000000010022N \
+      --name 市场监督管理局电子证照专用章 --kind certificate --algorithm SM2-SM3 \
+      --picture "$var/seal.png" --width-mm 42 --height-mm 42 >"$var/seal.json" 2>>"$step_err"
+    "$admin" type authorize --config "$var/admin.ini" $licence 11110000000010022N \
+      >/dev/null 2>>"$step_err"
+    "$admin" app add --config "$var/admin.ini" --department 11110000000010022N \
+      --name 电子证照签发系统 --role provider >"$var/issuer.json" 2>>"$step_err"
+  fi
+  step "demo certificate request"
+  local seal_id company c_code c_name c_rep c_date c_addr
+  seal_id=$(grep -o '"seal_id":"[^"]*"' "$var/seal.json" | head -1 | cut -d'"' -f4)
+  company=$(psql "$owner_db" -qtAc "SELECT credit_code || '|' || e.name || '|' || p.name || '|' || e.established_on || '|' || e.address
+    FROM legal_entity.entities e JOIN population.persons p ON p.citizen_id = e.legal_rep_citizen_id
+    WHERE e.entity_type = 'llc' AND e.status = 'in_business' ORDER BY credit_code LIMIT 1")
+  IFS='|' read -r c_code c_name c_rep c_date c_addr <<<"$company"
+  cat >"$var/licence.json" <<JSON
 {"type_code":"$licence","seal_id":"$seal_id","holder":{"code":"$c_code","name":"$c_name"},
  "surface":{"name":"$c_name","credit_code":"$c_code","entity_type":"有限责任公司","legal_representative":"$c_rep",
   "established_on":"$c_date","business_term_from":"$c_date","address":"$c_addr",
   "business_scope":"技术开发、技术咨询","registration_authority":"市场监督管理局"}}
 JSON
-
-# Reading a certificate needs a grant (issue 7): the issuer offers business licences as the
-# catalog resource CERT-$licence, and the demo consumer is granted it for the demo matter.
-cert_resource=CERT-$licence
-# Each step's answer goes to var/cert-grant.err, shown only when the step fails.
-cert_step() {
-  local what=$1; shift
-  call "$@" 2>"$var/cert-grant.err" || {
-    echo "demo.sh: $what failed:" >&2; cat "$var/cert-grant.err" >&2; exit 1
-  }
 }
-consumer_app=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
-if [ "$(psql "$db" -qtAc "SELECT count(*) FROM catalog.grants WHERE app_id = '$consumer_app' AND resource_code = '$cert_resource'")" = "0" ]; then
-  echo "== demo certificate reader: $cert_resource and the consumer's grant"
-  if [ "$(psql "$db" -qtAc "SELECT count(*) FROM catalog.resources WHERE code = '$cert_resource' AND status = 'published'")" = "0" ]; then
-    cert_step "creating catalog resource $cert_resource (as the issuer)" \
-      --credentials "$var/issuer.json" POST /v1/admin/catalog/resources \
+
+# Reading a certificate needs a grant: the issuer offers business licences as the catalog
+# resource CERT-$licence, and the demo consumer is granted it for the demo matter (first run only).
+cert_resource=CERT-$licence
+demo_cert_reader() {
+  local consumer_app valid_to req id
+  consumer_app=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
+  [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM catalog.grants WHERE app_id = '$consumer_app' AND resource_code = '$cert_resource'")" = "0" ] || return 0
+  step "demo certificate reader: $cert_resource and the consumer's grant"
+  if [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM catalog.resources WHERE code = '$cert_resource' AND status = 'published'")" = "0" ]; then
+    call --credentials "$var/issuer.json" POST /v1/admin/catalog/resources 2>>"$step_err" \
       "{\"code\":\"$cert_resource\",\"name\":\"营业执照（电子证照）\",\"provider_department\":\"11110000000010022N\",\"source\":\"certs:$licence\",\"key_fields\":[\"certificate_id\"],\"sharing_type\":\"conditional\",\"update_cycle\":\"realtime\",\"fields\":[{\"name\":\"certificate_id\",\"type\":\"string\"},{\"name\":\"certificate\",\"type\":\"string\",\"sensitivity\":\"sensitive\"}]}" >/dev/null
-    cert_step "publishing $cert_resource" \
-      --credentials "$var/issuer.json" POST "/v1/admin/catalog/resources/$cert_resource/versions/1/publish" >/dev/null
+    call --credentials "$var/issuer.json" POST "/v1/admin/catalog/resources/$cert_resource/versions/1/publish" \
+      >/dev/null 2>>"$step_err"
   fi
   valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
-  req=$(cert_step "the consumer's access request for $cert_resource" \
-    --credentials "$var/consumer.json" POST /v1/access-requests \
+  req=$(call --credentials "$var/consumer.json" POST /v1/access-requests 2>>"$step_err" \
     "{\"resource_code\":\"$cert_resource\",\"fields\":[\"certificate_id\",\"certificate\"],\"purpose\":\"办理企业开办时核验营业执照\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
   id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
-  cert_step "approving the consumer's access request $id" \
-    --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" >/dev/null
-fi
+  [ -n "$id" ] || die "the access request for $cert_resource was refused: $req"
+  call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" \
+    >/dev/null 2>>"$step_err"
+}
 
-person=$(psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
-entity=$(psql "$db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
-purpose="matter_code=$matter&case_id=DEMO-0001"
-cat <<MSG
+print_usage() {
+  local person entity purpose
+  person=$(psql "$owner_db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
+  entity=$(psql "$owner_db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
+  purpose="matter_code=$matter&case_id=DEMO-0001"
+  cat <<MSG
 
-Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log), behind its front
-door (nginx) on http://127.0.0.1:$front_port and https://127.0.0.1:$tls_port (self-signed:
-var/tls/server.crt); anything that is not on this machine talks to the TLS port only.
-Every /v1 call is signed (docs/request-signing.md); tongban-admin call signs for you with the
-demo consumer's credentials in var/consumer.json. Try:
+Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log; restarted if it
+dies, see var/exchange.out), behind its front door (nginx) on http://127.0.0.1:$front_port and
+https://127.0.0.1:$tls_port (self-signed: var/tls/server.crt); anything that is not on this
+machine talks to the TLS port only. Every /v1 call is signed (docs/request-signing.md); tongban-admin call
+signs for you with the demo consumer's credentials in var/consumer.json. Try:
 
   curl -s http://127.0.0.1:$port/readyz
   curl -s --cacert var/tls/server.crt https://localhost:$tls_port/readyz
@@ -279,7 +360,7 @@ demo consumer's credentials in var/consumer.json. Try:
       '{"keys":{"citizen_id":"$person"},"fields":["ethnicity"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0003"}}'   # not granted: 403
   \$A call --credentials var/consumer.json GET /v1/catalog/resources
   \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
-  \$A audit verify --config var/exchange.ini --checkpoint-key var/audit-checkpoint.pub.pem
+  \$A audit verify --config var/admin.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
 
 Electronic certificates (the demo issuer's request is in var/licence.json):
@@ -290,5 +371,34 @@ Electronic certificates (the demo issuer's request is in var/licence.json):
   $build/certs/tongban-verify bundle.json --root var/pki/root.pem
   curl -s http://127.0.0.1:$port/v1/transparency/sth
 
-Stop it all with: deploy/demo.sh stop
+Stop it all with: deploy/demo.sh stop     Start over from nothing: deploy/demo.sh reset
 MSG
+}
+
+main() {
+  case "${1:-}" in
+    stop) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; stop_all; exit 0 ;;
+    reset) [ $# -eq 1 ] || { echo "usage: $0 [stop|reset]" >&2; exit 2; }; reset_all; exit 0 ;;
+    "") ;;
+    *) echo "usage: $0 [stop|reset]" >&2; exit 2 ;;
+  esac
+  mkdir -p "$var"
+  build_programs
+  start_database
+  stop_exchange
+  make_secrets
+  migrate_database
+  init_pki
+  seed_registries
+  step "exchange"
+  start_exchange
+  step "front door (nginx) on 127.0.0.1:$front_port and https://127.0.0.1:$tls_port"
+  start_front_door
+  demo_parties
+  demo_issuer
+  demo_cert_reader
+  print_usage
+}
+
+# Sourced (tests/deploy/demo_secrets_test.sh), it only defines the steps.
+[ "${BASH_SOURCE[0]}" != "$0" ] || main "$@"

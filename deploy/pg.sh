@@ -4,6 +4,7 @@
 #   deploy/pg.sh start  DIR   create the cluster on first use, start it; prints its conninfo
 #   deploy/pg.sh stop   DIR   stop it (fast shutdown); fine if it is not running
 #   deploy/pg.sh status DIR   exit 0 and print the conninfo if running, exit 3 if not
+#   deploy/pg.sh destroy DIR  stop it and delete its data and DIR (as root the data is outside DIR)
 #
 # The cluster listens on 127.0.0.1 on a port of its own (chosen once, kept in DIR/port) and on a
 # Unix socket in its data directory. Authentication is `trust`, which is why it never listens on
@@ -13,13 +14,20 @@
 # under /tmp (DIR may sit under /root, which that user cannot traverse); DIR/data is a symlink to
 # it. Otherwise they run as the caller, with the data in DIR/data. A system cluster is never
 # touched. Extra server settings: TONGBAN_PG_SETTINGS="fsync=off shared_buffers=512MB" (tests).
+#
+# It works from any working directory, even one the `postgres` user cannot enter (a home directory,
+# `mktemp -d`): it changes to / first, and only the conninfo goes to stdout (scripts read stdout;
+# everything else goes to stderr).
 set -euo pipefail
 
-usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start|stop|status|destroy DIR" >&2; exit 2; }
 [ $# -eq 2 ] || usage
 cmd=$1
 mkdir -p "$2"
 dir=$(cd "$2" && pwd -P)
+# The server's programs run as `postgres`, which may not be able to enter the caller's directory
+# (they then print "could not change directory"); every path below is absolute.
+cd /
 
 pgbin=""
 for v in 15 16 17 14; do
@@ -85,6 +93,10 @@ case "$cmd" in
     ;;
   stop)
     if running; then as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    ;;
+  destroy)
+    if running; then as_pg "$pgbin/pg_ctl" -D "$data" -m fast -w stop >/dev/null; fi
+    rm -rf "$data" "$dir"
     ;;
   status)
     if running; then conninfo; exit 0; fi

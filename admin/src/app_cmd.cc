@@ -57,7 +57,12 @@ int withRegistry(const ParsedArgs& args, const char* cmd, std::ostream& err, Fn&
     err << "tongban-admin " << cmd << ": " << config.status().toString() << "\n";
     return 2;
   }
-  std::string key = config->getString("security.master_key");
+  auto secret = config->getSecret("security.master_key");
+  if (!secret) {
+    err << "tongban-admin " << cmd << ": " << secret.status().toString() << "\n";
+    return 2;
+  }
+  const std::string key = std::move(*secret);
   std::optional<exchange::SecretBox> box;  // listing and disabling need none
   if (!key.empty()) {
     auto opened = exchange::SecretBox::fromBase64(key);
@@ -80,7 +85,8 @@ int withRegistry(const ParsedArgs& args, const char* cmd, std::ostream& err, Fn&
 Status needKey(bool missing) {
   if (missing) {
     return Status::invalid("security.master_key",
-                           "no master key: set security.master_key in --config FILE or "
+                           "no master key: set security.master_key_file (or "
+                           "security.master_key) in --config FILE, or "
                            "TONGBAN_SECURITY_MASTER_KEY (the exchange's own)");
   }
   return Status::ok();

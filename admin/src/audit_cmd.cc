@@ -14,6 +14,7 @@
 #include <rapidjson/writer.h>
 #include <pqxx/pqxx>
 
+#include "cli_util.h"
 #include "tongban/admin/commands.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/config.h"
@@ -228,9 +229,9 @@ int runAudit(const Args& args, std::ostream& out, std::ostream& err) {
       err << "tongban-admin audit: " << config.status().toString() << "\n";
       return 2;
     }
-    conninfo = config->getString("database.url");
+    conninfo = operatorDatabaseUrl(*config);
   } else {
-    conninfo = Config().getString("database.url");
+    conninfo = operatorDatabaseUrl(Config());
   }
   if (conninfo.empty()) {
     return usage(err,

@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli_util.h"
 #include "tongban/admin/commands.h"
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/json.h"
@@ -184,7 +185,7 @@ class Command {
         *exit_code = fail(config.status());
         return nullptr;
       }
-      conninfo = config->getString("database.url");
+      conninfo = operatorDatabaseUrl(*config);
       if (conninfo.empty()) {
         err_ << "tongban-admin " << name_ << ": " << *file << " has no database.url (and "
              << Config::envName("database.url") << " is not set)\n";
@@ -192,7 +193,7 @@ class Command {
         return nullptr;
       }
     } else {
-      conninfo = Config().getString("database.url");
+      conninfo = operatorDatabaseUrl(Config());
     }
     if (conninfo.empty()) {
       *exit_code = usage("no database: give --db CONNINFO or --config FILE, or set " +

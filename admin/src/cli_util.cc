@@ -34,11 +34,16 @@ Result<Config> loadConfig(const ParsedArgs& args) {
   return Config();
 }
 
+std::string operatorDatabaseUrl(const Config& config) {
+  std::string owner = config.getString("database.owner_url");
+  return owner.empty() ? config.getString("database.url") : owner;
+}
+
 Result<std::string> resolveDatabase(const ParsedArgs& args) {
   if (args.has("--db")) return args.get("--db");
   auto config = loadConfig(args);
   if (!config) return config.status();
-  std::string url = config->getString("database.url");
+  std::string url = operatorDatabaseUrl(*config);
   if (url.empty()) {
     return Status::invalid("database", "no database: give --db CONNINFO or --config FILE, or set " +
                                            Config::envName("database.url"));

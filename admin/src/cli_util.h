@@ -33,8 +33,12 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
 // The configuration: --config FILE if given, else environment only.
 Result<Config> loadConfig(const ParsedArgs& args);
 
-// The connection string: --db, else database.url from the configuration. kInvalidArgument saying
-// how to give one when there is none.
+// tongban-admin is an operator's tool: it connects as the owner role, database.owner_url, when the
+// configuration has one, else as database.url (docs/configuration.md, "Database roles").
+std::string operatorDatabaseUrl(const Config& config);
+
+// The connection string: --db, else operatorDatabaseUrl() of the configuration. kInvalidArgument
+// saying how to give one when there is none.
 Result<std::string> resolveDatabase(const ParsedArgs& args);
 
 // The user running the command, for "cli:<user>" actors.

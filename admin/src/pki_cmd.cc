@@ -155,7 +155,9 @@ Result<PkiSettings> pkiSettings(const ParsedArgs& args, const std::string& dir_f
   PkiSettings s;
   s.dir =
       !dir_flag.empty() && args.has(dir_flag) ? args.get(dir_flag) : config->getString("pki.dir");
-  s.passphrase = config->getString("pki.passphrase");
+  auto passphrase = config->getSecret("pki.passphrase");
+  if (!passphrase) return passphrase.status();
+  s.passphrase = std::move(*passphrase);
   if (s.dir.empty()) {
     return Status::invalid("pki.dir",
                            "no PKI directory: give --dir DIR, or set pki.dir in --config "
@@ -164,8 +166,8 @@ Result<PkiSettings> pkiSettings(const ParsedArgs& args, const std::string& dir_f
   }
   if (s.passphrase.empty()) {
     return Status::invalid("pki.passphrase",
-                           "no PKI passphrase: set pki.passphrase in --config "
-                           "FILE or " +
+                           "no PKI passphrase: set pki.passphrase_file (or pki.passphrase) in "
+                           "--config FILE, or " +
                                Config::envName("pki.passphrase") +
                                " (an empty passphrase is refused)");
   }

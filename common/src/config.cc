@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <sys/stat.h>
+
 #include <Poco/Exception.h>
 #include <Poco/Util/IniFileConfiguration.h>
 
@@ -104,6 +106,35 @@ bool Config::has(const std::string& key) const {
 std::string Config::getString(const std::string& key, const std::string& fallback) const {
   std::string v, s;
   return lookup(key, &v, &s) ? v : fallback;
+}
+
+Result<std::string> Config::getSecret(const std::string& key) const {
+  const std::string file_key = key + "_file";
+  std::string value, source, path, file_source;
+  const bool inline_value = lookup(key, &value, &source);
+  if (!lookup(file_key, &path, &file_source)) return inline_value ? value : std::string();
+  if (inline_value) {
+    return Status::invalid(
+        key, "both " + source + " and " + file_source + " are set: keep only the file");
+  }
+  struct stat st;
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::invalid(file_key, file_source + ": cannot read '" + path + "'");
+  }
+  // Group read is allowed: systemd's LoadCredential= hands files over as 0440.
+  if ((st.st_mode & (S_IWGRP | S_IRWXO)) != 0) {
+    return Status::invalid(file_key, file_source + ": '" + path +
+                                         "' is readable or writable by every user (or writable "
+                                         "by its group); chmod 600 it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::invalid(file_key, file_source + ": cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string secret = text.str();
+  if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+  if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+  return secret;
 }
 
 Result<int64_t> Config::getInt(const std::string& key, int64_t fallback, int64_t min,

@@ -88,6 +88,22 @@ Result<MigrationReport> migrate(pqxx::connection& conn, const std::vector<Migrat
       tx.commit();
       report.applied.push_back(m.name);
     }
+    // Ownership and the runtime role's grants (0012_roles.sql) cover whatever the migrations just
+    // created, whichever role ran them and in whatever order they were applied.
+    if (!report.applied.empty()) {
+      pqxx::work tx(conn);
+      tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+      if (tx.exec1("SELECT to_regprocedure('public.tongban_apply_privileges()') IS NOT NULL")[0]
+              .as<bool>()) {
+        try {
+          tx.exec("SELECT public.tongban_apply_privileges()");
+        } catch (const pqxx::sql_error& e) {
+          return Status::internal(std::string("applying the database roles' privileges failed: ") +
+                                  e.what());
+        }
+      }
+      tx.commit();
+    }
   } catch (const pqxx::broken_connection& e) {
     return Status::unavailable(std::string("database unreachable: ") + e.what());
   } catch (const pqxx::failure& e) {

@@ -26,17 +26,23 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   e.host = c.getString("server.host", e.host);
   e.port_file = c.getString("server.port_file", "");
   e.database_url = c.getString("database.url", "");
+  e.database_owner_url = c.getString("database.owner_url", "");
   e.log_level = c.getString("log.level", e.log_level);
   e.log_path = c.getString("log.path", "");
-  e.master_key = c.getString("security.master_key", "");
   e.audit_node_id = c.getString("audit.node_id", e.audit_node_id);
   e.audit_checkpoint_key_file = c.getString("audit.checkpoint_key_file", "");
-  e.audit_checkpoint_key_passphrase = c.getString("audit.checkpoint_key_passphrase", "");
   e.pki_dir = c.getString("pki.dir", "");
-  e.pki_passphrase = c.getString("pki.passphrase", "");
   e.holder_idp_public_key_file = c.getString("holders.idp_public_key_file", "");
   e.holder_audience = c.getString("holders.audience", e.holder_audience);
   e.trusted_proxies = c.getString("server.trusted_proxies", "");
+  for (auto [key, out] :
+       {std::pair{"security.master_key", &e.master_key},
+        std::pair{"pki.passphrase", &e.pki_passphrase},
+        std::pair{"audit.checkpoint_key_passphrase", &e.audit_checkpoint_key_passphrase}}) {
+    auto secret = c.getSecret(key);
+    if (!secret) return secret.status();
+    *out = std::move(*secret);
+  }
   for (Status s : {
            readInt(c, "server.port", &e.port, 0, 65535),
            readInt(c, "server.max_threads", &e.max_threads, 1, 4096),
@@ -74,11 +80,14 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
   }
   if (!e.pki_dir.empty() && e.pki_passphrase.empty()) {
     return Status::invalid("pki.passphrase",
-                           "required with pki.dir (the hub's keys are encrypted)");
+                           "required with pki.dir (the hub's keys are encrypted): set "
+                           "pki.passphrase_file (or pki.passphrase)");
   }
   if (!e.audit_checkpoint_key_file.empty() && e.audit_checkpoint_key_passphrase.empty()) {
     return Status::invalid("audit.checkpoint_key_passphrase",
-                           "required with audit.checkpoint_key_file (the key file is encrypted)");
+                           "required with audit.checkpoint_key_file (the key file is encrypted): "
+                           "set audit.checkpoint_key_passphrase_file (or "
+                           "audit.checkpoint_key_passphrase)");
   }
   return e;
 }
@@ -87,8 +96,9 @@ Status checkServeConfig(const ExchangeConfig& e) {
   if (e.master_key.empty()) {
     return Status::invalid(
         "security.master_key",
-        "no master key configured: set security.master_key (or "
-        "TONGBAN_SECURITY_MASTER_KEY) to the output of `openssl rand -base64 32`");
+        "no master key configured: set security.master_key_file to a file (mode 0600) holding "
+        "the output of `openssl rand -base64 32` (or security.master_key, or "
+        "TONGBAN_SECURITY_MASTER_KEY)");
   }
   return Status::ok();
 }

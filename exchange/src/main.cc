@@ -1,8 +1,10 @@
 // tongban-exchange: the exchange server.
 //
-//   tongban-exchange serve   [--config FILE]   migrate (unless database.migrate_on_start=false),
-//                                              then serve until SIGTERM/SIGINT
-//   tongban-exchange migrate [--config FILE]   apply pending migrations and exit
+//   tongban-exchange serve   [--config FILE]   migrate when migrations are pending (unless
+//                                              database.migrate_on_start=false), then serve until
+//                                              SIGTERM/SIGINT, connected as database.url
+//   tongban-exchange migrate [--config FILE]   apply pending migrations and exit, connected as
+//                                              database.owner_url (else database.url)
 //
 // Exit codes: 0 done; 64 usage; 69 database unavailable; 78 bad configuration; 1 other failure.
 #include <iostream>
@@ -87,9 +89,14 @@ class ExchangeApp : public Poco::Util::ServerApplication {
     return code;
   }
 
+  // apply=false: only check, as database.url (serve's runtime role may read the record).
+  // apply=true: as database.owner_url when set — the runtime role may not create tables.
   int migrate(const tongban::exchange::ExchangeConfig& config, Poco::Logger& log, bool apply) {
     try {
-      pqxx::connection conn(tongban::exchange::withConnectTimeout(config.database_url, 5));
+      const std::string& url = apply && !config.database_owner_url.empty()
+                                   ? config.database_owner_url
+                                   : config.database_url;
+      pqxx::connection conn(tongban::exchange::withConnectTimeout(url, 5));
       if (!apply) {
         Status s = tongban::db::checkMigrationsCurrent(conn);
         return s ? EXIT_OK : fail(EXIT_UNAVAILABLE, s);
@@ -117,7 +124,11 @@ class ExchangeApp : public Poco::Util::ServerApplication {
   }
 
   int serve(const tongban::exchange::ExchangeConfig& config, Poco::Logger& log) {
-    if (int rc = migrate(config, log, config.migrate_on_start); rc != EXIT_OK) return rc;
+    // Migrations already current need no owner rights: check first (as the runtime role), and
+    // migrate only when something is pending and migrate_on_start allows it.
+    if (!config.migrate_on_start || !migrationsCurrent(config)) {
+      if (int rc = migrate(config, log, config.migrate_on_start); rc != EXIT_OK) return rc;
+    }
     auto server = tongban::exchange::ExchangeServer::start(config);
     if (!server) return fail(EXIT_UNAVAILABLE, server.status());
     tongban::logJson(log, Poco::Message::PRIO_NOTICE, "listening",
@@ -128,6 +139,15 @@ class ExchangeApp : public Poco::Util::ServerApplication {
     (*server)->stop();
     tongban::logJson(log, Poco::Message::PRIO_NOTICE, "stopped");
     return EXIT_OK;
+  }
+
+  static bool migrationsCurrent(const tongban::exchange::ExchangeConfig& config) {
+    try {
+      pqxx::connection conn(tongban::exchange::withConnectTimeout(config.database_url, 5));
+      return static_cast<bool>(tongban::db::checkMigrationsCurrent(conn));
+    } catch (const std::exception&) {
+      return false;  // migrate() reports why
+    }
   }
 
   std::string config_path_;

@@ -34,8 +34,9 @@ size_t NonceCache::size() const {
   return n;
 }
 
-RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew)
-    : registry_(registry), max_skew_(max_skew.count()) {}
+RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew,
+                                           NonceStore* shared_nonces)
+    : registry_(registry), max_skew_(max_skew.count()), shared_nonces_(shared_nonces) {}
 
 Result<std::pair<ParsedAuthorization, KeyInfo>> RequestAuthenticator::checkHead(
     std::string_view authorization, int64_t now, std::string* key_id_out, bool* unknown_key) {
@@ -76,8 +77,7 @@ Status RequestAuthenticator::precheck(std::string_view authorization, int64_t no
   return head ? Status::ok() : head.status();
 }
 
-Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::string_view path,
-                                                  std::string_view query, std::string_view body,
+Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
                                                   std::string_view authorization, int64_t now,
                                                   std::string* key_id_out) {
   const auto refuse = [](const std::string& why) {
@@ -88,15 +88,23 @@ Result<Caller> RequestAuthenticator::authenticate(std::string_view method, std::
   const ParsedAuthorization* parsed = &head->first;
   const KeyInfo* key = &head->second;
   std::string expected = hmacSha256(
-      key->secret, stringToSign(method, path, query, parsed->timestamp, parsed->nonce, body));
+      key->secret, stringToSign(request, parsed->timestamp, parsed->nonce));
   if (!constantTimeEqual(expected, parsed->signature)) {
     return refuse(
-        "signature does not match the request (method, path, query, timestamp, nonce "
-        "and body digest are signed; see docs/request-signing.md)");
+        "signature does not match the request (method, Host, path, query, timestamp, nonce, "
+        "Idempotency-Key and body digest are signed; see docs/request-signing.md)");
   }
-  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, parsed->unix_seconds + max_skew_,
-                           now)) {
+  const int64_t expires_at = parsed->unix_seconds + max_skew_;
+  if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, expires_at, now)) {
     return refuse("nonce already used: replayed request");
+  }
+  if (shared_nonces_) {
+    auto fresh = shared_nonces_->claim(parsed->key_id, parsed->nonce, expires_at, now);
+    if (!fresh) {
+      return Status::unavailable("the replay guard cannot be consulted: " +
+                                 fresh.status().message());
+    }
+    if (!*fresh) return refuse("nonce already used: replayed request");
   }
   return Caller{key->app_id, key->department_code, key->role, key->key_id, key->client_cert_sha256};
 }

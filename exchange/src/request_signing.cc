@@ -14,34 +14,34 @@
 
 namespace tongban::exchange {
 
-std::string stringToSign(std::string_view method, std::string_view path, std::string_view query,
-                         std::string_view timestamp, std::string_view nonce,
-                         std::string_view body) {
+std::string stringToSign(const SignedRequest& r, std::string_view timestamp,
+                         std::string_view nonce) {
   std::string s;
-  s.reserve(160 + path.size() + query.size());
+  s.reserve(192 + r.host.size() + r.path.size() + r.query.size() + r.idempotency_key.size());
   s += kSignatureScheme;
   s += '\n';
-  s += method;
+  s += r.method;
   s += '\n';
-  s += path;
+  s += r.host;
   s += '\n';
-  s += query;
+  s += r.path;
+  s += '\n';
+  s += r.query;
   s += '\n';
   s += timestamp;
   s += '\n';
   s += nonce;
   s += '\n';
-  s += hexEncode(sha256(body));
+  s += r.idempotency_key;
+  s += '\n';
+  s += hexEncode(sha256(r.body));
   return s;
 }
 
-std::string authorizationHeader(const Credentials& c, std::string_view method,
-                                std::string_view path, std::string_view query,
-                                std::string_view body, int64_t unix_seconds,
-                                std::string_view nonce) {
+std::string authorizationHeader(const Credentials& c, const SignedRequest& request,
+                                int64_t unix_seconds, std::string_view nonce) {
   std::string ts = std::to_string(unix_seconds);
-  std::string sig =
-      hexEncode(hmacSha256(c.secret, stringToSign(method, path, query, ts, nonce, body)));
+  std::string sig = hexEncode(hmacSha256(c.secret, stringToSign(request, ts, nonce)));
   std::string h = kSignatureScheme;
   h += " Credential=" + c.key_id + ", Timestamp=" + ts + ", Nonce=";
   h += nonce;
@@ -148,11 +148,17 @@ Result<ExchangeClient::Response> ExchangeClient::call(const std::string& method,
   for (int attempt = 0; attempt < 2; ++attempt) {
     try {
       Poco::Net::HTTPRequest req(method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-      if (!credentials_.key_id.empty()) {
-        req.set("Authorization",
-                authorizationHeader(credentials_, method, path, query, body, now, newNonce()));
-      }
+      // Set here rather than left to POCO, so that what is signed is what is sent.
+      const std::string host = host_ + ":" + std::to_string(port_);
+      req.setHost(host);
       if (!extra_name.empty()) req.set(extra_name, extra_value);
+      if (!credentials_.key_id.empty()) {
+        SignedRequest signed_request{method, host, path, query, "", body};
+        const std::string idempotency_key = req.get("Idempotency-Key", "");
+        signed_request.idempotency_key = idempotency_key;
+        req.set("Authorization",
+                authorizationHeader(credentials_, signed_request, now, newNonce()));
+      }
       if (!body.empty() || method == "POST" || method == "PUT") {
         req.setContentType("application/json");
         req.setContentLength64(static_cast<int64_t>(body.size()));

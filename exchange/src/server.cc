@@ -182,6 +182,7 @@ struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
   std::unique_ptr<AppRegistry> registry;
+  std::unique_ptr<PgNonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
   std::unique_ptr<AuditLog> audit;
@@ -507,8 +508,12 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       std::string_view raw_path = std::string_view(target).substr(0, q);
       std::string_view raw_query =
           q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1);
-      auto caller = state_.auth->authenticate(req.method, raw_path, raw_query, req.body,
-                                              req.raw.get("Authorization", ""), unixNow(), key_id);
+      const std::string host = req.raw.get("Host", "");
+      const std::string idempotency_key = req.raw.get("Idempotency-Key", "");
+      SignedRequest signed_request{req.method,      host,    raw_path, raw_query,
+                                   idempotency_key, req.body};
+      auto caller = state_.auth->authenticate(signed_request, req.raw.get("Authorization", ""),
+                                              unixNow(), key_id);
       if (!caller) return caller.status();
       req.caller = std::move(*caller);
       if (!req.caller->client_cert_sha256.empty()) {
@@ -684,9 +689,24 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.registry = std::make_unique<AppRegistry>(
         *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms),
         std::chrono::milliseconds(config.unknown_key_cache_ms));
+    state_.nonces = std::make_unique<PgNonceStore>(*state_.pool);
     state_.auth = std::make_unique<RequestAuthenticator>(
-        *state_.registry, std::chrono::seconds(config.max_clock_skew_s));
+        *state_.registry, std::chrono::seconds(config.max_clock_skew_s), state_.nonces.get());
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);
+    // Nonces past the clock-skew window are deleted once a minute, off the request path.
+    nonce_purge_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(expiry_mutex_);
+      while (!expiry_cv_.wait_for(lock, std::chrono::seconds(60),
+                                  [this] { return stopped_.load(); })) {
+        lock.unlock();
+        auto n = state_.nonces->purgeExpired(unixNow());
+        if (!n) {
+          logJson(*state_.log, Poco::Message::PRIO_WARNING, "nonce purge failed",
+                  {{"error", n.status().message()}});
+        }
+        lock.lock();
+      }
+    });
 
     AuditLog::Options audit;
     audit.conninfo = conninfo;
@@ -833,6 +853,7 @@ class ExchangeServerImpl : public ExchangeServer {
     expiry_cv_.notify_all();
     if (expiry_.joinable()) expiry_.join();
     if (refusal_flush_.joinable()) refusal_flush_.join();
+    if (nonce_purge_.joinable()) nonce_purge_.join();
     if (state_.audit) {
       auditRefusalSummaries(state_, state_.refusals.drain(unixNow(), true));
       state_.audit->close();
@@ -930,7 +951,8 @@ class ExchangeServerImpl : public ExchangeServer {
   std::atomic<bool> stopped_{false};
   std::thread expiry_;
   std::thread refusal_flush_;
-  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry thread on stop
+  std::thread nonce_purge_;
+  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry, refusal flush and nonce purge threads on stop
   std::condition_variable expiry_cv_;
 };
 

@@ -1,5 +1,7 @@
 #include "tongban/common/config.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -58,6 +60,42 @@ TEST(Config, RejectsMalformedFiles) {
   auto missing = Config::load("/nonexistent/dir/tongban.ini");
   ASSERT_FALSE(missing);
   EXPECT_NE(missing.status().message().find("/nonexistent/dir/tongban.ini"), std::string::npos);
+}
+
+// Issue 7 (hole 10): secrets can live in files of their own, referenced by path, and such a file
+// must not be readable by other users.
+TEST(Config, SecretsComeFromPrivateFiles) {
+  const std::string path = testing::binaryDir() + "/config-test-master.key";
+  {
+    std::ofstream f(path, std::ios::trunc);
+    f << "c2VjcmV0\n";
+  }
+  ::chmod(path.c_str(), 0600);
+  auto c = Config::parse("[security]\nmaster_key_file = " + path + "\n");
+  ASSERT_TRUE(c);
+  auto key = c->getSecret("security.master_key");
+  ASSERT_TRUE(key) << key.status().toString();
+  EXPECT_EQ(*key, "c2VjcmV0");  // the trailing newline dropped
+
+  ::chmod(path.c_str(), 0644);  // what deploy/demo.sh used to leave: world-readable
+  auto open = c->getSecret("security.master_key");
+  ASSERT_FALSE(open);
+  EXPECT_EQ(open.status().field(), "security.master_key_file");
+  EXPECT_NE(open.status().message().find("chmod 600"), std::string::npos);
+
+  ::chmod(path.c_str(), 0600);
+  auto both = Config::parse("[security]\nmaster_key = x\nmaster_key_file = " + path + "\n");
+  ASSERT_TRUE(both);
+  EXPECT_FALSE(both->getSecret("security.master_key"));
+  auto missing = Config::parse("[pki]\npassphrase_file = /nonexistent/pki.pass\n");
+  ASSERT_TRUE(missing);
+  auto m = missing->getSecret("pki.passphrase");
+  ASSERT_FALSE(m);
+  EXPECT_EQ(m.status().field(), "pki.passphrase_file");
+  auto inline_only = Config::parse("[pki]\npassphrase = p\n");
+  EXPECT_EQ(*inline_only->getSecret("pki.passphrase"), "p");
+  EXPECT_EQ(*inline_only->getSecret("security.master_key"), "");
+  ::unlink(path.c_str());
 }
 
 TEST(Config, LoadsAFile) {

@@ -75,6 +75,64 @@ TEST(Migrations, AFailingMigrationLeavesNoTrace) {
             0);
 }
 
+// Tables that migrations written later create (in any schema, by whichever role runs them) get
+// the owner role and the runtime role's grants: working tables full DML, append-only ones (a
+// *refuse_change trigger, or a COMMENT 'append-only ...') INSERT and SELECT only.
+TEST(Migrations, LaterMigrationsTablesGetTheRolesPrivileges) {
+  TestDatabase db("migrate_roles");
+  auto more = embeddedMigrations();
+  more.push_back({"9996_later.sql",
+                  "CREATE SCHEMA later;"
+                  "CREATE TABLE later.things (id bigserial PRIMARY KEY, x int);"
+                  "CREATE TABLE later.history (id bigserial PRIMARY KEY, x int);"
+                  "CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE ON later.history "
+                  "  FOR EACH ROW EXECUTE FUNCTION certs.refuse_change();"
+                  "CREATE TABLE exchange.later_log (x int);"
+                  "COMMENT ON TABLE exchange.later_log IS 'append-only: a test';"
+                  "CREATE TABLE public.later_public (x int);"});
+  {
+    pqxx::connection c(db.conninfo());
+    auto r = migrate(c, more);
+    ASSERT_TRUE(r) << r.status().toString();
+  }
+  pqxx::connection owner(db.conninfo());
+  pqxx::nontransaction q(owner);
+  EXPECT_EQ(q.exec1("SELECT count(*) FROM pg_tables WHERE schemaname IN ('later', 'exchange', "
+                    "'public') AND tableowner <> 'tongban_owner'")[0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(q.exec1("SELECT nspowner::regrole::text FROM pg_namespace WHERE nspname = 'later'")[0]
+                .as<std::string>(),
+            "tongban_owner");
+  pqxx::connection runtime(db.runtimeConninfo());
+  // "" when it worked, "denied" when refused for want of a privilege or ownership.
+  auto state = [&](const std::string& sql) -> std::string {
+    pqxx::work tx(runtime);
+    try {
+      tx.exec(sql);
+    } catch (const pqxx::sql_error& e) {
+      std::string what = e.what();
+      return what.find("permission denied") != std::string::npos ||
+                     what.find("must be owner") != std::string::npos
+                 ? "denied"
+                 : what;
+    }
+    return "";
+  };
+  EXPECT_EQ(state("INSERT INTO later.things (x) VALUES (1); UPDATE later.things SET x = 2; "
+                  "DELETE FROM later.things"),
+            "");
+  EXPECT_EQ(state("INSERT INTO later.history (x) VALUES (1); SELECT * FROM later.history"), "");
+  EXPECT_EQ(state("UPDATE later.history SET x = 2"), "denied");
+  EXPECT_EQ(state("DELETE FROM later.history"), "denied");
+  EXPECT_EQ(state("INSERT INTO exchange.later_log VALUES (1)"), "");
+  EXPECT_EQ(state("INSERT INTO public.later_public VALUES (1); DELETE FROM public.later_public"),
+            "");
+  EXPECT_EQ(state("DELETE FROM public.schema_migrations"), "denied");
+  EXPECT_EQ(state("DELETE FROM exchange.later_log"), "denied");
+  EXPECT_EQ(state("ALTER TABLE later.history DISABLE TRIGGER ALL"), "denied");
+}
+
 TEST(Migrations, SchemaConstraintsHold) {
   TestDatabase db("migrate_constraints");
   db.migrate();

@@ -30,11 +30,14 @@ int64_t now() {
 }
 
 // Sends exactly these bytes and returns the status code of the reply.
+// `extra_headers`: more "Name: value\r\n" lines.
 int rawStatus(uint16_t port, const std::string& method, const std::string& target,
-              const std::string& authorization, const std::string& body = "") {
+              const std::string& authorization, const std::string& body = "",
+              const std::string& host = "x", const std::string& extra_headers = "") {
   Poco::Net::StreamSocket s(Poco::Net::SocketAddress("127.0.0.1", port));
   s.setReceiveTimeout(Poco::Timespan(5, 0));
-  std::string req = method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+  std::string req = method + " " + target + " HTTP/1.1\r\nHost: " + host +
+                    "\r\nConnection: close\r\n" + extra_headers;
   if (!authorization.empty()) req += "Authorization: " + authorization + "\r\n";
   req += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   s.sendBytes(req.data(), static_cast<int>(req.size()));
@@ -62,8 +65,10 @@ class AuthTest : public ::testing::Test {
   }
   std::string sign(const std::string& method, const std::string& path, const std::string& query,
                    const std::string& body, int64_t ts, const std::string& nonce,
-                   const Credentials* creds = nullptr) {
-    return authorizationHeader(creds ? *creds : app_->credentials, method, path, query, body, ts,
+                   const Credentials* creds = nullptr, const std::string& host = "x",
+                   const std::string& idempotency_key = "") {
+    return authorizationHeader(creds ? *creds : app_->credentials,
+                               SignedRequest{method, host, path, query, idempotency_key, body}, ts,
                                nonce);
   }
   int deniedCount(const std::string& key_id) {
@@ -144,6 +149,68 @@ TEST_F(AuthTest, ReplayIsRefused) {
   auto rows = env_->sql("SELECT reason FROM exchange.audit_log WHERE key_id = '" +
                         app_->credentials.key_id + "' ORDER BY seq DESC LIMIT 1");
   EXPECT_NE(rows[0][0].as<std::string>().find("replay"), std::string::npos);
+}
+
+// The Host and Idempotency-Key headers are signed: a request cannot be redirected to another
+// host name, nor given another (or a first) Idempotency-Key by whoever relays it.
+TEST_F(AuthTest, HostAndIdempotencyKeyAreSigned) {
+  int before = deniedCount(app_->credentials.key_id);
+  EXPECT_EQ(
+      rawStatus(env_->port(), "GET", kTarget,
+                sign("GET", kPath, kQuery, "", now(), newNonce(), nullptr, "hub-a"), "", "hub-b"),
+      401);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now(), newNonce(), nullptr, "hub-a", "k-1"),
+                      "", "hub-a", "Idempotency-Key: k-2\r\n"),
+            401);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now(), newNonce(), nullptr, "hub-a"), "",
+                      "hub-a", "Idempotency-Key: k-1\r\n"),
+            401);
+  EXPECT_EQ(deniedCount(app_->credentials.key_id), before + 3);
+  EXPECT_EQ(rawStatus(env_->port(), "GET", kTarget,
+                      sign("GET", kPath, kQuery, "", now(), newNonce(), nullptr, "hub-a", "k-1"),
+                      "", "hub-a", "Idempotency-Key: k-1\r\n"),
+            200);
+}
+
+// Issue 7, hole 7: a signed key-rotation request replayed to another exchange node on the same
+// database, or to a node restarted since, must not hand the replayer a fresh secret.
+TEST(ReplayAcrossNodes, ARequestAcceptedByOneNodeIsRefusedByAnotherAndAfterARestart) {
+  ExchangeEnv env("replay");  // node A
+  testenv::App app = env.makeApp(testenv::kTaxBureau, "轮换系统", "consumer");
+  ExchangeConfig config_b = env.config();
+  config_b.audit_node_id = "node-b";  // one audit chain per node
+  auto node_b = ExchangeServer::start(config_b);
+  ASSERT_TRUE(node_b) << node_b.status().toString();
+
+  const Credentials& admin = env.admin().credentials;
+  const std::string path = "/v1/admin/applications/" + app.app_id + "/keys";
+  const std::string body = "{\"overlap_seconds\":60}";
+  const std::string auth =
+      authorizationHeader(admin, SignedRequest{"POST", "x", path, "", "", body}, now(), newNonce());
+  auto keys = [&] {
+    return env
+        .sql("SELECT count(*) FROM exchange.app_keys WHERE app_id = '" + app.app_id + "'")[0][0]
+        .as<int>();
+  };
+  ASSERT_EQ(keys(), 1);
+  EXPECT_EQ(rawStatus(env.port(), "POST", path, auth, body), 201);
+  EXPECT_EQ(keys(), 2);
+  EXPECT_EQ(rawStatus((*node_b)->port(), "POST", path, auth, body), 401);  // another node
+  EXPECT_EQ(keys(), 2);
+
+  (*node_b)->stop();  // node B restarts: its memory of nonces is gone
+  node_b->reset();
+  auto restarted = ExchangeServer::start(config_b);
+  ASSERT_TRUE(restarted) << restarted.status().toString();
+  EXPECT_EQ(rawStatus((*restarted)->port(), "POST", path, auth, body), 401);
+  EXPECT_EQ(keys(), 2);
+  auto reasons = env.sql(
+      "SELECT count(*) FROM exchange.audit_log WHERE node_id = 'node-b' AND http_status = 401 "
+      "AND reason LIKE '%replay%'");
+  EXPECT_EQ(reasons[0][0].as<int>(), 2);
+  (*restarted)->stop();
 }
 
 TEST_F(AuthTest, UnknownKeyAndWrongSecretAreRefused) {
@@ -236,20 +303,41 @@ TEST(SecretBox, SealsAndRefusesTampering) {
 
 TEST(RequestSigning, StringToSignMatchesTheDocumentedExample) {
   // docs/request-signing.md, "Worked example".
-  std::string s = stringToSign("POST", "/v1/query/POP-PERSON-BASIC", "", "1763856000",
-                               "8f14e45fceea167a5a36dedd4bea2543", "{\"a\":1}");
+  const SignedRequest request{"POST", "hub.example.gov.cn", "/v1/query/POP-PERSON-BASIC",
+                              "",     "case-0001",          "{\"a\":1}"};
+  std::string s = stringToSign(request, "1763856000", "8f14e45fceea167a5a36dedd4bea2543");
   EXPECT_EQ(s,
-            "TB1-HMAC-SHA256\nPOST\n/v1/query/POP-PERSON-BASIC\n\n1763856000\n"
-            "8f14e45fceea167a5a36dedd4bea2543\n"
+            "TB1-HMAC-SHA256\nPOST\nhub.example.gov.cn\n/v1/query/POP-PERSON-BASIC\n\n1763856000\n"
+            "8f14e45fceea167a5a36dedd4bea2543\ncase-0001\n"
             "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862");
   Credentials c{"key_0123456789abcdef", "tbs_example-secret"};
-  std::string h = authorizationHeader(c, "POST", "/v1/query/POP-PERSON-BASIC", "", "{\"a\":1}",
-                                      1763856000, "8f14e45fceea167a5a36dedd4bea2543");
+  std::string h = authorizationHeader(c, request, 1763856000, "8f14e45fceea167a5a36dedd4bea2543");
   EXPECT_EQ(h.rfind("TB1-HMAC-SHA256 Credential=key_0123456789abcdef, Timestamp=1763856000, "
                     "Nonce=8f14e45fceea167a5a36dedd4bea2543, Signature=",
                     0),
             0u);
   EXPECT_EQ(h.substr(h.size() - 64), hexEncode(hmacSha256(c.secret, s)));
+  EXPECT_EQ(h.substr(h.size() - 64),
+            "f3b4e34b064d9e071633f95a59545fcfe32c0da70d0c5f6d149be62b6aea7047");
+}
+
+// The shared nonce store, as the exchange's runtime role uses it.
+TEST(PgNonceStore, ClaimsOnceUntilExpiryAndPurges) {
+  ExchangeEnv env("nonces");
+  db::ConnectionPool pool(
+      db::PoolOptions{env.runtimeConninfo(), 1, std::chrono::milliseconds(5000), nullptr});
+  PgNonceStore store(pool);
+  const std::string nonce = newNonce();
+  EXPECT_TRUE(*store.claim("key_1", nonce, 1000, 500));
+  EXPECT_FALSE(*store.claim("key_1", nonce, 1000, 600));   // a replay
+  EXPECT_TRUE(*store.claim("key_2", nonce, 1000, 600));    // another key's nonce is its own
+  EXPECT_TRUE(*store.claim("key_1", nonce, 1400, 1001));   // the first window is over
+  EXPECT_FALSE(*store.claim("key_1", nonce, 1400, 1002));  // and the renewed one holds
+  EXPECT_EQ(*store.purgeExpired(1001), 1);                 // key_2's row
+  EXPECT_EQ(*store.purgeExpired(1401), 1);
+  EXPECT_EQ(env.sql("SELECT count(*) FROM exchange.request_nonces WHERE expires_at <= 1400")[0][0]
+                .as<int>(),
+            0);
 }
 
 TEST(NonceCache, ForgetsAfterExpiry) {

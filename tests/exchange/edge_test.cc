@@ -219,12 +219,14 @@ TEST_F(EdgeTest, AnUnknownKeyIsRefusedBeforeTheBodyIsSent) {
   // Headers announcing a 1 MiB body, and no body: the refusal must come without it.
   const std::string target = "/v1/query/POP-PERSON-BASIC";
   Credentials fake{"key_b0d1e5b0d1e5b0d1", "tbs_x"};
-  std::string head = "POST " + target +
-                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 1048576\r\nAuthorization: " +
-                     authorizationHeader(fake, "POST", target, "", std::string(1 << 20, ' '),
-                                         std::time(nullptr), newNonce()) +
-                     "\r\n\r\n";
+  std::string head =
+      "POST " + target +
+      " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Content-Length: 1048576\r\nAuthorization: " +
+      authorizationHeader(
+          fake, SignedRequest{"POST", "127.0.0.1", target, "", "", std::string(1 << 20, ' ')},
+          std::time(nullptr), newNonce()) +
+      "\r\n\r\n";
   std::string reply = rawCall(env_->port(), head);
   ASSERT_EQ(reply.compare(0, 12, "HTTP/1.1 401"), 0) << reply;
   EXPECT_NE(reply.find("application/problem+json"), std::string::npos) << reply;

@@ -57,7 +57,9 @@ ExchangeEnv::ExchangeEnv(const std::string& tag, void (*configure)(ExchangeConfi
     tx.commit();
   }
   config_.port = 0;
-  config_.database_url = db_.conninfo();
+  // The exchange runs as the runtime role, as deployed (0012_roles.sql); the env's own helpers
+  // below (and sql()) use the owner's connection, as tongban-admin does.
+  config_.database_url = db_.runtimeConninfo();
   config_.pool_size = 4;
   config_.max_body_bytes = 64 * 1024;
   config_.access_log = false;

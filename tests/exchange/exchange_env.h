@@ -58,7 +58,8 @@ class ExchangeEnv {
   ~ExchangeEnv();
 
   uint16_t port() const { return server_->port(); }
-  const std::string& conninfo() const { return db_.conninfo(); }
+  const std::string& conninfo() const { return db_.conninfo(); }  // the owner's (superuser)
+  const std::string& runtimeConninfo() const { return config_.database_url; }  // the exchange's
   ExchangeServer& server() { return *server_; }
   const ExchangeConfig& config() const { return config_; }
 

@@ -202,8 +202,9 @@ class FrontDoorTest : public ::testing::Test {
   static std::string signedRequest(const std::string& target = "/v1/catalog/resources") {
     return "GET " + target +
            " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " +
-           authorizationHeader(app_->credentials, "GET", target, "", "", std::time(nullptr),
-                               newNonce()) +
+           authorizationHeader(app_->credentials,
+                               SignedRequest{"GET", "127.0.0.1", target, "", "", ""},
+                               std::time(nullptr), newNonce()) +
            "\r\n\r\n";
   }
 
@@ -232,7 +233,8 @@ TEST_F(FrontDoorTest, SignedRequestsPassThroughUnchanged) {
   const std::string query = "matter_code=11110000000010014U4000117&case_id=C%2F1";
   std::string get = "GET " + target + "?" + query +
                     " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " +
-                    authorizationHeader(app_->credentials, "GET", target, query, "",
+                    authorizationHeader(app_->credentials,
+                                        SignedRequest{"GET", "127.0.0.1", target, query, "", ""},
                                         std::time(nullptr), newNonce()) +
                     "\r\n\r\n";
   reply = exchangeBytes(port_, get, 5);
@@ -242,7 +244,8 @@ TEST_F(FrontDoorTest, SignedRequestsPassThroughUnchanged) {
       "POST /v1/access-requests HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: "
       "close\r\nContent-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size()) + "\r\nAuthorization: " +
-      authorizationHeader(app_->credentials, "POST", "/v1/access-requests", "", body,
+      authorizationHeader(app_->credentials,
+                          SignedRequest{"POST", "127.0.0.1", "/v1/access-requests", "", "", body},
                           std::time(nullptr), newNonce()) +
       "\r\n\r\n" + body;
   reply = exchangeBytes(port_, post, 5);
@@ -310,9 +313,12 @@ TEST_F(FrontDoorTest, OversizedHeadersGetAProblemDocument) {
 // status code followed by the body.
 std::string curlSigned(uint16_t tls_port, const Credentials& credentials, const std::string& extra,
                        const std::string& target = "/v1/catalog/resources") {
+  // curl sends "Host: 127.0.0.1:PORT", which nginx passes on and the signature covers.
+  const std::string host = "127.0.0.1:" + std::to_string(tls_port);
   auto r = testing::runCommand(
       "curl -sk --max-time 5 -o - -w ' %{http_code}' " + extra + " -H 'Authorization: " +
-      authorizationHeader(credentials, "GET", target, "", "", std::time(nullptr), newNonce()) +
+      authorizationHeader(credentials, SignedRequest{"GET", host, target, "", "", ""},
+                          std::time(nullptr), newNonce()) +
       "' https://127.0.0.1:" + std::to_string(tls_port) + target);
   return r.output;
 }
@@ -375,8 +381,9 @@ TEST_F(FrontDoorTest, AnApplicationBoundToAClientCertificateNeedsIt) {
                              "X-Tongban-Client-Cert: " +
                              urlEscape(pem.str()) + "\r\nAuthorization: ";
   auto sign = [&] {
-    return authorizationHeader(app.credentials, "GET", target, "", "", std::time(nullptr),
-                               newNonce()) +
+    return authorizationHeader(app.credentials,
+                               SignedRequest{"GET", "127.0.0.1", target, "", "", ""},
+                               std::time(nullptr), newNonce()) +
            "\r\n\r\n";
   };
   std::string via_plain = exchangeBytes(port_, forged + sign(), 5);
@@ -449,7 +456,8 @@ TEST(ExchangePerAddressCap, OneAddressCannotHoldMoreThanItsShare) {
   const std::string target = "/v1/catalog/resources";
   std::string request =
       "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: " +
-      authorizationHeader(app.credentials, "GET", target, "", "", std::time(nullptr), newNonce()) +
+      authorizationHeader(app.credentials, SignedRequest{"GET", "127.0.0.1", target, "", "", ""},
+                          std::time(nullptr), newNonce()) +
       "\r\n\r\n";
   std::string ok = exchangeBytes(env.port(), request, 5);
   EXPECT_EQ(ok.compare(0, 12, "HTTP/1.1 200"), 0) << ok;

@@ -297,9 +297,10 @@ TEST(ExchangeReadiness, NotReadyWhenANewerBinaryMigrated) {
 TEST(ExchangeReadiness, FollowsTheDatabaseDownAndBackUp) {
   std::string dir = testing::binaryDir() + "/pg-readiness-test";
   std::string pg = testing::sourceDir() + "/deploy/pg.sh";
-  auto started = testing::runCommand(pg + " start " + dir);
-  ASSERT_EQ(started.exit_code, 0) << started.output;
-  std::string conninfo = started.output.substr(0, started.output.find('\n'));
+  // pg.sh's stdout is the conninfo and nothing else (its diagnostics go to stderr).
+  auto started = testing::runCommandSplit(pg + " start " + dir);
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  std::string conninfo = started.out.substr(0, started.out.find('\n'));
   {
     pqxx::connection c(conninfo);
     pqxx::nontransaction tx(c);

@@ -60,4 +60,25 @@ void TestDatabase::migrate() {
   if (!report) throw std::runtime_error("migration failed: " + report.status().toString());
 }
 
+std::string TestDatabase::runtimeConninfo() const {
+  {
+    pqxx::connection c(conninfo_);
+    pqxx::nontransaction tx(c);
+    tx.exec(
+        "DO $$ BEGIN "
+        "  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tongban_test_runtime') THEN "
+        "    CREATE ROLE tongban_test_runtime LOGIN IN ROLE tongban_runtime; "
+        "  END IF; "
+        "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; "
+        "END $$");
+  }
+  // Replace the user=... of the cluster string (pg.sh writes user=postgres).
+  std::string out = conninfo_;
+  auto pos = out.find("user=");
+  if (pos == std::string::npos) return out + " user=tongban_test_runtime";
+  auto end = out.find(' ', pos);
+  return out.replace(pos, end == std::string::npos ? std::string::npos : end - pos,
+                     "user=tongban_test_runtime");
+}
+
 }  // namespace tongban::testing

@@ -25,6 +25,11 @@ class TestDatabase {
   // Applies the embedded migrations; throws on failure.
   void migrate();
 
+  // Connection string of the new database as the login role `tongban_test_runtime`, a member of
+  // tongban_runtime (0012_roles.sql): what the exchange under test connects as. Creates that role
+  // when missing (roles are cluster-wide; safe when suites race). Call after migrate().
+  std::string runtimeConninfo() const;
+
   // Connection string of the cluster's maintenance database ("postgres").
   static std::string clusterConninfo();
 

@@ -17,4 +17,13 @@ struct CommandResult {
 // Runs `command` with /bin/sh, capturing stdout+stderr.
 CommandResult runCommand(const std::string& command);
 
+struct SplitCommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout only: what scripts parse
+  std::string err;  // stderr, for failure messages
+};
+
+// Runs `command` with /bin/sh, capturing stdout and stderr apart.
+SplitCommandResult runCommandSplit(const std::string& command);
+
 }  // namespace tongban::testing

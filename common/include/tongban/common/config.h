@@ -35,6 +35,13 @@ class Config {
   Result<bool> getBool(const std::string& key, bool fallback) const;
   bool has(const std::string& key) const;
 
+  // A secret (a key, a passphrase): the value of `key`, or the contents of the file named by
+  // `key` + "_file" (one trailing newline dropped), so that secrets need not sit in the
+  // configuration file itself. "" when neither is set. kInvalidArgument naming the key when both
+  // are set, and naming `key_file` when that file cannot be read, or every user may read it, or
+  // its group may write it (0600, 0400 and systemd credentials' 0440 are fine).
+  Result<std::string> getSecret(const std::string& key) const;
+
   // Name of the environment variable that overrides `key`.
   static std::string envName(const std::string& key);
 

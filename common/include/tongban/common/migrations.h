@@ -3,7 +3,9 @@
 // Applied in name order, each in its own transaction together with its row in
 // public.schema_migrations (name, SHA-256 of the file, time). A migration whose recorded checksum
 // differs from the file's is refused: released migrations are never edited. Concurrent callers
-// serialise on an advisory lock, so two processes starting at once apply each file once.
+// serialise on an advisory lock, so two processes starting at once apply each file once. After a
+// run that applied anything, public.tongban_apply_privileges() (0012_roles.sql) gives every object
+// to the owner role and (re)grants the runtime role, so migrations written later need not.
 #pragma once
 
 #include <string>

@@ -28,7 +28,8 @@ struct ExchangeConfig {
   int shutdown_grace_s = 10;  // SIGTERM: time in-flight requests get to finish
   std::string port_file;      // if set, the bound port is written there once listening
   // [database]
-  std::string database_url;  // libpq conninfo or URI; required
+  std::string database_url;        // libpq conninfo or URI; required. serve's: the runtime role
+  std::string database_owner_url;  // migrate's (the owner role); empty: database_url
   int pool_size = 16;
   int pool_acquire_timeout_ms = 2000;
   bool migrate_on_start = true;

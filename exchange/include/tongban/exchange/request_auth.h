@@ -7,8 +7,10 @@
 // forger cannot burn a legitimate client's nonces. Every refusal is kUnauthenticated with a
 // message that says which check failed. Thread-safe.
 //
-// The replay guard is in memory: with several exchange nodes behind a load balancer, a replay
-// sent to another node within the window is not caught (docs/request-signing.md says so).
+// The replay guard has two levels: an in-process NonceCache (a replay to the same node is refused
+// without a round trip) and, when given, a NonceStore shared by every node (PostgreSQL), so that a
+// replay to another node, or after a restart, is refused too. When the shared store cannot be
+// reached the request is refused with kUnavailable (fail closed).
 #pragma once
 
 #include <array>
@@ -22,6 +24,7 @@
 
 #include "tongban/common/result.h"
 #include "tongban/exchange/app_registry.h"
+#include "tongban/exchange/nonce_store.h"
 #include "tongban/exchange/request_signing.h"
 
 namespace tongban::exchange {
@@ -52,15 +55,16 @@ class NonceCache {
 
 class RequestAuthenticator {
  public:
-  RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew);
+  // `shared_nonces` (not owned, may be null: this process's memory only) must outlive this.
+  RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew,
+                       NonceStore* shared_nonces = nullptr);
 
-  // `path` and `query` as sent on the request line. On failure the Status is kUnauthenticated
-  // (or kUnavailable when the key store cannot be read); `key_id_out` gets the claimed key id
-  // when the header named one, for the audit log.
-  Result<Caller> authenticate(std::string_view method, std::string_view path,
-                              std::string_view query, std::string_view body,
-                              std::string_view authorization, int64_t now_unix,
-                              std::string* key_id_out);
+  // `request.path` and `.query` as sent on the request line, `.host` and `.idempotency_key` the
+  // headers as sent. On failure the Status is kUnauthenticated (or kUnavailable when the key or
+  // nonce store cannot be read); `key_id_out` gets the claimed key id when the header named one,
+  // for the audit log.
+  Result<Caller> authenticate(const SignedRequest& request, std::string_view authorization,
+                              int64_t now_unix, std::string* key_id_out);
 
   // The checks that need no body: the header parses, the timestamp is inside the window, the key
   // is known, active and inside any overlap window, and its application is active. The server
@@ -78,6 +82,7 @@ class RequestAuthenticator {
   AppRegistry& registry_;
   const int64_t max_skew_;
   NonceCache nonces_;
+  NonceStore* const shared_nonces_;
 };
 
 }  // namespace tongban::exchange

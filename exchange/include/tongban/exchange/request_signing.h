@@ -4,13 +4,15 @@
 //   Authorization: TB1-HMAC-SHA256 Credential=<key id>, Timestamp=<unix seconds>,
 //                  Nonce=<16..64 of [A-Za-z0-9_-]>, Signature=<hex HMAC-SHA256>
 //
-// The string to sign is seven lines joined by '\n' (no trailing newline):
+// The string to sign is nine lines joined by '\n' (no trailing newline):
 //   TB1-HMAC-SHA256
 //   <METHOD>                       upper case, as sent
+//   <host>                         the Host header exactly as sent ("127.0.0.1:8080"), or empty
 //   <path>                         exactly as sent on the request line, before '?'
 //   <query>                        exactly as sent after '?', or empty
 //   <timestamp>                    same digits as in the header
 //   <nonce>                        same as in the header
+//   <idempotency key>              the Idempotency-Key header exactly as sent, or empty
 //   <hex SHA-256 of the body>      of the empty string when there is no body
 // and the HMAC key is the application secret's text (UTF-8 bytes as shown at creation).
 #pragma once
@@ -25,8 +27,18 @@ namespace tongban::exchange {
 
 inline constexpr const char* kSignatureScheme = "TB1-HMAC-SHA256";
 
-std::string stringToSign(std::string_view method, std::string_view path, std::string_view query,
-                         std::string_view timestamp, std::string_view nonce, std::string_view body);
+// The parts of a request that its signature covers (besides timestamp and nonce).
+struct SignedRequest {
+  std::string_view method;
+  std::string_view host;  // the Host header as sent
+  std::string_view path;
+  std::string_view query;
+  std::string_view idempotency_key;  // the Idempotency-Key header as sent, or empty
+  std::string_view body;
+};
+
+std::string stringToSign(const SignedRequest& request, std::string_view timestamp,
+                         std::string_view nonce);
 
 struct Credentials {
   std::string key_id;
@@ -34,10 +46,8 @@ struct Credentials {
 };
 
 // The Authorization header value for one request.
-std::string authorizationHeader(const Credentials& credentials, std::string_view method,
-                                std::string_view path, std::string_view query,
-                                std::string_view body, int64_t unix_seconds,
-                                std::string_view nonce);
+std::string authorizationHeader(const Credentials& credentials, const SignedRequest& request,
+                                int64_t unix_seconds, std::string_view nonce);
 
 // A fresh random nonce (32 hex characters).
 std::string newNonce();
@@ -66,7 +76,8 @@ class ExchangeClient {
     std::string retry_after;
   };
   // `target` is the path with an optional "?query". kUnavailable when the server cannot be
-  // reached. Extra headers: "Name: value" lines.
+  // reached. One extra header may be given (name and value); it is sent as given and, when it is
+  // Idempotency-Key, signed. The Host header sent (and signed) is "host:port".
   Result<Response> call(const std::string& method, const std::string& target,
                         const std::string& body = "", const std::string& extra_header_name = "",
                         const std::string& extra_header_value = "");

@@ -1,0 +1,44 @@
+// The replay guard's memory shared by every exchange node: a signed request's (key id, nonce) is
+// claimed once, in PostgreSQL (exchange.request_nonces, an UNLOGGED table, migration 0011), so that
+// a request replayed to another node, or to this one after a restart, is refused within the clock
+// skew window (docs/request-signing.md). RequestAuthenticator keeps an in-process NonceCache in
+// front of it, which catches replays to the same node without a round trip.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tongban/common/db_pool.h"
+#include "tongban/common/result.h"
+
+namespace tongban::exchange {
+
+class NonceStore {
+ public:
+  virtual ~NonceStore() = default;
+
+  // Records (key_id, nonce) until `expires_at` (unix seconds). True when the pair was new (or its
+  // earlier record had expired by `now`); false when it is a replay. kUnavailable when the store
+  // cannot be reached: the caller must then refuse the request (fail closed). Thread-safe.
+  virtual Result<bool> claim(const std::string& key_id, const std::string& nonce,
+                             int64_t expires_at, int64_t now) = 0;
+};
+
+// NonceStore in exchange.request_nonces. Thread-safe; borrows connections from `pool`.
+class PgNonceStore : public NonceStore {
+ public:
+  explicit PgNonceStore(db::ConnectionPool& pool);
+
+  // NonceStore
+  Result<bool> claim(const std::string& key_id, const std::string& nonce, int64_t expires_at,
+                     int64_t now) override;
+
+  // Deletes the rows expired by `now`; returns how many. The server calls it once a minute from
+  // a thread of its own, so that no request waits for it.
+  Result<int64_t> purgeExpired(int64_t now);
+
+ private:
+  db::ConnectionPool& pool_;
+};
+
+}  // namespace tongban::exchange
