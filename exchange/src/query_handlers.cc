@@ -366,12 +366,13 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
     recordAccess(req, *person);
     auto source = sourceOf(ctx, *person->resource);
     if (!source) return source.status();
-    auto row = (*source)->lookup(*id, person->grant->fieldNames());
+    const std::vector<std::string> person_fields = person->grant->fieldNames();
+    auto row = (*source)->lookup(*id, person_fields);
     if (!row) return row.status();
     w.Key("person");
     if (*row) {
       found = true;
-      writeRecord(w, *person->grant, **row, person->grant->fieldNames(), nullptr);
+      writeRecord(w, *person->grant, **row, person_fields, nullptr);
     } else {
       w.Null();
     }
@@ -382,15 +383,15 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
     recordAccess(req, *entities);
     auto source = sourceOf(ctx, *entities->resource);
     if (!source) return source.status();
-    auto rows =
-        (*source)->lookupBy("legal_rep_citizen_id", *id,
-                            plus(entities->grant->fieldNames(), "credit_code"), kMaxRepresented);
+    const std::vector<std::string> entity_fields = entities->grant->fieldNames();
+    auto rows = (*source)->lookupBy("legal_rep_citizen_id", *id, plus(entity_fields, "credit_code"),
+                                    kMaxRepresented);
     if (!rows) return rows.status();
     w.Key("represents");
     w.StartArray();
     for (const auto& r : *rows) {
       found = true;
-      writeRecord(w, *entities->grant, r, entities->grant->fieldNames(), nullptr);
+      writeRecord(w, *entities->grant, r, entity_fields, nullptr);
       if (auto credit_code = r.value("credit_code")) {
         req.audit.subject_keys.push_back(std::move(*credit_code));
       }
@@ -488,11 +489,12 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   const Resource* resource = published->get();
   auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
   if (!grant) return grant.status();
-  req.audit.fields = grant->fieldNames();
+  const std::vector<std::string> fields = grant->fieldNames();
+  req.audit.fields = fields;
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   auto source = sourceOf(ctx, *resource);
   if (!source) return source.status();
-  auto row = (*source)->lookup(*key, grant->fieldNames());
+  auto row = (*source)->lookup(*key, fields);
   if (!row) return row.status();
   if (!*row) {
     return Status::notFound(person ? "no person with citizen id " + *key
@@ -500,7 +502,7 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   }
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
-  writeRecord(w, *grant, **row, grant->fieldNames(), nullptr);
+  writeRecord(w, *grant, **row, fields, nullptr);
   return HttpResponse::json(json::done(buf));
 }
 
