@@ -49,7 +49,12 @@ class PgRecordSource : public RecordSource {
         name_(source.name),
         key_(key.name),
         statement_(statementName(source)),
-        pool_(pool) {}
+        pool_(pool) {
+    by_statements_.reserve(source.columns.size());
+    for (const SourceColumn& c : source.columns) {
+      by_statements_.push_back(c.lookup && !c.key ? statementName(source, c) : std::string());
+    }
+  }
 
   // RecordSource
   const std::string& name() const override { return name_; }
@@ -77,7 +82,8 @@ class PgRecordSource : public RecordSource {
     }
     auto columns = columnsOf(fields);
     if (!columns) return columns.status();
-    const std::string statement = by->key ? statement_ : statementName(source_, *by);
+    const std::string& statement =
+        by->key ? statement_ : by_statements_[static_cast<size_t>(by - source_.columns.data())];
     return db::withConnection(pool_, [&](pqxx::connection& c) -> Result<std::vector<Record>> {
       pqxx::nontransaction tx(c);
       std::vector<Record> out;
@@ -123,6 +129,7 @@ class PgRecordSource : public RecordSource {
   const std::string name_;
   const std::string key_;
   const std::string statement_;
+  std::vector<std::string> by_statements_;  // per column: its lookup statement, or empty
   db::ConnectionPool& pool_;
 };
 
