@@ -7,7 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -148,6 +151,71 @@ TEST_F(RecordSourceTest, RegistryRefusesUnknownKindsTakenNamesAndUnknownRegistri
   EXPECT_EQ(registry.add("pg", config).field(), "settings.url");
   EXPECT_NE(registry.factory("pg"), nullptr);
   EXPECT_EQ(registry.factory("thrift"), nullptr);
+}
+
+// A kind of source registered from outside the catalog, as the adapters will: one record per
+// instance, its key and value taken from the instance's settings.
+class FixedSource : public RecordSource {
+ public:
+  FixedSource(std::string name, std::string key, std::string value)
+      : name_(std::move(name)), key_field_("id"), key_(std::move(key)), value_(std::move(value)) {}
+  const std::string& name() const override { return name_; }
+  const std::string& keyField() const override { return key_field_; }
+  Result<std::optional<Record>> lookup(const std::string& key,
+                                       const std::vector<std::string>& fields) const override {
+    if (key != key_) return std::optional<Record>();
+    Record r;
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (fields[i] != "value") {
+        return Status::invalid("fields[" + std::to_string(i) + "]", "unknown field");
+      }
+      r.add("value", value_);
+    }
+    return std::optional<Record>(std::move(r));
+  }
+  Result<std::vector<Record>> lookupBy(std::string_view, const std::string&,
+                                       const std::vector<std::string>&, size_t) const override {
+    return Status::invalid("field", "no lookup fields");
+  }
+
+ private:
+  std::string name_, key_field_, key_, value_;
+};
+
+class FixedSourceFactory : public RecordSourceFactory {
+ public:
+  std::string kind() const override { return "fixed"; }
+  Result<std::unique_ptr<RecordSource>> create(const RecordSourceConfig& config) const override {
+    auto key = config.settings.find("key");
+    if (key == config.settings.end()) return Status::invalid("settings.key", "required");
+    auto value = config.settings.find("value");
+    return std::unique_ptr<RecordSource>(std::make_unique<FixedSource>(
+        config.name, key->second, value == config.settings.end() ? "" : value->second));
+  }
+};
+
+TEST_F(RecordSourceTest, AnotherKindIsRegisteredByNameAndConfiguredPerInstance) {
+  auto registry = sources();
+  ASSERT_TRUE(registry->registerFactory(std::make_unique<FixedSourceFactory>()).isOk());
+  EXPECT_EQ(registry->registerFactory(std::make_unique<FixedSourceFactory>()).code(),
+            ErrorCode::kConflict);
+  RecordSourceConfig a;
+  a.name = "ministry.a";
+  EXPECT_EQ(registry->add("fixed", a).field(), "settings.key");
+  a.settings = {{"key", "1"}, {"value", "甲"}};
+  RecordSourceConfig b;
+  b.name = "ministry.b";
+  b.settings = {{"key", "2"}, {"value", "乙"}};
+  ASSERT_TRUE(registry->add("fixed", a).isOk());
+  ASSERT_TRUE(registry->add("fixed", b).isOk());
+  auto ra = registry->find("ministry.a")->lookup("1", {"value"});
+  ASSERT_TRUE(ra.isOk() && ra->has_value());
+  EXPECT_EQ((*ra)->value("value"), "甲");
+  auto rb = registry->find("ministry.b")->lookup("1", {"value"});
+  ASSERT_TRUE(rb.isOk());
+  EXPECT_FALSE(rb->has_value());
+  // The local registries are still there beside them.
+  EXPECT_NE(registry->find("population.persons"), nullptr);
 }
 
 }  // namespace
