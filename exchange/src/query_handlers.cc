@@ -4,6 +4,7 @@
 #include <Poco/Net/NameValueCollection.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "tongban/catalog/grant_view.h"
 #include "tongban/catalog/json.h"
 #include "tongban/catalog/masking.h"
+#include "tongban/catalog/record_source_registry.h"
 #include "tongban/catalog/sources.h"
 #include "tongban/common/identifiers.h"
 #include "tongban/exchange/holder_token.h"
@@ -26,42 +28,11 @@ namespace {
 
 using catalog::Grant;
 using catalog::Resource;
-using Row = std::map<std::string, std::optional<std::string>>;
 
 // The catalog resources behind the subject views and the registry lookups.
 constexpr const char* kPersonResource = "POP-PERSON-BASIC";
 constexpr const char* kEntityResource = "LE-ENTITY-BASIC";
 constexpr int kMaxRepresented = 100;
-
-std::string statementName(const catalog::Source& s, const char* suffix = "") {
-  return std::string("src_") + s.schema + "_" + s.table + suffix;
-}
-
-std::string selectList(const catalog::Source& s) {
-  std::string cols;
-  for (const auto& c : s.columns) {
-    if (!cols.empty()) cols += ", ";
-    cols += std::string(c.name) + "::text";
-  }
-  return cols;
-}
-
-const catalog::SourceColumn* primaryKey(const catalog::Source& s) {
-  for (const auto& c : s.columns) {
-    if (c.key) return &c;
-  }
-  return nullptr;
-}
-
-Row toRow(const catalog::Source& s, const pqxx::row& r) {
-  Row row;
-  for (size_t i = 0; i < s.columns.size(); ++i) {
-    row[s.columns[i].name] = r[static_cast<int>(i)].is_null()
-                                 ? std::nullopt
-                                 : std::optional<std::string>(r[static_cast<int>(i)].c_str());
-  }
-  return row;
-}
 
 // Validates and normalises a key value by what the column holds.
 Result<std::string> normalizeKey(const std::string& column, const std::string& value,
@@ -213,44 +184,43 @@ Status takeQuota(ServiceContext& ctx, const Grant& g, HttpRequest& req) {
 
 namespace {
 
-Result<std::optional<Row>> fetchOne(ServiceContext& ctx, const catalog::Source& source,
-                                    const std::string& key) {
-  return db::withConnection(*ctx.pool, [&](pqxx::connection& c) -> Result<std::optional<Row>> {
-    pqxx::nontransaction tx(c);
-    pqxx::result r = tx.exec_prepared(statementName(source), key);
-    if (r.empty()) return std::optional<Row>();
-    return std::optional<Row>(toRow(source, r[0]));
-  });
-}
-
 // Writes `fields` of `row` as the grant's view says (a field outside the view is never written),
 // masked by the view's rule.
-void writeRecord(json::Writer& w, const GrantRef& grant, const Row& row,
+void writeRecord(json::Writer& w, const GrantRef& grant, const catalog::Record& row,
                  const std::vector<std::string>& fields, std::vector<std::string>* masked) {
   w.StartObject();
   for (const auto& f : fields) {
     const catalog::FieldView* def = catalog::findField(grant.view, f);
     if (def == nullptr) continue;
-    auto it = row.find(f);
+    const std::optional<std::string>* value = row.find(f);
     w.Key(f.c_str());
-    if (it == row.end() || !it->second) {
+    if (value == nullptr || !*value) {
       w.Null();
       continue;
     }
     if (def->masking != catalog::MaskingRule::kNone) {
-      std::string v = catalog::maskValue(def->masking, *it->second);
+      std::string v = catalog::maskValue(def->masking, **value);
       w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
       if (masked) masked->push_back(f);
     } else {
-      w.String(it->second->c_str(), static_cast<rapidjson::SizeType>(it->second->size()));
+      w.String((*value)->c_str(), static_cast<rapidjson::SizeType>((*value)->size()));
     }
   }
   w.EndObject();
 }
 
-const catalog::Source* sourceOf(const Resource& r) {
-  const catalog::Source* s = catalog::findSource(r.source);
+// The record source a resource reads from (certificate sources are not among them).
+Result<const catalog::RecordSource*> sourceOf(ServiceContext& ctx, const Resource& r) {
+  const catalog::RecordSource* s =
+      ctx.record_sources ? ctx.record_sources->find(r.source) : nullptr;
+  if (s == nullptr) return Status::internal("resource " + r.code + " has no queryable source");
   return s;
+}
+
+// `fields`, and `also` unless it is among them: what a handler reads beyond what it shows.
+std::vector<std::string> plus(std::vector<std::string> fields, const char* also) {
+  if (std::find(fields.begin(), fields.end(), also) == fields.end()) fields.push_back(also);
+  return fields;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,14 +262,14 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
                                                 " is a certificate type: read its certificates "
                                                 "with GET /v1/certificates/{certificate_id}");
   }
-  const catalog::Source* source = sourceOf(*resource);
-  const catalog::SourceColumn* pk = source ? primaryKey(*source) : nullptr;
-  if (!pk) return Status::internal("resource " + code + " has no queryable source");
-  // Keys: exactly the source's primary key (the lookups a query may make).
-  if (Status s = json::onlyMembers(**keys_obj, {pk->name}, "keys"); !s) return s;
-  auto raw_key = json::optString(**keys_obj, pk->name, "keys", true);
+  auto source = sourceOf(ctx, *resource);
+  if (!source) return source.status();
+  const std::string& key_field = (*source)->keyField();
+  // Keys: exactly the source's key (the lookups a query may make).
+  if (Status s = json::onlyMembers(**keys_obj, {key_field.c_str()}, "keys"); !s) return s;
+  auto raw_key = json::optString(**keys_obj, key_field.c_str(), "keys", true);
   if (!raw_key) return raw_key.status();
-  auto key = normalizeKey(pk->name, **raw_key, std::string("keys.") + pk->name);
+  auto key = normalizeKey(key_field, **raw_key, "keys." + key_field);
   if (!key) return key.status();
   req.audit.subject_keys = {*key};
   for (size_t i = 0; i < (*fields)->size(); ++i) {
@@ -311,9 +281,9 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   auto grant = authorise(ctx, *req.caller, *resource, **fields, purpose.matter_code, "fields");
   if (!grant) return grant.status();
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
-  auto row = fetchOne(ctx, *source, *key);
+  auto row = (*source)->lookup(*key, **fields);
   if (!row) return row.status();
-  if (!*row) return Status::notFound("no record in " + code + " for " + pk->name + " " + *key);
+  if (!*row) return Status::notFound("no record in " + code + " for " + key_field + " " + *key);
 
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
@@ -394,12 +364,15 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
   bool found = false;
   if (person->grant) {
     recordAccess(req, *person);
-    auto row = fetchOne(ctx, *sourceOf(*person->resource), *id);
+    auto source = sourceOf(ctx, *person->resource);
+    if (!source) return source.status();
+    const std::vector<std::string> person_fields = person->grant->fieldNames();
+    auto row = (*source)->lookup(*id, person_fields);
     if (!row) return row.status();
     w.Key("person");
     if (*row) {
       found = true;
-      writeRecord(w, *person->grant, **row, person->grant->fieldNames(), nullptr);
+      writeRecord(w, *person->grant, **row, person_fields, nullptr);
     } else {
       w.Null();
     }
@@ -408,23 +381,19 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
   }
   if (entities->grant) {
     recordAccess(req, *entities);
-    const catalog::Source& src = *sourceOf(*entities->resource);
-    auto rows = db::withConnection(*ctx.pool, [&](pqxx::connection& c) -> Result<std::vector<Row>> {
-      pqxx::nontransaction tx(c);
-      std::vector<Row> out;
-      for (const auto& r : tx.exec_prepared(statementName(src, "_by_rep"), *id)) {
-        out.push_back(toRow(src, r));
-      }
-      return out;
-    });
+    auto source = sourceOf(ctx, *entities->resource);
+    if (!source) return source.status();
+    const std::vector<std::string> entity_fields = entities->grant->fieldNames();
+    auto rows = (*source)->lookupBy("legal_rep_citizen_id", *id, plus(entity_fields, "credit_code"),
+                                    kMaxRepresented);
     if (!rows) return rows.status();
     w.Key("represents");
     w.StartArray();
     for (const auto& r : *rows) {
       found = true;
-      writeRecord(w, *entities->grant, r, entities->grant->fieldNames(), nullptr);
-      if (auto it = r.find("credit_code"); it != r.end() && it->second) {
-        req.audit.subject_keys.push_back(*it->second);
+      writeRecord(w, *entities->grant, r, entity_fields, nullptr);
+      if (auto credit_code = r.value("credit_code")) {
+        req.audit.subject_keys.push_back(std::move(*credit_code));
       }
     }
     w.EndArray();
@@ -459,7 +428,9 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
   if (!entity) return entity.status();
   if (!entity->grant) return Status(ErrorCode::kPermissionDenied, entity->omitted, "resource_code");
   recordAccess(req, *entity);
-  auto row = fetchOne(ctx, *sourceOf(*entity->resource), *code);
+  auto source = sourceOf(ctx, *entity->resource);
+  if (!source) return source.status();
+  auto row = (*source)->lookup(*code, plus(entity->grant->fieldNames(), "legal_rep_citizen_id"));
   if (!row) return row.status();
   if (!*row) return Status::notFound("no legal entity with credit code " + *code);
   auto person = partFor(ctx, req, kPersonResource, *purpose);
@@ -472,12 +443,14 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
   writeRecord(w, *entity->grant, **row, entity->grant->fieldNames(), nullptr);
   w.Key("omitted");
   w.StartArray();
-  std::optional<Row> rep;
-  auto rep_id = (**row)["legal_rep_citizen_id"];
+  std::optional<catalog::Record> rep;
+  auto rep_id = (*row)->value("legal_rep_citizen_id");
   if (person->grant && rep_id) {
     recordAccess(req, *person);
     req.audit.subject_keys.push_back(*rep_id);
-    auto r = fetchOne(ctx, *sourceOf(*person->resource), *rep_id);
+    auto person_source = sourceOf(ctx, *person->resource);
+    if (!person_source) return person_source.status();
+    auto r = (*person_source)->lookup(*rep_id, person->grant->fieldNames());
     if (!r) return r.status();
     rep = std::move(*r);
   } else if (!person->grant) {
@@ -516,9 +489,12 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   const Resource* resource = published->get();
   auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
   if (!grant) return grant.status();
-  req.audit.fields = grant->fieldNames();
+  const std::vector<std::string> fields = grant->fieldNames();
+  req.audit.fields = fields;
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
-  auto row = fetchOne(ctx, *sourceOf(*resource), *key);
+  auto source = sourceOf(ctx, *resource);
+  if (!source) return source.status();
+  auto row = (*source)->lookup(*key, fields);
   if (!row) return row.status();
   if (!*row) {
     return Status::notFound(person ? "no person with citizen id " + *key
@@ -526,7 +502,7 @@ Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const
   }
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
-  writeRecord(w, *grant, **row, grant->fieldNames(), nullptr);
+  writeRecord(w, *grant, **row, fields, nullptr);
   return HttpResponse::json(json::done(buf));
 }
 
@@ -672,21 +648,7 @@ void listenForCatalogChanges(ServiceContext& ctx, const std::string& conninfo) {
   ctx.catalog_listener = catalog::ChangeListener::start(conninfo, std::move(callbacks));
 }
 
-void prepareQueryStatements(pqxx::connection& conn) {
-  for (const auto& s : catalog::registrySources()) {
-    const catalog::SourceColumn* pk = primaryKey(s);
-    if (!pk) continue;
-    std::string from = std::string(" FROM ") + s.schema + "." + s.table;
-    conn.prepare(statementName(s),
-                 "SELECT " + selectList(s) + from + " WHERE " + pk->name + " = $1");
-    if (std::string(s.name) == "legal_entity.entities") {
-      conn.prepare(statementName(s, "_by_rep"),
-                   "SELECT " + selectList(s) + from +
-                       " WHERE legal_rep_citizen_id = $1 ORDER BY credit_code LIMIT " +
-                       std::to_string(kMaxRepresented));
-    }
-  }
-}
+void prepareQueryStatements(pqxx::connection& conn) { catalog::preparePgRecordSources(conn); }
 
 void addConsumerRoutes(Router& r, ServiceContext& ctx) {
   auto signed_route = [&](const char* method, const char* pattern,

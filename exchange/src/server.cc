@@ -738,6 +738,9 @@ class ExchangeServerImpl : public ExchangeServer {
     ctx.pool = state_.pool.get();
     ctx.registry = state_.registry.get();
     ctx.catalog = state_.catalog.get();
+    auto record_sources = catalog::localRecordSources(*state_.pool);
+    if (!record_sources) return record_sources.status();
+    ctx.record_sources = std::move(*record_sources);
     ctx.audit = state_.audit.get();
     listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {

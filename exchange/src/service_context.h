@@ -13,6 +13,7 @@
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/invalidating_cache.h"
+#include "tongban/catalog/record_source_registry.h"
 #include "tongban/certs/certificate_registry.h"
 #include "tongban/certs/hub_identity.h"
 #include "tongban/certs/key_store.h"
@@ -50,6 +51,8 @@ struct ServiceContext {
   db::ConnectionPool* pool = nullptr;
   AppRegistry* registry = nullptr;
   catalog::CatalogStore* catalog = nullptr;
+  // The sources resources read from, by name (the local registries; adapters add remote ones).
+  std::unique_ptr<catalog::RecordSourceRegistry> record_sources;
   AuditLog* audit = nullptr;
   RateLimiter limiter;
   certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
@@ -83,7 +86,8 @@ void addAdminRoutes(Router& router, ServiceContext& ctx);
 // whenever the connection is lost, nothing is cached. (query_handlers.cc)
 void listenForCatalogChanges(ServiceContext& ctx, const std::string& conninfo);
 
-// The statements query_handlers.cc prepares on every pooled connection.
+// The statements the record sources prepare on every pooled connection
+// (catalog::preparePgRecordSources).
 void prepareQueryStatements(pqxx::connection& conn);
 
 }  // namespace tongban::exchange

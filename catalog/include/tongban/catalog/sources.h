@@ -5,7 +5,8 @@
 //
 // This is the whitelist of identifiers that may appear in SQL built for catalog queries: a
 // resource's fields must be columns listed here (checked when the resource is created), and the
-// exchange builds its query text only from these names, never from text stored in the catalog.
+// "pg" record sources (record_source_registry.h) build their query text only from these names,
+// never from text stored in the catalog.
 // Keep it in step with deploy/sql/0001_population.sql and 0002_legal_entity.sql.
 #pragma once
 
