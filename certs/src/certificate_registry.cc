@@ -13,6 +13,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "transparency_log_append.h"
 
 namespace tongban::certs {
 

@@ -1,6 +1,6 @@
 // Internal helpers of the certs module's database code: bytea conversion, times and dates, JSON
-// building, the transparency-log writer and the PostgreSQL MerkleHashSource. Nobody outside
-// certs/src includes this.
+// building, certificate payloads and leaves, PostgreSQL array literals (the transparency log's
+// writer is transparency_log_append.h). Nobody outside certs/src includes this.
 #pragma once
 
 #include <chrono>
@@ -106,25 +106,5 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
 void appendArrayElement(std::string& literal, std::string_view value);
 // Appends NULL as an element.
 void appendArrayNull(std::string& literal);
-
-// ---- transparency log
-// ------------------------------------------------------------------------------ Appends a leaf
-// inside `tx` and returns its index. Takes the certs.log_state row lock, held until `tx` ends:
-// appenders serialise, and indexes are gap-free. Stores the complete subtrees the new leaf closes.
-// Throws pqxx exceptions on database errors.
-uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data);
-
-// MerkleHashSource over the log tables as seen by `tx`, limited to `size` leaves.
-class PgMerkleSource final : public MerkleHashSource {
- public:
-  PgMerkleSource(pqxx::transaction_base& tx, uint64_t size) : tx_(tx), size_(size) {}
-  uint64_t size() const override { return size_; }
-  Result<MerkleHash> leafHash(uint64_t index) const override;
-  Result<MerkleHash> perfectSubtreeHash(unsigned level, uint64_t index) const override;
-
- private:
-  pqxx::transaction_base& tx_;
-  const uint64_t size_;
-};
 
 }  // namespace tongban::certs::internal

@@ -14,11 +14,10 @@
 //     certs.serial_counters, whose row locks are held to COMMIT;
 //   phase 2 (each request thread, in parallel, no lock held): builds its canonical payload with
 //     the serial it was given, signs it with the seal, builds its log leaf and hashes it;
-//   phase 3 (sequencer): takes the certs.log_state row lock (size += n), computes the leaves'
-//     indexes and the complete subtrees they close from the in-memory frontier of the log
-//     (re-read from certs.log_nodes when another writer appended meanwhile), writes leaves,
-//     subtrees, certificates, status events and change-feed rows in one statement, commits, and
-//     wakes the waiters.
+//   phase 3 (sequencer): appends the leaves through the log's batch appender
+//     (transparency_log_append.h: the certs.log_state row lock, size += n, the leaves and the
+//     complete subtrees they close, from the in-memory frontier of the log), writes certificates,
+//     status events and change-feed rows in one statement, commits, and wakes the waiters.
 //
 // Invariants:
 //   1. At most one issuance per (issuer, Idempotency-Key) is in the sequencer at a time; a retry
@@ -27,10 +26,10 @@
 //   2. Serials are gap-free: they are allocated inside the batch transaction (so an aborted batch
 //      rolls them back) only for issuances that passed every check; if a signature fails, the
 //      later serials of that issuer and year are re-assigned (and re-signed) before commit.
-//   3. frontier_ describes the log of frontier_size_ leaves as committed; it changes only after a
-//      COMMIT succeeded. A failed batch fails every waiter with kUnavailable and drops the
-//      connection; the next batch compares frontier_size_ with the size it locks and re-reads the
-//      frontier when they differ.
+//   3. The appender's frontier describes the log as committed; it changes only after a COMMIT
+//      succeeded. A failed batch fails every waiter with kUnavailable, drops the connection and
+//      makes the appender forget its frontier; the appender re-reads the frontier whenever the
+//      size it locks is not the size it knows.
 //   4. A request thread is handed its phase-2 work at most once and the sequencer waits for every
 //      handed-out item before it touches the batch again, so no item is finished under a signer.
 #pragma once
@@ -56,6 +55,7 @@
 #include "tongban/certs/seal_registry.h"
 #include "tongban/certs/signer.h"
 #include "tongban/common/result.h"
+#include "transparency_log_append.h"
 
 namespace tongban::certs::internal {
 
@@ -143,11 +143,31 @@ class IssuanceSequencer {
 
  private:
   using Batch = std::vector<std::shared_ptr<PendingIssuance>>;
+  struct Run;  // one batch in its transaction (issuance_sequencer.cc)
+
   void loop();
+  // Runs one batch through the three phases, top to bottom; every item of it ends kDone, or back
+  // in the queue (a second issuance of a unique type for one holder).
   void runBatch(Batch& batch);
+  bool connect(Batch& batch);
+
+  // Phase 1, in the transaction: each step finishes the items it refuses and skips the finished.
+  void lockKeysAndFindReplays(Run& run);
+  void checkSeals(Run& run);
+  void checkHolders(Run& run);
+  void checkUniqueHolders(Run& run);
+  void nameIssuers(Run& run);
+  void allocateSerials(Run& run);
+  // Phase 2: hands the items to their request threads to sign, waits for all of them; then
+  // closes the serial gaps a failed signature left (invariant 2) and decides what is written.
+  void signInRequestThreads(Run& run);
+  void closeSerialGaps(Run& run);
+  // Phase 3: the log leaves (transparency_log_append.h), then the rows in one statement, COMMIT.
+  void write(Run& run);
+
+  void done(Run& run, size_t i, Status status);
   void finish(const std::shared_ptr<PendingIssuance>& item, Status status);
   void prepareStatements();
-  void loadFrontier(pqxx::transaction_base& tx, uint64_t size);
 
   const Options options_;
   SealRegistry& seals_;
@@ -166,9 +186,7 @@ class IssuanceSequencer {
 
   // Sequencer thread only.
   std::unique_ptr<pqxx::connection> conn_;
-  bool frontier_known_ = false;
-  uint64_t frontier_size_ = 0;
-  std::vector<MerkleHash> frontier_;  // [level]: the complete subtree for bit `level` of size
+  LogBatchAppender log_;  // its frontier moves only after COMMIT (invariant 3)
   std::map<std::string, std::string> certificate_serials_;  // seal certificate PEM -> serial hex
 };
 
