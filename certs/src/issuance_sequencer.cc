@@ -69,6 +69,11 @@ constexpr const char* kCurrent =
     "WHERE c.holder_code = u.holder_code AND c.type_code = u.type_code "
     "AND c.status IN ('valid', 'suspended') ORDER BY c.certificate_id LIMIT 1) AS c";
 
+// The versions that corrections supersede, locked until COMMIT (sorted: no lock cycles).
+constexpr const char* kSuperseded =
+    "SELECT certificate_id, status FROM certs.certificates WHERE certificate_id = ANY($1::text[]) "
+    "ORDER BY certificate_id FOR UPDATE";
+
 constexpr const char* kDepartments =
     "SELECT code::text, name FROM exchange.departments WHERE code = ANY($1::bpchar[])";
 
@@ -86,32 +91,48 @@ constexpr const char* kSerialSet =
 constexpr const char* kSerialDrop =
     "DELETE FROM certs.serial_counters WHERE issuer_code = $1 AND year = $2";
 
-// Certificates, status events and change-feed rows of a batch in one statement (foreign keys
-// are checked at its end), after its leaves were appended. Change-feed rows in log order.
+// New versions (u), superseded versions (s), their status events and change-feed rows, in one
+// statement (foreign keys are checked at its end), after the leaves were appended. Events and
+// change-feed rows in log order.
 constexpr const char* kWrite =
     "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
     "$13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
-    "$20::bigint[], $21::text[]) AS u(certificate_id, type_code, issuer_code, serial, number, "
-    "holder_name, holder_code, holder_code_type, surface, payload, signature, algorithm, seal_id, "
-    "issued_at, issue_date, valid_from, valid_to, idempotency_key, request_digest, log_index, "
-    "actor)), "
+    "$20::bigint[], $21::text[], $22::int[], $23::text[]) AS u(certificate_id, type_code, "
+    "issuer_code, serial, number, holder_name, holder_code, holder_code_type, surface, payload, "
+    "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, idempotency_key, "
+    "request_digest, log_index, actor, version, supersedes)), "
+    "s AS (SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[], "
+    "$29::text[], $30::bigint[]) AS s(certificate_id, superseded_by, from_status, note, at, actor, "
+    "log_index)), "
     "certificates AS (INSERT INTO certs.certificates (certificate_id, type_code, issuer_code, "
-    "serial, version, number, holder_name, holder_code, holder_code_type, surface, payload, "
-    "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
+    "serial, version, supersedes, number, holder_name, holder_code, holder_code_type, surface, "
+    "payload, signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
     "status_changed_at, idempotency_key, request_digest, log_index) "
-    "SELECT certificate_id, type_code, issuer_code, serial, 1, number, holder_name, holder_code, "
-    "holder_code_type, surface::jsonb, decode(payload, 'hex'), decode(signature, 'hex'), "
-    "algorithm, seal_id, issued_at::timestamptz, issue_date::date, valid_from::date, "
-    "valid_to::date, issued_at::timestamptz, idempotency_key, decode(request_digest, 'hex'), "
-    "log_index FROM u), "
-    "events AS (INSERT INTO certs.status_events (certificate_id, at, action, to_status, actor, "
-    "log_index) SELECT certificate_id, issued_at::timestamptz, 'issue', 'valid', actor, "
-    "log_index FROM u ORDER BY log_index) "
+    "SELECT certificate_id, type_code, issuer_code, serial, version, NULLIF(supersedes, ''), "
+    "number, holder_name, holder_code, holder_code_type, surface::jsonb, decode(payload, 'hex'), "
+    "decode(signature, 'hex'), algorithm, seal_id, issued_at::timestamptz, issue_date::date, "
+    "valid_from::date, valid_to::date, issued_at::timestamptz, idempotency_key, "
+    "decode(request_digest, 'hex'), log_index FROM u), "
+    "superseded AS (UPDATE certs.certificates c SET status = 'superseded', "
+    "superseded_by = s.superseded_by, status_reason = NULLIF(s.note, ''), "
+    "status_changed_at = s.at::timestamptz FROM s WHERE c.certificate_id = s.certificate_id "
+    "RETURNING c.certificate_id, c.type_code, c.issuer_code, c.holder_code_type, c.holder_code, "
+    "c.valid_from, c.valid_to, c.open_objections, s.log_index), "
+    "events AS (INSERT INTO certs.status_events (certificate_id, at, action, from_status, "
+    "to_status, note, actor, log_index) SELECT * FROM (SELECT certificate_id, "
+    "issued_at::timestamptz, 'issue', NULL::text, 'valid', NULL::text, actor, log_index FROM u "
+    "UNION ALL SELECT certificate_id, at::timestamptz, 'supersede', from_status, 'superseded', "
+    "NULLIF(note, ''), actor, log_index FROM s) AS e ORDER BY log_index) "
     "INSERT INTO certs.changes (certificate_id, event, status, type_code, issuer_code, "
     "holder_code_type, holder_code, valid_from, valid_to, open_objections) "
-    "SELECT certificate_id, 'issue', 'valid', type_code, issuer_code, holder_code_type, "
-    "holder_code, valid_from::date, valid_to::date, 0 FROM u ORDER BY log_index";
+    "SELECT certificate_id, event, status, type_code, issuer_code, holder_code_type, holder_code, "
+    "valid_from, valid_to, open_objections FROM (SELECT certificate_id, 'issue' AS event, "
+    "'valid' AS status, type_code::bpchar, issuer_code::bpchar, holder_code_type::bpchar, "
+    "holder_code, valid_from::date, valid_to::date, 0 AS open_objections, log_index FROM u "
+    "UNION ALL SELECT certificate_id, 'supersede', 'superseded', type_code, issuer_code, "
+    "holder_code_type, holder_code, valid_from, valid_to, open_objections, log_index "
+    "FROM superseded) AS ch ORDER BY log_index";
 
 struct SealRow {
   std::string owner_code;
@@ -172,7 +193,8 @@ Status signIssuance(PendingIssuance& p) {
   f.type_code = p.type->code;
   f.type_name = p.type->name;
   f.number = p.number.empty() ? p.serial : p.number;
-  f.version = 1;
+  f.version = p.version;
+  f.supersedes = p.supersedes;
   f.issuer_code = p.issuer_code;
   f.issuer_name = p.issuer_name;
   f.holder_name = p.holder_name;
@@ -192,7 +214,14 @@ Status signIssuance(PendingIssuance& p) {
   Result<std::string> signature = p.signer->sign(*payload);
   if (!signature) return signature.status();
   p.leaf = certificateLeaf(p.certificate_id, "issue", statusName(CertificateStatus::kValid), "", "",
-                           p.issued_at, *payload, *signature, 0, "");
+                           p.issued_at, *payload, *signature, 0, p.supersedes);
+  if (p.isCorrection()) {
+    p.supersede_leaf =
+        certificateLeaf(p.supersedes, "supersede", statusName(CertificateStatus::kSuperseded),
+                        p.superseded_status, "", p.issued_at, "", "", 0, p.certificate_id);
+    p.supersede_leaf_hash = hashLeaf(p.supersede_leaf);
+    p.supersede_leaf_hex = hexEncode(p.supersede_leaf);
+  }
   p.leaf_hash = hashLeaf(p.leaf);
   p.payload = std::move(*payload);
   p.signature = std::move(*signature);
@@ -301,6 +330,7 @@ void IssuanceSequencer::prepareStatements() {
   conn_->prepare("issue_seals", kSeals);
   conn_->prepare("issue_holders", kHolders);
   conn_->prepare("issue_current", kCurrent);
+  conn_->prepare("issue_superseded", kSuperseded);
   conn_->prepare("issue_departments", kDepartments);
   conn_->prepare("issue_serials", kSerials);
   conn_->prepare("issue_serial_set", kSerialSet);
@@ -314,8 +344,10 @@ struct IssuanceSequencer::Run {
   Batch& batch;
   pqxx::work& tx;
   std::vector<bool>& finished;  // done, or back in the queue: later steps skip it
-  // What is left after the checks, by (issuer, year of issue), in queue order.
+  // What is left after the checks: issuances by (issuer, year of issue), and corrections (their
+  // serial is the old version's), in queue order.
   std::map<std::pair<std::string, int>, std::vector<size_t>> groups;
+  std::vector<size_t> corrections;
   std::map<std::pair<std::string, int>, int64_t> bases;  // each group's last serial before
   std::vector<size_t> order;                             // signed: what is written, queue order
 };
@@ -330,20 +362,22 @@ void IssuanceSequencer::runBatch(Batch& batch) {
   std::vector<bool> finished(batch.size(), false);
   try {
     pqxx::work tx(*conn_);
-    Run run{batch, tx, finished, {}, {}, {}};
+    Run run{batch, tx, finished, {}, {}, {}, {}};
 
     // ---- phase 1: keys, seals, holders, issuers, serials
     auto mark = std::chrono::steady_clock::now();
-    lockKeysAndFindReplays(run);
+    lockKeys(run);
+    checkSupersededVersions(run);
+    findReplays(run);
     checkSeals(run);
     checkHolders(run);
     checkUniqueHolders(run);
     nameIssuers(run);
-    if (run.groups.empty()) {
+    if (run.groups.empty() && run.corrections.empty()) {
       tx.commit();  // nothing to write; releases the locks
       return;
     }
-    allocateSerials(run);
+    if (!run.groups.empty()) allocateSerials(run);
     lookup_us_ += elapsedMicros(mark);
 
     // ---- phase 2: the request threads sign
@@ -387,31 +421,70 @@ bool IssuanceSequencer::connect(Batch& batch) {
   }
 }
 
-// Takes the advisory locks on the batch's keys (and on the holders of unique types), then
-// answers the retries of committed issuances: a replay, or a conflict for a different request.
-void IssuanceSequencer::lockKeysAndFindReplays(Run& run) {
-  std::string lock_keys = "{", issuers = "{", keys = "{";
+// The advisory locks on the batch's keys and on the holders of unique types being issued.
+void IssuanceSequencer::lockKeys(Run& run) {
+  std::string lock_keys = "{";
   for (const auto& p : run.batch) {
     appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
-    appendArrayElement(issuers, p->issuer_code);
-    appendArrayElement(keys, p->idempotency_key);
     // Issuers of one unique type to one holder serialise here, across processes too.
-    if (p->type->unique_per_holder) appendArrayElement(lock_keys, uniqueKey(*p));
+    if (p->type->unique_per_holder && !p->isCorrection()) {
+      appendArrayElement(lock_keys, uniqueKey(*p));
+    }
   }
   lock_keys += "}";
+  run.tx.exec_prepared("issue_lock_keys", lock_keys);
+}
+
+// Corrections: the version each supersedes, locked, must be current (valid or suspended).
+void IssuanceSequencer::checkSupersededVersions(Run& run) {
+  std::string ids = "{";
+  for (const auto& p : run.batch) {
+    if (p->isCorrection()) appendArrayElement(ids, p->supersedes);
+  }
+  if (ids.size() == 1) return;
+  ids += "}";
+  std::map<std::string, std::string> statuses;
+  for (const auto& row : run.tx.exec_prepared("issue_superseded", ids)) {
+    statuses[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    PendingIssuance& p = *run.batch[i];
+    if (!p.isCorrection()) continue;
+    auto it = statuses.find(p.supersedes);
+    if (it == statuses.end()) {
+      done(run, i, Status::notFound("no certificate " + p.supersedes));
+    } else if (it->second != statusName(CertificateStatus::kValid) &&
+               it->second != statusName(CertificateStatus::kSuspended)) {
+      done(run, i, conflict("cannot correct a certificate that is " + it->second));
+    } else {
+      p.superseded_status = it->second;
+    }
+  }
+}
+
+// The retries of committed issuances: a replay, or a conflict for a different request. A
+// correction's key names the version it supersedes, which is then no longer current: its key is
+// never found here unless an issuance used it.
+void IssuanceSequencer::findReplays(Run& run) {
+  std::string issuers = "{", keys = "{";
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
+    appendArrayElement(issuers, run.batch[i]->issuer_code);
+    appendArrayElement(keys, run.batch[i]->idempotency_key);
+  }
   issuers += "}";
   keys += "}";
-  run.tx.exec_prepared("issue_lock_keys", lock_keys);
   std::map<std::string, std::pair<std::string, std::string>> existing;  // -> (id, digest)
   for (const auto& row : run.tx.exec_prepared("issue_existing", issuers, keys)) {
     existing[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
         row[2].as<std::string>(), fromBytea(row[3])};
   }
   for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
     PendingIssuance& p = *run.batch[i];
     auto it = existing.find(p.issuer_code + "\n" + p.idempotency_key);
     if (it == existing.end()) continue;
-    if (it->second.second != p.request_digest) {
+    if (it->second.second != p.request_digest || p.isCorrection()) {
       done(run, i,
            conflict("Idempotency-Key " + p.idempotency_key +
                         " was used for a different request (certificate " + it->second.first + ")",
@@ -525,6 +598,7 @@ void IssuanceSequencer::checkUniqueHolders(Run& run) {
   bool any = false;
   for (size_t i = 0; i < run.batch.size(); ++i) {
     if (run.finished[i] || !run.batch[i]->type->unique_per_holder) continue;
+    if (run.batch[i]->isCorrection()) continue;  // it replaces the holder's current one
     any = true;
     appendArrayElement(types, run.batch[i]->type->code);
     appendArrayElement(holders, run.batch[i]->holder_code);
@@ -540,6 +614,7 @@ void IssuanceSequencer::checkUniqueHolders(Run& run) {
   Batch deferred;
   for (size_t i = 0; i < run.batch.size(); ++i) {
     if (run.finished[i] || !run.batch[i]->type->unique_per_holder) continue;
+    if (run.batch[i]->isCorrection()) continue;
     const PendingIssuance& p = *run.batch[i];
     const std::string key = p.type->code + "\n" + p.holder_code;
     if (auto it = current.find(key); it != current.end()) {
@@ -581,7 +656,11 @@ void IssuanceSequencer::nameIssuers(Run& run) {
       continue;
     }
     p.issuer_name = it->second;
-    run.groups[{p.issuer_code, p.year}].push_back(i);
+    if (p.isCorrection()) {
+      run.corrections.push_back(i);
+    } else {
+      run.groups[{p.issuer_code, p.year}].push_back(i);
+    }
   }
 }
 
@@ -608,18 +687,20 @@ void IssuanceSequencer::allocateSerials(Run& run) {
 
 // Invariant 4: every item is handed out once, and the sequencer waits for all of them.
 void IssuanceSequencer::signInRequestThreads(Run& run) {
-  auto barrier = std::make_shared<SignBarrier>();
-  for (const auto& [group, members] : run.groups) barrier->remaining += members.size();
+  std::vector<size_t> items = run.corrections;
   for (const auto& [group, members] : run.groups) {
-    for (size_t i : members) {
-      PendingIssuance& p = *run.batch[i];
-      {
-        std::lock_guard<std::mutex> lock(p.mu);
-        p.barrier = barrier;
-        p.phase = Phase::kSign;
-      }
-      p.cv.notify_all();
+    items.insert(items.end(), members.begin(), members.end());
+  }
+  auto barrier = std::make_shared<SignBarrier>();
+  barrier->remaining = items.size();
+  for (size_t i : items) {
+    PendingIssuance& p = *run.batch[i];
+    {
+      std::lock_guard<std::mutex> lock(p.mu);
+      p.barrier = barrier;
+      p.phase = Phase::kSign;
     }
+    p.cv.notify_all();
   }
   std::unique_lock<std::mutex> lock(barrier->mu);
   barrier->cv.wait(lock, [&] { return barrier->remaining == 0; });
@@ -628,6 +709,13 @@ void IssuanceSequencer::signInRequestThreads(Run& run) {
 // A failed signature leaves no hole: later serials of its group move down and are re-signed here
 // (rare: a signer fails only when its key store or hardware does). Invariant 2.
 void IssuanceSequencer::closeSerialGaps(Run& run) {
+  for (size_t i : run.corrections) {
+    if (!run.batch[i]->sign_status) {
+      done(run, i, run.batch[i]->sign_status);
+    } else {
+      run.order.push_back(i);
+    }
+  }
   for (const auto& [group, members] : run.groups) {
     const int64_t reserved = run.bases.at(group) + static_cast<int64_t>(members.size());
     int64_t n = run.bases.at(group);
@@ -659,13 +747,27 @@ void IssuanceSequencer::write(Run& run) {
   auto mark = std::chrono::steady_clock::now();
   std::vector<LogBatchAppender::Leaf> leaves;
   leaves.reserve(run.order.size());
-  for (size_t i : run.order) leaves.push_back({run.batch[i]->leaf_hash, run.batch[i]->leaf_hex});
+  for (size_t i : run.order) {
+    const PendingIssuance& p = *run.batch[i];
+    leaves.push_back({p.leaf_hash, p.leaf_hex});
+    if (p.isCorrection()) leaves.push_back({p.supersede_leaf_hash, p.supersede_leaf_hex});
+  }
   uint64_t index = log_.append(run.tx, leaves);
 
-  std::vector<std::string> columns(21, "{");
+  std::vector<std::string> columns(23, "{"), superseded(7, "{");
   for (size_t i : run.order) {
     PendingIssuance& p = *run.batch[i];
     p.log_index = index++;
+    if (p.isCorrection()) {
+      p.supersede_log_index = index++;
+      appendArrayElement(superseded[0], p.supersedes);
+      appendArrayElement(superseded[1], p.certificate_id);
+      appendArrayElement(superseded[2], p.superseded_status);
+      appendArrayElement(superseded[3], p.supersede_reason);
+      appendArrayElement(superseded[4], p.issued_at);
+      appendArrayElement(superseded[5], p.actor);
+      appendArrayElement(superseded[6], std::to_string(p.supersede_log_index));
+    }
     appendArrayElement(columns[0], p.certificate_id);
     appendArrayElement(columns[1], p.type->code);
     appendArrayElement(columns[2], p.issuer_code);
@@ -691,12 +793,17 @@ void IssuanceSequencer::write(Run& run) {
     appendArrayElement(columns[18], hexEncode(p.request_digest));
     appendArrayElement(columns[19], std::to_string(p.log_index));
     appendArrayElement(columns[20], p.actor);
+    appendArrayElement(columns[21], std::to_string(p.version));
+    appendArrayElement(columns[22], p.supersedes);
   }
   for (std::string& c : columns) c += "}";
+  for (std::string& c : superseded) c += "}";
   run.tx.exec_prepared("issue_write", columns[0], columns[1], columns[2], columns[3], columns[4],
                        columns[5], columns[6], columns[7], columns[8], columns[9], columns[10],
                        columns[11], columns[12], columns[13], columns[14], columns[15], columns[16],
-                       columns[17], columns[18], columns[19], columns[20]);
+                       columns[17], columns[18], columns[19], columns[20], columns[21], columns[22],
+                       superseded[0], superseded[1], superseded[2], superseded[3], superseded[4],
+                       superseded[5], superseded[6]);
   write_us_ += elapsedMicros(mark);
   mark = std::chrono::steady_clock::now();
   run.tx.commit();

@@ -1,23 +1,27 @@
-// Group commit of certificate issuance (CertificateRegistry::issue). Nobody outside certs/src
-// includes this.
+// Group commit of certificate issuance (CertificateRegistry::issue and ::correct). Nobody outside
+// certs/src includes this.
+//
+// A correction takes the same path as an issuance: it is the issuance of version n+1 with the old
+// serial, whose write also supersedes version n (status, event, change-feed row, log leaf).
 //
 // A request thread validates its issuance (type, grant, holder id, surface schema, dates, request
 // digest) and hands it to the sequencer, which gathers every issuance queued meanwhile into one
 // batch and runs that batch in ONE transaction on its own connection:
 //
 //   phase 1 (sequencer, in the transaction): advisory locks on the batch's Idempotency-Keys
-//     and on the (type, holder) pairs of types unique per holder (sorted), replays and key
-//     conflicts, the seals FOR SHARE (owner, status, validity), the holders in their registries
-//     (issuance_checks.h, shared with corrections), the holders' current certificates of unique
-//     types (a second request for one holder in the batch goes back to the queue for the next
-//     batch), the issuers' names, and the serials: one multi-row upsert of
+//     and on the (type, holder) pairs of types unique per holder (sorted), the versions that
+//     corrections supersede FOR UPDATE (valid or suspended), replays and key conflicts, the seals
+//     FOR SHARE (owner, status, validity), the holders in their registries (issuance_checks.h), the holders' current certificates of unique types (a second request
+//     for one holder in the batch goes back to the queue for the next batch; corrections are not
+//     asked), the issuers' names, and the serials of issuances: one multi-row upsert of
 //     certs.serial_counters, whose row locks are held to COMMIT;
 //   phase 2 (each request thread, in parallel, no lock held): builds its canonical payload with
 //     the serial it was given, signs it with the seal, builds its log leaf and hashes it;
 //   phase 3 (sequencer): appends the leaves through the log's batch appender
 //     (transparency_log_append.h: the certs.log_state row lock, size += n, the leaves and the
 //     complete subtrees they close, from the in-memory frontier of the log), writes certificates,
-//     status events and change-feed rows in one statement, commits, and wakes the waiters.
+//     superseded versions, status events and change-feed rows in one statement, commits, and wakes
+//     the waiters.
 //
 // Invariants:
 //   1. At most one issuance per (issuer, Idempotency-Key) is in the sequencer at a time; a retry
@@ -82,8 +86,14 @@ struct PendingIssuance {
   std::string issued_at;  // RFC 3339, whole seconds
   std::string issue_date;
   int64_t issued_at_micros = 0;
+  // A correction: version `version` of the certificate whose version `supersedes` it replaces
+  // (same serial, set here with serial and certificate_id). Empty supersedes: an issuance.
+  int version = 1;
+  std::string supersedes;
+  std::string supersede_reason;  // the old version's status_reason and event note
 
-  // ---- set by the sequencer in phase 1 (before the item enters kSign)
+  // ---- set by the sequencer in phase 1 (before the item enters kSign); serial and
+  // certificate_id of an issuance only
   int year = 0;               // of issue_date
   int64_t serial_number = 0;  // the per-issuer, per-year counter value
   std::string serial;
@@ -93,6 +103,7 @@ struct PendingIssuance {
   SignatureAlgorithm algorithm = SignatureAlgorithm::kEcdsaP256Sha256;
   std::string seal_certificate_serial;
   std::shared_ptr<const Signer> signer;
+  std::string superseded_status;  // a correction: the old version's status (valid, suspended)
 
   // ---- set in phase 2 (by the request thread, or by the sequencer when it re-signs)
   Status sign_status;
@@ -100,12 +111,18 @@ struct PendingIssuance {
   std::string signature;
   std::string leaf;
   MerkleHash leaf_hash{};
+  // A correction: the old version's "supersede" leaf, appended right after this version's leaf.
+  std::string supersede_leaf, supersede_leaf_hex;
+  MerkleHash supersede_leaf_hash{};
   std::string payload_hex, signature_hex, leaf_hex;  // for the batch's SQL arrays
 
   // ---- outcome, set by the sequencer before kDone
   Status status;
   std::string existing_id;  // a replay: the certificate made earlier with this key
   uint64_t log_index = 0;
+  uint64_t supersede_log_index = 0;  // a correction: log_index + 1
+
+  bool isCorrection() const { return !supersedes.empty(); }
 
   enum class Phase { kQueued, kSign, kSigned, kDone };
   std::mutex mu;  // guards phase and barrier
@@ -152,7 +169,9 @@ class IssuanceSequencer {
   bool connect(Batch& batch);
 
   // Phase 1, in the transaction: each step finishes the items it refuses and skips the finished.
-  void lockKeysAndFindReplays(Run& run);
+  void lockKeys(Run& run);
+  void checkSupersededVersions(Run& run);
+  void findReplays(Run& run);
   void checkSeals(Run& run);
   void checkHolders(Run& run);
   void checkUniqueHolders(Run& run);

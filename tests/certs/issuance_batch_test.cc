@@ -349,5 +349,172 @@ TEST(CertsUnique, OneLicencePerCompanyEvenWithinOneBatch) {
               static_cast<unsigned long long>(hub.certs->issuanceStats().largest_batch));
 }
 
+// One issuance path: a correction goes through the group commit like an issuance. Corrections
+// (two racing for each version: one wins, the other is a 409) share batches with issuances; each
+// writes version 2 (same serial) and supersedes version 1 — valid or suspended — in the same
+// transaction: its status, its event, its change-feed row and its log leaf right after the new
+// version's. A type unique per holder does not refuse the correction of the holder's current one.
+TEST(CertsCorrectBatch, CorrectionsShareTheGroupCommitWithIssuances) {
+  Hub hub("certs_correct_batch", 8);
+  hub.exec(
+      std::string("UPDATE certs.certificate_types SET unique_per_holder = true WHERE code = '") +
+      kBusinessLicence + "'");
+  Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
+  constexpr int kCorrected = 6, kIssued = 6;
+  std::vector<std::pair<std::string, std::string>> companies;
+  for (int i = 0; i < kCorrected + kIssued; ++i) {
+    const std::string organisation = "MB02" + std::to_string(1000 + i);
+    const std::string first17 =
+        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
+    std::string code = first17 + ids::creditCodeCheckChar(first17);
+    std::string name = "北京更正" + std::to_string(i) + "号科技有限公司";
+    hub.exec(
+        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
+        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
+        "('" +
+        code + "', '" + name + "', 'llc', '" + kZhangWei +
+        "', '2020-05-20', '110108', '北京', '软件')");
+    companies.emplace_back(code, name);
+  }
+  std::vector<Certificate> v1;
+  std::vector<CorrectionRequest> corrections;
+  for (int i = 0; i < kCorrected; ++i) {
+    IssueRequest request = licenceFor(hub, seal.seal_id, "v1-" + std::to_string(i),
+                                      companies[i].first, companies[i].second);
+    auto issued = hub.certs->issue(request);
+    ASSERT_TRUE(issued) << issued.status().toString();
+    v1.push_back(issued->certificate);
+    if (i % 2 == 0) {
+      ASSERT_TRUE(hub.certs->suspend(v1.back().certificate_id, kSamr, "核查", "officer-1"));
+    }
+    CorrectionRequest c;
+    c.certificate_id = v1.back().certificate_id;
+    c.issuer_code = kSamr;
+    c.surface_json = request.surface_json;
+    c.surface_json.replace(c.surface_json.find("100万元"), 9, "200万元");
+    c.reason = "更正注册资本 " + std::to_string(i);
+    c.actor = "officer-2";
+    corrections.push_back(c);
+  }
+
+  // Hold the log lock so that a first issuance's batch waits in phase 3 and what follows queues
+  // behind it (batching is likely, not asserted: the outcome must not depend on it).
+  pqxx::connection blocker(hub.db.conninfo());
+  auto block = std::make_unique<pqxx::work>(blocker);
+  block->exec("SELECT size FROM certs.log_state FOR UPDATE");
+  Result<IssueResult> warm = Status::internal("not run");
+  std::thread first([&] {
+    warm = hub.certs->issue(licenceFor(hub, seal.seal_id, "warm", companies[kCorrected].first,
+                                       companies[kCorrected].second));
+  });
+  std::vector<Result<Certificate>> corrected(2 * kCorrected, Status::internal("not run"));
+  std::vector<Result<IssueResult>> issued(kIssued - 1, Status::internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2 * kCorrected; ++i) {
+    threads.emplace_back([&, i] { corrected[i] = hub.certs->correct(corrections[i / 2]); });
+  }
+  for (int i = 1; i < kIssued; ++i) {
+    threads.emplace_back([&, i] {
+      const auto& company = companies[kCorrected + i];
+      issued[i - 1] = hub.certs->issue(
+          licenceFor(hub, seal.seal_id, "new-" + std::to_string(i), company.first, company.second));
+    });
+  }
+  block->commit();
+  first.join();
+  for (auto& t : threads) t.join();
+
+  ASSERT_TRUE(warm) << warm.status().toString();
+  for (const auto& r : issued) EXPECT_TRUE(r) << r.status().toString();
+  auto roots = parseCertificateChainPem(hub.root_pem);
+  for (int i = 0; i < kCorrected; ++i) {
+    SCOPED_TRACE(i);
+    const Result<Certificate>& a = corrected[2 * i];
+    const Result<Certificate>& b = corrected[2 * i + 1];
+    ASSERT_NE(static_cast<bool>(a), static_cast<bool>(b))
+        << a.status().toString() << " / " << b.status().toString();
+    const Certificate& v2 = a ? *a : *b;
+    const Status& refused = a ? b.status() : a.status();
+    EXPECT_EQ(refused.code(), ErrorCode::kConflict) << refused.toString();
+    EXPECT_NE(refused.message().find("superseded"), std::string::npos) << refused.toString();
+
+    const Certificate& old = v1[i];
+    EXPECT_EQ(v2.version, 2);
+    EXPECT_EQ(v2.supersedes, old.certificate_id);
+    EXPECT_EQ(v2.serial, old.serial);
+    EXPECT_EQ(v2.status, CertificateStatus::kValid);
+    EXPECT_EQ(v2.valid_from, old.valid_from);
+    EXPECT_NE(v2.surface_json.find("200万元"), std::string::npos);
+    EXPECT_TRUE(
+        verifyBundle(*hub.certs->bundle(v2.certificate_id), *roots, std::time(nullptr)).ok());
+
+    auto stored_old = hub.certs->get(old.certificate_id);
+    ASSERT_TRUE(stored_old);
+    EXPECT_EQ(stored_old->status, CertificateStatus::kSuperseded);
+    EXPECT_EQ(stored_old->superseded_by, v2.certificate_id);
+    EXPECT_EQ(stored_old->status_reason, corrections[i].reason);
+    auto events = hub.certs->history(old.certificate_id);
+    ASSERT_TRUE(events);
+    const StatusEvent& last = events->back();
+    EXPECT_EQ(last.action, "supersede");
+    EXPECT_EQ(last.from_status, i % 2 == 0 ? "suspended" : "valid");
+    EXPECT_EQ(last.to_status, "superseded");
+    EXPECT_EQ(last.note, corrections[i].reason);
+    EXPECT_EQ(last.actor, "officer-2");
+    EXPECT_EQ(last.log_index, v2.log_index + 1);
+    const std::string issue_leaf = hub.log->entry(v2.log_index)->leaf_data;
+    EXPECT_NE(issue_leaf.find("\"related_certificate_id\":\"" + old.certificate_id + "\""),
+              std::string::npos)
+        << issue_leaf;
+    const std::string supersede_leaf = hub.log->entry(last.log_index)->leaf_data;
+    EXPECT_NE(supersede_leaf.find("\"action\":\"supersede\""), std::string::npos);
+    EXPECT_NE(supersede_leaf.find("\"related_certificate_id\":\"" + v2.certificate_id + "\""),
+              std::string::npos)
+        << supersede_leaf;
+    // The holder's only current licence is version 2.
+    auto current = hub.certs->listForHolder(std::string(kHolderCreditCode), companies[i].first);
+    ASSERT_TRUE(current);
+    ASSERT_EQ(current->size(), 1u);
+    EXPECT_EQ(current->front().certificate_id, v2.certificate_id);
+  }
+
+  // The log and the feed: every leaf is one event, the feed has one row per event in log order,
+  // the stored subtrees are the RFC 6962 tree's.
+  pqxx::connection conn(hub.db.conninfo());
+  pqxx::read_transaction tx(conn);
+  const uint64_t size = tx.exec1("SELECT size FROM certs.log_state")[0].as<uint64_t>();
+  EXPECT_EQ(tx.exec1("SELECT count(*), coalesce(max(leaf_index) + 1, 0) FROM certs.log_leaves")[0]
+                .as<uint64_t>(),
+            size);
+  EXPECT_EQ(tx.exec1("SELECT (SELECT count(*) FROM certs.status_events) + "
+                     "(SELECT count(*) FROM certs.seal_events)")[0]
+                .as<uint64_t>(),
+            size);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.changes")[0].as<int>(),
+            tx.exec1("SELECT count(*) FROM certs.status_events")[0].as<int>());
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.changes WHERE event = 'supersede' AND "
+                     "status = 'superseded'")[0]
+                .as<int>(),
+            kCorrected);
+  std::vector<int64_t> feed;
+  for (const auto& row :
+       tx.exec("SELECT e.log_index FROM certs.changes ch JOIN certs.status_events e ON "
+               "e.certificate_id = ch.certificate_id AND e.action = ch.event "
+               "WHERE ch.event IN ('issue', 'supersede') ORDER BY ch.seq")) {
+    feed.push_back(row[0].as<int64_t>());
+  }
+  EXPECT_EQ(feed.size(), static_cast<size_t>(2 * kCorrected + kCorrected + kIssued));
+  EXPECT_TRUE(std::is_sorted(feed.begin(), feed.end()));
+  InMemoryMerkleTree reference;
+  for (const auto& row : tx.exec("SELECT leaf_data FROM certs.log_leaves ORDER BY leaf_index")) {
+    pqxx::binarystring leaf(row[0]);
+    reference.append(leaf.str());
+  }
+  uint64_t expected_nodes = 0;
+  for (unsigned level = 1; level < 64; ++level) expected_nodes += size >> level;
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.log_nodes")[0].as<uint64_t>(), expected_nodes);
+  ASSERT_EQ(*hub.log->rootAt(size), reference.root());
+}
+
 }  // namespace
 }  // namespace tongban::certs
