@@ -272,6 +272,30 @@ IssueRequest licenceFor(const Hub& hub, const std::string& seal_id, const std::s
   return r;
 }
 
+// Registers `count` companies in business in the legal-entity registry (organisation codes
+// `prefix` + 1000.., names `name_stem` + i + "号科技有限公司"); returns (credit code, name) pairs.
+std::vector<std::pair<std::string, std::string>> registerCompanies(Hub& hub,
+                                                                   const std::string& prefix,
+                                                                   const std::string& name_stem,
+                                                                   int count) {
+  std::vector<std::pair<std::string, std::string>> companies;
+  for (int i = 0; i < count; ++i) {
+    const std::string organisation = prefix + std::to_string(1000 + i);
+    const std::string first17 =
+        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
+    std::string code = first17 + ids::creditCodeCheckChar(first17);
+    std::string name = name_stem + std::to_string(i) + "号科技有限公司";
+    hub.exec(
+        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
+        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
+        "('" +
+        code + "', '" + name + "', 'llc', '" + kZhangWei +
+        "', '2020-05-20', '110108', '北京', '软件')");
+    companies.emplace_back(code, name);
+  }
+  return companies;
+}
+
 // Issue 7, hole 10: the same business licence could be issued twice to one company. Two
 // requests for one company in the same group commit: one is issued, the other is a 409 naming
 // it; the other companies' requests of the batch are unaffected.
@@ -282,21 +306,7 @@ TEST(CertsUnique, OneLicencePerCompanyEvenWithinOneBatch) {
       kBusinessLicence + "'");
   Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
   constexpr int kOthers = 6;
-  std::vector<std::pair<std::string, std::string>> companies;
-  for (int i = 0; i < kOthers; ++i) {
-    const std::string organisation = "MA01" + std::to_string(1000 + i);
-    const std::string first17 =
-        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
-    std::string code = first17 + ids::creditCodeCheckChar(first17);
-    std::string name = "北京测试" + std::to_string(i) + "号科技有限公司";
-    hub.exec(
-        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
-        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
-        "('" +
-        code + "', '" + name + "', 'llc', '" + kZhangWei +
-        "', '2020-05-20', '110108', '北京', '软件')");
-    companies.emplace_back(code, name);
-  }
+  const auto companies = registerCompanies(hub, "MA01", "北京测试", kOthers);
   // Hold the log lock so that the first issuance's batch waits in phase 3 and everything below
   // queues behind it, to be committed together in the next batch.
   pqxx::connection blocker(hub.db.conninfo());
@@ -361,21 +371,7 @@ TEST(CertsCorrectBatch, CorrectionsShareTheGroupCommitWithIssuances) {
       kBusinessLicence + "'");
   Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
   constexpr int kCorrected = 6, kIssued = 6;
-  std::vector<std::pair<std::string, std::string>> companies;
-  for (int i = 0; i < kCorrected + kIssued; ++i) {
-    const std::string organisation = "MB02" + std::to_string(1000 + i);
-    const std::string first17 =
-        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
-    std::string code = first17 + ids::creditCodeCheckChar(first17);
-    std::string name = "北京更正" + std::to_string(i) + "号科技有限公司";
-    hub.exec(
-        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
-        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
-        "('" +
-        code + "', '" + name + "', 'llc', '" + kZhangWei +
-        "', '2020-05-20', '110108', '北京', '软件')");
-    companies.emplace_back(code, name);
-  }
+  const auto companies = registerCompanies(hub, "MB02", "北京更正", kCorrected + kIssued);
   std::vector<Certificate> v1;
   std::vector<CorrectionRequest> corrections;
   for (int i = 0; i < kCorrected; ++i) {
