@@ -12,6 +12,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
 #include "transparency_log_append.h"
 
 namespace tongban::certs {
@@ -229,7 +230,7 @@ Status fillDerived(internal::PendingIssuance& p, rapidjson::Document surface,
   p.surface_text = std::move(*surface_text);
   p.number = p.type->schema->number(surface);
   p.surface = std::move(surface);
-  p.issued_at = internal::rfc3339(now);
+  p.issued_at = formatRfc3339Seconds(now);
   p.issue_date = internal::chinaDate(now);
   p.year = std::stoi(p.issue_date.substr(0, 4));
   p.issued_at_micros = static_cast<int64_t>(std::chrono::system_clock::to_time_t(now)) * 1000000;
@@ -416,7 +417,7 @@ Result<std::string> CertificateRegistry::bundle(const std::string& certificate_i
   put(status, "open_objections", int64_t{c.open_objections}, a);
   if (!c.superseded_by.empty()) put(status, "superseded_by", c.superseded_by, a);
   put(status, "as_of",
-      internal::rfc3339(
+      formatRfc3339Seconds(
           std::chrono::system_clock::time_point(std::chrono::milliseconds(sth->timestamp_ms))),
       a);
   putValue(doc, "status", std::move(status), a);
@@ -465,9 +466,9 @@ Result<std::string> CertificateRegistry::bundle(const std::string& certificate_i
   statement.seal_event_index = snapshot->seal_event;
   statement.tree_size = sth->tree_size;
   const auto produced = clock_();
-  statement.produced_at = internal::rfc3339(produced);
+  statement.produced_at = formatRfc3339Seconds(produced);
   statement.next_update =
-      internal::rfc3339(produced + std::chrono::seconds(kStatusStatementValiditySeconds));
+      formatRfc3339Seconds(produced + std::chrono::seconds(kStatusStatementValiditySeconds));
   Result<std::string> signed_statement = signedStatusStatementJson(statement, *hub_.status_signer);
   if (!signed_statement) return signed_statement.status();
   rapidjson::Document statement_doc(&a);
@@ -486,7 +487,7 @@ Result<Certificate> CertificateRegistry::transition(const std::string& certifica
   if (!parts) return parts.status();
   const std::string id = *ids::normalizeCertificateId(certificate_id);
   if (actor.empty()) return Status::invalid("actor", "is required");
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   auto done = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work tx(conn);
     Result<Certificate> current = loadCertificate(tx, id, true);
@@ -607,7 +608,7 @@ Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& reques
 }
 
 Result<size_t> CertificateRegistry::expireDue(const std::string& actor) {
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   const std::string today = internal::chinaDate(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<size_t> {
     pqxx::work tx(conn);
@@ -673,7 +674,7 @@ Result<Objection> CertificateRegistry::fileObjection(const std::string& certific
   if (reason.empty() || reason.size() > 2000 * 4) {
     return Status::invalid("reason", "must have 1 to 2000 characters");
   }
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
     pqxx::work tx(conn);
     Result<Certificate> current = loadCertificate(tx, id, true);
@@ -706,7 +707,7 @@ Result<Objection> CertificateRegistry::resolveObjection(int64_t objection_id,
                                                         const std::string& actor) {
   if (resolution.empty()) return Status::invalid("resolution", "is required");
   if (actor.empty()) return Status::invalid("actor", "is required");
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
     pqxx::work tx(conn);
     pqxx::result r = tx.exec_params(

@@ -14,15 +14,6 @@
 
 namespace tongban::certs::internal {
 
-std::string rfc3339(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 std::string chinaDate(TimePoint t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t) + 8 * 3600;
   std::tm tm{};
@@ -150,21 +141,6 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
   put(leaf, "nonce", hexEncode(randomBytes(16)), a);
   put(leaf, "time", time, a);
   return canonical(leaf).value();
-}
-
-void appendArrayElement(std::string& literal, std::string_view value) {
-  if (literal.size() > 1) literal.push_back(',');
-  literal.push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') literal.push_back('\\');
-    literal.push_back(c);
-  }
-  literal.push_back('"');
-}
-
-void appendArrayNull(std::string& literal) {
-  if (literal.size() > 1) literal.push_back(',');
-  literal.append("NULL");
 }
 
 }  // namespace tongban::certs::internal

@@ -1,6 +1,7 @@
 // Internal helpers of the certs module's database code: bytea conversion, times and dates, JSON
-// building, certificate payloads and leaves, PostgreSQL array literals (the transparency log's
-// writer is transparency_log_append.h). Nobody outside certs/src includes this.
+// building, certificate payloads and leaves (PostgreSQL array literals and RFC 3339 times are
+// common's: pg_copy.h, time_format.h; the transparency log's writer is transparency_log_append.h).
+// Nobody outside certs/src includes this.
 #pragma once
 
 #include <chrono>
@@ -37,14 +38,13 @@ inline std::string_view hashBytes(const MerkleHash& h) {
 // ---- times
 // ---------------------------------------------------------------------------------------
 using TimePoint = std::chrono::system_clock::time_point;
-// "2026-03-01T08:00:00Z" (whole seconds, UTC).
-std::string rfc3339(TimePoint t);
 // The calendar date in China (UTC+8, no daylight saving): "2026-03-01".
 std::string chinaDate(TimePoint t);
 // `date` (YYYY-MM-DD) plus `months`, clamped to the month's last day (2024-01-31 + 1 = 2024-02-29).
 std::string addMonths(const std::string& date, int months);
 int64_t unixMillis(TimePoint t);
-// SQL expression rendering a timestamptz column as rfc3339().
+// SQL expression rendering a timestamptz column as formatRfc3339Seconds()
+// (tongban/common/time_format.h).
 std::string sqlTime(const std::string& column);
 
 // ---- JSON
@@ -98,13 +98,5 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
                             const std::string& time, const std::string& payload,
                             const std::string& signature, int64_t objection_id,
                             const std::string& related);
-
-// ---- SQL arrays
-// ----------------------------------------------------------------------------------
-// Appends `value` as one double-quoted element of a PostgreSQL array literal (`"` and `\`
-// escaped), preceded by a comma unless it is the first element.
-void appendArrayElement(std::string& literal, std::string_view value);
-// Appends NULL as an element.
-void appendArrayNull(std::string& literal);
 
 }  // namespace tongban::certs::internal

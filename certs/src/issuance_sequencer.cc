@@ -14,6 +14,7 @@
 #include "tongban/certs/certificate.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/pg_copy.h"
 
 namespace tongban::certs::internal {
 
@@ -425,10 +426,10 @@ bool IssuanceSequencer::connect(Batch& batch) {
 void IssuanceSequencer::lockKeys(Run& run) {
   std::string lock_keys = "{";
   for (const auto& p : run.batch) {
-    appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
+    db::appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
     // Issuers of one unique type to one holder serialise here, across processes too.
     if (p->type->unique_per_holder && !p->isCorrection()) {
-      appendArrayElement(lock_keys, uniqueKey(*p));
+      db::appendArrayElement(lock_keys, uniqueKey(*p));
     }
   }
   lock_keys += "}";
@@ -439,7 +440,7 @@ void IssuanceSequencer::lockKeys(Run& run) {
 void IssuanceSequencer::checkSupersededVersions(Run& run) {
   std::string ids = "{";
   for (const auto& p : run.batch) {
-    if (p->isCorrection()) appendArrayElement(ids, p->supersedes);
+    if (p->isCorrection()) db::appendArrayElement(ids, p->supersedes);
   }
   if (ids.size() == 1) return;
   ids += "}";
@@ -469,8 +470,8 @@ void IssuanceSequencer::findReplays(Run& run) {
   std::string issuers = "{", keys = "{";
   for (size_t i = 0; i < run.batch.size(); ++i) {
     if (run.finished[i]) continue;
-    appendArrayElement(issuers, run.batch[i]->issuer_code);
-    appendArrayElement(keys, run.batch[i]->idempotency_key);
+    db::appendArrayElement(issuers, run.batch[i]->issuer_code);
+    db::appendArrayElement(keys, run.batch[i]->idempotency_key);
   }
   issuers += "}";
   keys += "}";
@@ -501,7 +502,7 @@ void IssuanceSequencer::checkSeals(Run& run) {
   std::map<std::string, SealRow> seal_rows;
   std::string ids = "{";
   for (size_t i = 0; i < run.batch.size(); ++i) {
-    if (!run.finished[i]) appendArrayElement(ids, run.batch[i]->seal_id);
+    if (!run.finished[i]) db::appendArrayElement(ids, run.batch[i]->seal_id);
   }
   ids += "}";
   for (const auto& row : run.tx.exec_prepared("issue_seals", ids)) {
@@ -566,8 +567,9 @@ void IssuanceSequencer::checkHolders(Run& run) {
   for (size_t i = 0; i < run.batch.size(); ++i) {
     if (run.finished[i] || !run.batch[i]->type->holder_check) continue;
     any = true;
-    appendArrayElement(run.batch[i]->type->holder_kind == HolderKind::kPerson ? persons : entities,
-                       run.batch[i]->holder_code);
+    db::appendArrayElement(
+        run.batch[i]->type->holder_kind == HolderKind::kPerson ? persons : entities,
+        run.batch[i]->holder_code);
   }
   if (!any) return;
   persons += "}";
@@ -600,8 +602,8 @@ void IssuanceSequencer::checkUniqueHolders(Run& run) {
     if (run.finished[i] || !run.batch[i]->type->unique_per_holder) continue;
     if (run.batch[i]->isCorrection()) continue;  // it replaces the holder's current one
     any = true;
-    appendArrayElement(types, run.batch[i]->type->code);
-    appendArrayElement(holders, run.batch[i]->holder_code);
+    db::appendArrayElement(types, run.batch[i]->type->code);
+    db::appendArrayElement(holders, run.batch[i]->holder_code);
   }
   if (!any) return;
   types += "}";
@@ -638,7 +640,7 @@ void IssuanceSequencer::checkUniqueHolders(Run& run) {
 void IssuanceSequencer::nameIssuers(Run& run) {
   std::string codes = "{";
   for (size_t i = 0; i < run.batch.size(); ++i) {
-    if (!run.finished[i]) appendArrayElement(codes, run.batch[i]->issuer_code);
+    if (!run.finished[i]) db::appendArrayElement(codes, run.batch[i]->issuer_code);
   }
   codes += "}";
   std::map<std::string, std::string> names;
@@ -668,9 +670,9 @@ void IssuanceSequencer::nameIssuers(Run& run) {
 void IssuanceSequencer::allocateSerials(Run& run) {
   std::string issuers = "{", years = "{", counts = "{";
   for (const auto& [group, members] : run.groups) {
-    appendArrayElement(issuers, group.first);
-    appendArrayElement(years, std::to_string(group.second));
-    appendArrayElement(counts, std::to_string(members.size()));
+    db::appendArrayElement(issuers, group.first);
+    db::appendArrayElement(years, std::to_string(group.second));
+    db::appendArrayElement(counts, std::to_string(members.size()));
   }
   issuers += "}";
   years += "}";
@@ -760,41 +762,41 @@ void IssuanceSequencer::write(Run& run) {
     p.log_index = index++;
     if (p.isCorrection()) {
       p.supersede_log_index = index++;
-      appendArrayElement(superseded[0], p.supersedes);
-      appendArrayElement(superseded[1], p.certificate_id);
-      appendArrayElement(superseded[2], p.superseded_status);
-      appendArrayElement(superseded[3], p.supersede_reason);
-      appendArrayElement(superseded[4], p.issued_at);
-      appendArrayElement(superseded[5], p.actor);
-      appendArrayElement(superseded[6], std::to_string(p.supersede_log_index));
+      db::appendArrayElement(superseded[0], p.supersedes);
+      db::appendArrayElement(superseded[1], p.certificate_id);
+      db::appendArrayElement(superseded[2], p.superseded_status);
+      db::appendArrayElement(superseded[3], p.supersede_reason);
+      db::appendArrayElement(superseded[4], p.issued_at);
+      db::appendArrayElement(superseded[5], p.actor);
+      db::appendArrayElement(superseded[6], std::to_string(p.supersede_log_index));
     }
-    appendArrayElement(columns[0], p.certificate_id);
-    appendArrayElement(columns[1], p.type->code);
-    appendArrayElement(columns[2], p.issuer_code);
-    appendArrayElement(columns[3], p.serial);
-    appendArrayElement(columns[4], p.number.empty() ? p.serial : p.number);
-    appendArrayElement(columns[5], p.holder_name);
-    appendArrayElement(columns[6], p.holder_code);
-    appendArrayElement(columns[7], p.holder_code_type);
-    appendArrayElement(columns[8], p.surface_text);
-    appendArrayElement(columns[9], p.payload_hex);
-    appendArrayElement(columns[10], p.signature_hex);
-    appendArrayElement(columns[11], algorithmName(p.algorithm));
-    appendArrayElement(columns[12], p.seal_id);
-    appendArrayElement(columns[13], p.issued_at);
-    appendArrayElement(columns[14], p.issue_date);
-    appendArrayElement(columns[15], p.valid_from);
+    db::appendArrayElement(columns[0], p.certificate_id);
+    db::appendArrayElement(columns[1], p.type->code);
+    db::appendArrayElement(columns[2], p.issuer_code);
+    db::appendArrayElement(columns[3], p.serial);
+    db::appendArrayElement(columns[4], p.number.empty() ? p.serial : p.number);
+    db::appendArrayElement(columns[5], p.holder_name);
+    db::appendArrayElement(columns[6], p.holder_code);
+    db::appendArrayElement(columns[7], p.holder_code_type);
+    db::appendArrayElement(columns[8], p.surface_text);
+    db::appendArrayElement(columns[9], p.payload_hex);
+    db::appendArrayElement(columns[10], p.signature_hex);
+    db::appendArrayElement(columns[11], algorithmName(p.algorithm));
+    db::appendArrayElement(columns[12], p.seal_id);
+    db::appendArrayElement(columns[13], p.issued_at);
+    db::appendArrayElement(columns[14], p.issue_date);
+    db::appendArrayElement(columns[15], p.valid_from);
     if (p.valid_to.empty()) {
-      appendArrayNull(columns[16]);
+      db::appendArrayNull(columns[16]);
     } else {
-      appendArrayElement(columns[16], p.valid_to);
+      db::appendArrayElement(columns[16], p.valid_to);
     }
-    appendArrayElement(columns[17], p.idempotency_key);
-    appendArrayElement(columns[18], hexEncode(p.request_digest));
-    appendArrayElement(columns[19], std::to_string(p.log_index));
-    appendArrayElement(columns[20], p.actor);
-    appendArrayElement(columns[21], std::to_string(p.version));
-    appendArrayElement(columns[22], p.supersedes);
+    db::appendArrayElement(columns[17], p.idempotency_key);
+    db::appendArrayElement(columns[18], hexEncode(p.request_digest));
+    db::appendArrayElement(columns[19], std::to_string(p.log_index));
+    db::appendArrayElement(columns[20], p.actor);
+    db::appendArrayElement(columns[21], std::to_string(p.version));
+    db::appendArrayElement(columns[22], p.supersedes);
   }
   for (std::string& c : columns) c += "}";
   for (std::string& c : superseded) c += "}";

@@ -11,10 +11,11 @@
 //   phase 1 (sequencer, in the transaction): advisory locks on the batch's Idempotency-Keys
 //     and on the (type, holder) pairs of types unique per holder (sorted), the versions that
 //     corrections supersede FOR UPDATE (valid or suspended), replays and key conflicts, the seals
-//     FOR SHARE (owner, status, validity), the holders in their registries (issuance_checks.h), the holders' current certificates of unique types (a second request
-//     for one holder in the batch goes back to the queue for the next batch; corrections are not
-//     asked), the issuers' names, and the serials of issuances: one multi-row upsert of
-//     certs.serial_counters, whose row locks are held to COMMIT;
+//     FOR SHARE (owner, status, validity), the holders in their registries (issuance_checks.h), the
+//     holders' current certificates of unique types (a second request for one holder in the batch
+//     goes back to the queue for the next batch; corrections are not asked), the issuers' names,
+//     and the serials of issuances: one multi-row upsert of certs.serial_counters, whose row locks
+//     are held to COMMIT;
 //   phase 2 (each request thread, in parallel, no lock held): builds its canonical payload with
 //     the serial it was given, signs it with the seal, builds its log leaf and hashes it;
 //   phase 3 (sequencer): appends the leaves through the log's batch appender

@@ -6,6 +6,7 @@
 
 #include "certs_internal.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/pg_copy.h"
 
 namespace tongban::certs::internal {
 
@@ -42,8 +43,8 @@ std::vector<MerkleHash> readFrontier(pqxx::transaction_base& tx, uint64_t size) 
     if (level == 0) {
       leaf = static_cast<int64_t>(idx);
     } else {
-      appendArrayElement(levels, std::to_string(level));
-      appendArrayElement(idxs, std::to_string(idx));
+      db::appendArrayElement(levels, std::to_string(level));
+      db::appendArrayElement(idxs, std::to_string(idx));
     }
   }
   levels += "}";
@@ -105,8 +106,8 @@ uint64_t LogBatchAppender::append(pqxx::transaction_base& tx, const std::vector<
   std::string hashes = "{", data = "{", node_levels = "{", node_idxs = "{", node_hashes = "{";
   uint64_t size = start;
   for (const Leaf& leaf : leaves) {
-    appendArrayElement(hashes, toHex(leaf.hash));
-    appendArrayElement(data, leaf.hex);
+    db::appendArrayElement(hashes, toHex(leaf.hash));
+    db::appendArrayElement(data, leaf.hex);
     // Leaf `size` closes one complete subtree per trailing 1 bit of its index.
     MerkleHash hash = leaf.hash;
     uint64_t position = size;
@@ -115,9 +116,9 @@ uint64_t LogBatchAppender::append(pqxx::transaction_base& tx, const std::vector<
       hash = hashChildren(frontier[level], hash);
       position >>= 1;
       ++level;
-      appendArrayElement(node_levels, std::to_string(level));
-      appendArrayElement(node_idxs, std::to_string(position));
-      appendArrayElement(node_hashes, toHex(hash));
+      db::appendArrayElement(node_levels, std::to_string(level));
+      db::appendArrayElement(node_idxs, std::to_string(position));
+      db::appendArrayElement(node_hashes, toHex(hash));
     }
     frontier[level] = hash;
     ++size;
