@@ -364,35 +364,11 @@ void IssuanceSequencer::runBatch(Batch& batch) {
   try {
     pqxx::work tx(*conn_);
     Run run{batch, tx, finished, {}, {}, {}, {}};
-
-    // ---- phase 1: keys, seals, holders, issuers, serials
-    auto mark = std::chrono::steady_clock::now();
-    lockKeys(run);
-    checkSupersededVersions(run);
-    findReplays(run);
-    checkSeals(run);
-    checkHolders(run);
-    checkUniqueHolders(run);
-    nameIssuers(run);
-    if (run.groups.empty() && run.corrections.empty()) {
+    if (check(run) && sign(run)) {
+      write(run);
+    } else {
       tx.commit();  // nothing to write; releases the locks
-      return;
     }
-    if (!run.groups.empty()) allocateSerials(run);
-    lookup_us_ += elapsedMicros(mark);
-
-    // ---- phase 2: the request threads sign
-    mark = std::chrono::steady_clock::now();
-    signInRequestThreads(run);
-    closeSerialGaps(run);
-    if (run.order.empty()) {
-      tx.commit();
-      return;
-    }
-    sign_wait_us_ += elapsedMicros(mark);
-
-    // ---- phase 3: the log, then everything in one statement, then COMMIT
-    write(run);
   } catch (const std::exception& e) {
     // Whatever happened, the database is the truth: reconnect and re-read the frontier next time.
     conn_.reset();
@@ -405,6 +381,32 @@ void IssuanceSequencer::runBatch(Batch& batch) {
       if (!finished[i]) finish(batch[i], Status::unavailable(message));
     }
   }
+}
+
+// Phase 1: keys, superseded versions, replays, seals, holders, uniqueness, issuers, serials.
+bool IssuanceSequencer::check(Run& run) {
+  const auto start = std::chrono::steady_clock::now();
+  lockKeys(run);
+  checkSupersededVersions(run);
+  findReplays(run);
+  checkSeals(run);
+  checkHolders(run);
+  checkUniqueHolders(run);
+  nameIssuers(run);
+  if (run.groups.empty() && run.corrections.empty()) return false;
+  if (!run.groups.empty()) allocateSerials(run);
+  lookup_us_ += elapsedMicros(start);
+  return true;
+}
+
+// Phase 2: the request threads sign; a failed signature leaves no serial gap.
+bool IssuanceSequencer::sign(Run& run) {
+  const auto start = std::chrono::steady_clock::now();
+  signInRequestThreads(run);
+  closeSerialGaps(run);
+  if (run.order.empty()) return false;
+  sign_wait_us_ += elapsedMicros(start);
+  return true;
 }
 
 bool IssuanceSequencer::connect(Batch& batch) {
@@ -745,6 +747,7 @@ void IssuanceSequencer::closeSerialGaps(Run& run) {
   std::sort(run.order.begin(), run.order.end());  // queue order
 }
 
+// Phase 3: the log, then every row in one statement, then COMMIT; wakes the waiters.
 void IssuanceSequencer::write(Run& run) {
   auto mark = std::chrono::steady_clock::now();
   std::vector<LogBatchAppender::Leaf> leaves;

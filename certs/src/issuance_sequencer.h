@@ -168,8 +168,12 @@ class IssuanceSequencer {
   // in the queue (a second issuance of a unique type for one holder).
   void runBatch(Batch& batch);
   bool connect(Batch& batch);
+  // The phases. check and sign return false when nothing is left to write.
+  bool check(Run& run);
+  bool sign(Run& run);
+  void write(Run& run);
 
-  // Phase 1, in the transaction: each step finishes the items it refuses and skips the finished.
+  // Phase 1's steps, in the transaction: each finishes the items it refuses, skips the finished.
   void lockKeys(Run& run);
   void checkSupersededVersions(Run& run);
   void findReplays(Run& run);
@@ -178,12 +182,10 @@ class IssuanceSequencer {
   void checkUniqueHolders(Run& run);
   void nameIssuers(Run& run);
   void allocateSerials(Run& run);
-  // Phase 2: hands the items to their request threads to sign, waits for all of them; then
-  // closes the serial gaps a failed signature left (invariant 2) and decides what is written.
+  // Phase 2's steps: hand the items to their request threads to sign and wait for all of them;
+  // then close the serial gaps a failed signature left (invariant 2) and decide what is written.
   void signInRequestThreads(Run& run);
   void closeSerialGaps(Run& run);
-  // Phase 3: the log leaves (transparency_log_append.h), then the rows in one statement, COMMIT.
-  void write(Run& run);
 
   void done(Run& run, size_t i, Status status);
   void finish(const std::shared_ptr<PendingIssuance>& item, Status status);
