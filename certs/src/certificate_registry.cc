@@ -2,7 +2,6 @@
 #include "tongban/certs/certificate_registry.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "certs_internal.h"
 #include "issuance_checks.h"
@@ -13,13 +12,14 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
+#include "transparency_log_append.h"
 
 namespace tongban::certs {
 
 using internal::fromBytea;
 using internal::put;
 using internal::putValue;
-using internal::toBytea;
 
 namespace {
 
@@ -128,24 +128,6 @@ uint64_t recordEvent(pqxx::transaction_base& tx, const std::string& id, const ch
   return index;
 }
 
-// What a new version needs besides the transaction.
-struct NewVersion {
-  std::string issuer_code;
-  std::string idempotency_key;
-  std::string request_digest;  // 32 bytes
-  std::shared_ptr<const CertificateType> type;
-  std::string seal_id;
-  std::string holder_name;
-  std::string holder_code;
-  rapidjson::Document* surface;  // validated
-  std::string valid_from;        // resolved
-  std::string valid_to;          // resolved; empty = long-term
-  std::string serial;            // empty: allocate
-  int version = 1;
-  std::string supersedes;
-  std::string actor;
-};
-
 }  // namespace
 
 Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string& issuer_code,
@@ -237,111 +219,25 @@ Status validateContent(const CertificateType& type, std::string& holder_code,
   return type.schema->validate(surface, holder_code, holder_name);
 }
 
-}  // namespace
-
-// Seals, signs and stores a new version inside `tx`; returns its identifier.
-static Result<std::string> storeVersion(pqxx::work& tx, SealRegistry& seals, const NewVersion& v,
-                                        internal::TimePoint now) {
-  const std::string issued_at = internal::rfc3339(now);
-  const std::string issue_date = internal::chinaDate(now);
-
-  pqxx::result seal_rows = tx.exec_params(
-      "SELECT owner_code, name, status, key_id, algorithm, signer_certificate, "
-      "(valid_from <= $2::timestamptz AND valid_to > $2::timestamptz) AS in_validity "
-      "FROM certs.seals WHERE seal_id = $1 FOR SHARE",
-      v.seal_id, issued_at);
-  if (seal_rows.empty()) return Status::invalid("seal_id", "no seal " + v.seal_id);
-  const pqxx::row seal = seal_rows[0];
-  if (Status s = internal::checkSeal(
-          v.seal_id, v.issuer_code,
-          {seal["owner_code"].c_str(), seal["status"].c_str(), seal["in_validity"].as<bool>()});
-      !s) {
-    return s;
-  }
-  const SignatureAlgorithm algorithm = parseAlgorithm(seal["algorithm"].c_str()).value();
-  Result<X509Ptr> seal_certificate = parseCertificatePem(seal["signer_certificate"].c_str());
-  if (!seal_certificate) return seal_certificate.status();
-  Result<std::shared_ptr<const Signer>> signer = seals.signerForKey(seal["key_id"].c_str());
-  if (!signer) return signer.status();
-
-  std::string serial = v.serial;
-  if (serial.empty()) {
-    const std::string year = issue_date.substr(0, 4);
-    const int64_t n =
-        tx.exec_params1(
-              "INSERT INTO certs.serial_counters (issuer_code, year, last) VALUES ($1, $2, 1) "
-              "ON CONFLICT (issuer_code, year) DO UPDATE SET last = certs.serial_counters.last + 1 "
-              "RETURNING last",
-              v.issuer_code, std::stoi(year))[0]
-            .as<int64_t>();
-    char digits[32];
-    std::snprintf(digits, sizeof digits, "%06lld", static_cast<long long>(n));
-    serial = year + digits;
-  }
-  const std::string id = formatCertificateId(v.type->code, v.issuer_code, serial, v.version);
-  const std::string issuer_name =
-      tx.exec_params1("SELECT name FROM exchange.departments WHERE code = $1", v.issuer_code)[0]
-          .c_str();
-  const std::string number = v.type->schema->number(*v.surface);
-
-  internal::PayloadFields fields;
-  fields.certificate_id = id;
-  fields.type_code = v.type->code;
-  fields.type_name = v.type->name;
-  fields.number = number.empty() ? serial : number;
-  fields.version = v.version;
-  fields.supersedes = v.supersedes;
-  fields.issuer_code = v.issuer_code;
-  fields.issuer_name = issuer_name;
-  fields.holder_name = v.holder_name;
-  fields.holder_code = v.holder_code;
-  fields.holder_code_type = std::string(holderCodeType(v.type->holder_kind));
-  fields.issue_date = issue_date;
-  fields.valid_from = v.valid_from;
-  fields.valid_to = v.valid_to;
-  fields.seal_id = v.seal_id;
-  fields.seal_name = seal["name"].c_str();
-  fields.algorithm = algorithmName(algorithm);
-  fields.seal_certificate_serial = serialHex(seal_certificate->get());
-  fields.sealed_at = issued_at;
-  fields.surface = v.surface;
-  Result<std::string> payload_bytes = internal::certificatePayload(fields);
-  if (!payload_bytes) return payload_bytes.status();
-  Result<std::string> surface_text = internal::canonical(*v.surface);
+// Fills what an issuance and a correction derive alike for the sequencer: the surface (validated;
+// moved in) and its canonical text, the number, the holder code type, the sealing time and date.
+// The caller sets type first.
+Status fillDerived(internal::PendingIssuance& p, rapidjson::Document surface,
+                   internal::TimePoint now) {
+  Result<std::string> surface_text = internal::canonical(surface);
   if (!surface_text) return surface_text.status();
-
-  Result<std::string> signature = (*signer)->sign(*payload_bytes);
-  if (!signature) return signature.status();
-
-  // Log, row, event, change: from here on the log lock is held until commit.
-  const std::string leaf = certificateLeaf(id, "issue", CertificateStatus::kValid, "", "",
-                                           issued_at, *payload_bytes, *signature, 0, v.supersedes);
-  const uint64_t index = internal::appendLeaf(tx, leaf);
-  tx.exec_params(
-      "INSERT INTO certs.certificates (certificate_id, type_code, issuer_code, serial, version, "
-      "supersedes, number, holder_name, holder_code, holder_code_type, surface, payload, "
-      "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
-      "status_changed_at, idempotency_key, request_digest, log_index) VALUES ($1, $2, $3, $4, $5, "
-      "NULLIF($6, ''), $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16, $17, $18, "
-      "NULLIF($19, '')::date, $16, $20, $21, $22)",
-      id, v.type->code, v.issuer_code, serial, v.version, v.supersedes,
-      number.empty() ? serial : number, v.holder_name, v.holder_code,
-      holderCodeType(v.type->holder_kind), *surface_text, toBytea(*payload_bytes),
-      toBytea(*signature), algorithmName(algorithm), v.seal_id, issued_at, issue_date, v.valid_from,
-      v.valid_to, v.idempotency_key, toBytea(v.request_digest), index);
-  tx.exec_params(
-      "INSERT INTO certs.status_events (certificate_id, at, action, to_status, actor, log_index) "
-      "VALUES ($1, $2, 'issue', 'valid', $3, $4)",
-      id, issued_at, v.actor, index);
-  tx.exec_params(
-      "INSERT INTO certs.changes (certificate_id, event, status, type_code, issuer_code, "
-      "holder_code_type, holder_code, valid_from, valid_to, open_objections) "
-      "SELECT certificate_id, 'issue', status, type_code, issuer_code, holder_code_type, "
-      "holder_code, valid_from, valid_to, open_objections FROM certs.certificates "
-      "WHERE certificate_id = $1",
-      id);
-  return id;
+  p.holder_code_type = holderCodeType(p.type->holder_kind);
+  p.surface_text = std::move(*surface_text);
+  p.number = p.type->schema->number(surface);
+  p.surface = std::move(surface);
+  p.issued_at = formatRfc3339Seconds(now);
+  p.issue_date = internal::chinaDate(now);
+  p.year = std::stoi(p.issue_date.substr(0, 4));
+  p.issued_at_micros = static_cast<int64_t>(std::chrono::system_clock::to_time_t(now)) * 1000000;
+  return Status();
 }
+
+}  // namespace
 
 IssuanceStats CertificateRegistry::issuanceStats() const { return sequencer_->stats(); }
 
@@ -415,19 +311,10 @@ Result<IssueResult> CertificateRegistry::issue(const IssueRequest& request) {
   p.seal_id = request.seal_id;
   p.holder_name = request.holder_name;
   p.holder_code = holder_code;
-  p.holder_code_type = holderCodeType((*type)->holder_kind);
-  Result<std::string> surface_text = internal::canonical(surface);
-  if (!surface_text) return surface_text.status();
-  p.surface_text = std::move(*surface_text);
-  p.number = (*type)->schema->number(surface);
-  p.surface = std::move(surface);
   p.valid_from = valid_from;
   p.valid_to = valid_to;
   p.actor = request.actor;
-  p.issued_at = internal::rfc3339(now);
-  p.issue_date = today;
-  p.year = std::stoi(today.substr(0, 4));
-  p.issued_at_micros = static_cast<int64_t>(std::chrono::system_clock::to_time_t(now)) * 1000000;
+  if (Status s = fillDerived(p, std::move(surface), now); !s) return s;
   sequencer_->notePrepare(internal::threadCpuMicros() - cpu_start);
   sequencer_->submit(item);
   if (!p.status) return p.status;
@@ -530,7 +417,7 @@ Result<std::string> CertificateRegistry::bundle(const std::string& certificate_i
   put(status, "open_objections", int64_t{c.open_objections}, a);
   if (!c.superseded_by.empty()) put(status, "superseded_by", c.superseded_by, a);
   put(status, "as_of",
-      internal::rfc3339(
+      formatRfc3339Seconds(
           std::chrono::system_clock::time_point(std::chrono::milliseconds(sth->timestamp_ms))),
       a);
   putValue(doc, "status", std::move(status), a);
@@ -579,9 +466,9 @@ Result<std::string> CertificateRegistry::bundle(const std::string& certificate_i
   statement.seal_event_index = snapshot->seal_event;
   statement.tree_size = sth->tree_size;
   const auto produced = clock_();
-  statement.produced_at = internal::rfc3339(produced);
+  statement.produced_at = formatRfc3339Seconds(produced);
   statement.next_update =
-      internal::rfc3339(produced + std::chrono::seconds(kStatusStatementValiditySeconds));
+      formatRfc3339Seconds(produced + std::chrono::seconds(kStatusStatementValiditySeconds));
   Result<std::string> signed_statement = signedStatusStatementJson(statement, *hub_.status_signer);
   if (!signed_statement) return signed_statement.status();
   rapidjson::Document statement_doc(&a);
@@ -600,7 +487,7 @@ Result<Certificate> CertificateRegistry::transition(const std::string& certifica
   if (!parts) return parts.status();
   const std::string id = *ids::normalizeCertificateId(certificate_id);
   if (actor.empty()) return Status::invalid("actor", "is required");
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   auto done = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work tx(conn);
     Result<Certificate> current = loadCertificate(tx, id, true);
@@ -680,7 +567,7 @@ Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& reques
   Result<std::shared_ptr<const CertificateType>> type = types_.get(old->type_code);
   if (!type) return type.status();
   // A correction is a new version: the same checks as an issuance (issuance_checks.h) — the
-  // issuer may still issue the type, the seal (in storeVersion), the holder in its registry.
+  // issuer may still issue the type; the seal and the holder in its registry in the sequencer.
   if (Status s = internal::checkMayIssue(**type, request.issuer_code); !s) return s;
   std::string holder_code = old->holder_code;
   const std::string holder_name =
@@ -694,67 +581,34 @@ Result<Certificate> CertificateRegistry::correct(const CorrectionRequest& reques
   if (!valid_to.empty() && (!isDate(valid_to) || valid_to < old->valid_from)) {
     return Status::invalid("valid_to", "must be a date YYYY-MM-DD not before valid_from");
   }
-  const auto now = clock_();
-  const std::string now_text = internal::rfc3339(now);
 
-  NewVersion v;
-  v.issuer_code = old->issuer_code;
-  v.idempotency_key = "correct:" + old_id;
-  v.request_digest = sha256(v.idempotency_key + "\n" + request.surface_json);
-  v.type = *type;
-  v.seal_id = request.seal_id.empty() ? old->seal_id : request.seal_id;
-  v.holder_name = holder_name;
-  v.holder_code = holder_code;
-  v.surface = &surface;
-  v.valid_from = old->valid_from;
-  v.valid_to = valid_to;
-  v.serial = old->serial;
-  v.version = old->version + 1;
-  v.supersedes = old_id;
-  v.actor = request.actor;
-
-  auto new_id = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::string> {
-    pqxx::work tx(conn);
-    Result<Certificate> current = loadCertificate(tx, old_id, true);
-    if (!current) return current.status();
-    if (current->status != CertificateStatus::kValid &&
-        current->status != CertificateStatus::kSuspended) {
-      return conflict(std::string("cannot correct a certificate that is ") +
-                      statusName(current->status));
-    }
-    if (v.type->holder_check) {
-      const bool person = v.type->holder_kind == HolderKind::kPerson;
-      pqxx::result holder = tx.exec_params(
-          person ? "SELECT name, status FROM population.persons WHERE citizen_id = $1"
-                 : "SELECT name, status FROM legal_entity.entities WHERE credit_code = $1",
-          holder_code);
-      internal::HolderRecord record;
-      if (!holder.empty()) record = {holder[0][0].c_str(), holder[0][1].c_str()};
-      if (Status s = internal::checkHolder(*v.type, holder_code, holder_name,
-                                           holder.empty() ? nullptr : &record);
-          !s) {
-        return s;
-      }
-    }
-    Result<std::string> id = storeVersion(tx, seals_, v, now);
-    if (!id) return id.status();
-    tx.exec_params(
-        "UPDATE certs.certificates SET status = 'superseded', superseded_by = $2, "
-        "status_reason = NULLIF($3, ''), status_changed_at = $4 WHERE certificate_id = $1",
-        old_id, *id, request.reason, now_text);
-    recordEvent(tx, old_id, "supersede", statusName(current->status),
-                CertificateStatus::kSuperseded, "", request.reason, request.actor, now_text,
-                certificateLeaf(old_id, "supersede", CertificateStatus::kSuperseded,
-                                statusName(current->status), "", now_text, "", "", 0, *id));
-    tx.commit();
-    return *id;
-  });
-  if (!new_id) return new_id.status();
-  return get(*new_id);
+  // Version n+1 with the same serial goes through the group commit like an issuance
+  // (issuance_sequencer.h), which also supersedes version n in the same transaction.
+  auto item = std::make_shared<internal::PendingIssuance>();
+  internal::PendingIssuance& p = *item;
+  p.issuer_code = old->issuer_code;
+  p.idempotency_key = "correct:" + old_id;
+  p.request_digest = sha256(p.idempotency_key + "\n" + request.surface_json);
+  p.type = *type;
+  p.seal_id = request.seal_id.empty() ? old->seal_id : request.seal_id;
+  p.holder_name = holder_name;
+  p.holder_code = holder_code;
+  p.valid_from = old->valid_from;
+  p.valid_to = valid_to;
+  p.actor = request.actor;
+  p.version = old->version + 1;
+  p.supersedes = old_id;
+  p.supersede_reason = request.reason;
+  p.serial = old->serial;
+  p.certificate_id = formatCertificateId(p.type->code, p.issuer_code, p.serial, p.version);
+  if (Status s = fillDerived(p, std::move(surface), clock_()); !s) return s;
+  sequencer_->submit(item);
+  if (!p.status) return p.status;
+  return get(p.certificate_id);
 }
 
 Result<size_t> CertificateRegistry::expireDue(const std::string& actor) {
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   const std::string today = internal::chinaDate(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<size_t> {
     pqxx::work tx(conn);
@@ -820,7 +674,7 @@ Result<Objection> CertificateRegistry::fileObjection(const std::string& certific
   if (reason.empty() || reason.size() > 2000 * 4) {
     return Status::invalid("reason", "must have 1 to 2000 characters");
   }
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
     pqxx::work tx(conn);
     Result<Certificate> current = loadCertificate(tx, id, true);
@@ -853,7 +707,7 @@ Result<Objection> CertificateRegistry::resolveObjection(int64_t objection_id,
                                                         const std::string& actor) {
   if (resolution.empty()) return Status::invalid("resolution", "is required");
   if (actor.empty()) return Status::invalid("actor", "is required");
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Objection> {
     pqxx::work tx(conn);
     pqxx::result r = tx.exec_params(

@@ -14,15 +14,6 @@
 
 namespace tongban::certs::internal {
 
-std::string rfc3339(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 std::string chinaDate(TimePoint t) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(t) + 8 * 3600;
   std::tm tm{};
@@ -150,63 +141,6 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
   put(leaf, "nonce", hexEncode(randomBytes(16)), a);
   put(leaf, "time", time, a);
   return canonical(leaf).value();
-}
-
-void appendArrayElement(std::string& literal, std::string_view value) {
-  if (literal.size() > 1) literal.push_back(',');
-  literal.push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') literal.push_back('\\');
-    literal.push_back(c);
-  }
-  literal.push_back('"');
-}
-
-void appendArrayNull(std::string& literal) {
-  if (literal.size() > 1) literal.push_back(',');
-  literal.append("NULL");
-}
-
-uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data) {
-  const pqxx::row state = tx.exec1("UPDATE certs.log_state SET size = size + 1 RETURNING size - 1");
-  const uint64_t index = state[0].as<uint64_t>();
-  MerkleHash hash = hashLeaf(leaf_data);
-  tx.exec_params(
-      "INSERT INTO certs.log_leaves (leaf_index, leaf_hash, leaf_data) VALUES ($1, $2, $3)", index,
-      toBytea(hashBytes(hash)), toBytea(leaf_data));
-  // Leaf `index` closes the complete subtrees whose last leaf it is: one per trailing 1 bit.
-  uint64_t position = index;
-  unsigned level = 0;
-  while (position & 1) {
-    const pqxx::row sibling =
-        level == 0
-            ? tx.exec_params1("SELECT leaf_hash FROM certs.log_leaves WHERE leaf_index = $1",
-                              position - 1)
-            : tx.exec_params1("SELECT hash FROM certs.log_nodes WHERE level = $1 AND idx = $2",
-                              level, position - 1);
-    hash = hashChildren(toMerkleHash(fromBytea(sibling[0])), hash);
-    position >>= 1;
-    ++level;
-    tx.exec_params("INSERT INTO certs.log_nodes (level, idx, hash) VALUES ($1, $2, $3)", level,
-                   position, toBytea(hashBytes(hash)));
-  }
-  return index;
-}
-
-Result<MerkleHash> PgMerkleSource::leafHash(uint64_t index) const {
-  if (index >= size_) return Status::invalid("index", "beyond the tree");
-  pqxx::result r =
-      tx_.exec_params("SELECT leaf_hash FROM certs.log_leaves WHERE leaf_index = $1", index);
-  if (r.empty()) return Status::notFound("log leaf " + std::to_string(index) + " is missing");
-  return toMerkleHash(fromBytea(r[0][0]));
-}
-
-Result<MerkleHash> PgMerkleSource::perfectSubtreeHash(unsigned level, uint64_t index) const {
-  if (level == 0) return leafHash(index);
-  pqxx::result r = tx_.exec_params("SELECT hash FROM certs.log_nodes WHERE level = $1 AND idx = $2",
-                                   level, index);
-  if (r.empty()) return MerkleHashSource::perfectSubtreeHash(level, index);  // recompute
-  return toMerkleHash(fromBytea(r[0][0]));
 }
 
 }  // namespace tongban::certs::internal

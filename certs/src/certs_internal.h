@@ -1,6 +1,7 @@
 // Internal helpers of the certs module's database code: bytea conversion, times and dates, JSON
-// building, the transparency-log writer and the PostgreSQL MerkleHashSource. Nobody outside
-// certs/src includes this.
+// building, certificate payloads and leaves (PostgreSQL array literals and RFC 3339 times are
+// common's: pg_copy.h, time_format.h; the transparency log's writer is transparency_log_append.h).
+// Nobody outside certs/src includes this.
 #pragma once
 
 #include <chrono>
@@ -37,14 +38,13 @@ inline std::string_view hashBytes(const MerkleHash& h) {
 // ---- times
 // ---------------------------------------------------------------------------------------
 using TimePoint = std::chrono::system_clock::time_point;
-// "2026-03-01T08:00:00Z" (whole seconds, UTC).
-std::string rfc3339(TimePoint t);
 // The calendar date in China (UTC+8, no daylight saving): "2026-03-01".
 std::string chinaDate(TimePoint t);
 // `date` (YYYY-MM-DD) plus `months`, clamped to the month's last day (2024-01-31 + 1 = 2024-02-29).
 std::string addMonths(const std::string& date, int months);
 int64_t unixMillis(TimePoint t);
-// SQL expression rendering a timestamptz column as rfc3339().
+// SQL expression rendering a timestamptz column as formatRfc3339Seconds()
+// (tongban/common/time_format.h).
 std::string sqlTime(const std::string& column);
 
 // ---- JSON
@@ -98,33 +98,5 @@ std::string certificateLeaf(const std::string& id, const char* action, const cha
                             const std::string& time, const std::string& payload,
                             const std::string& signature, int64_t objection_id,
                             const std::string& related);
-
-// ---- SQL arrays
-// ----------------------------------------------------------------------------------
-// Appends `value` as one double-quoted element of a PostgreSQL array literal (`"` and `\`
-// escaped), preceded by a comma unless it is the first element.
-void appendArrayElement(std::string& literal, std::string_view value);
-// Appends NULL as an element.
-void appendArrayNull(std::string& literal);
-
-// ---- transparency log
-// ------------------------------------------------------------------------------ Appends a leaf
-// inside `tx` and returns its index. Takes the certs.log_state row lock, held until `tx` ends:
-// appenders serialise, and indexes are gap-free. Stores the complete subtrees the new leaf closes.
-// Throws pqxx exceptions on database errors.
-uint64_t appendLeaf(pqxx::transaction_base& tx, std::string_view leaf_data);
-
-// MerkleHashSource over the log tables as seen by `tx`, limited to `size` leaves.
-class PgMerkleSource final : public MerkleHashSource {
- public:
-  PgMerkleSource(pqxx::transaction_base& tx, uint64_t size) : tx_(tx), size_(size) {}
-  uint64_t size() const override { return size_; }
-  Result<MerkleHash> leafHash(uint64_t index) const override;
-  Result<MerkleHash> perfectSubtreeHash(unsigned level, uint64_t index) const override;
-
- private:
-  pqxx::transaction_base& tx_;
-  const uint64_t size_;
-};
 
 }  // namespace tongban::certs::internal

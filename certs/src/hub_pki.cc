@@ -2,18 +2,16 @@
 // it back without the root's key.
 #include "tongban/certs/hub_pki.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <openssl/x509v3.h>
 
+#include "files.h"
 #include "openssl_util.h"
 #include "tongban/certs/keys.h"
 
@@ -28,41 +26,15 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &info) == 0;
 }
 
-// Writes `contents` to a new file `path` (mode 0600, fsynced); Conflict when it already exists.
-Status writeNewFile(const std::string& path, const std::string& contents) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return Status(ErrorCode::kConflict, path + " already exists; it is never overwritten",
-                    "pki.dir");
-    }
-    return Status::unavailable("cannot create " + path + ": " + std::strerror(errno));
-  }
-  size_t written = 0;
-  while (written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return Status::unavailable("cannot write " + path + ": " + std::strerror(saved));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(path.c_str());
-    return Status::unavailable("cannot flush " + path + ": " + std::strerror(errno));
-  }
-  return Status::ok();
+Result<std::string> readFile(const std::string& path) {
+  std::optional<std::string> contents = internal::readWholeFile(path);
+  if (!contents) return Status::invalid("pki.dir", "cannot read " + path);
+  return std::move(*contents);
 }
 
-Result<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::invalid("pki.dir", "cannot read " + path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+// A new file of the PKI directory; existing ones are never overwritten.
+Status writeNewFile(const std::string& path, const std::string& contents) {
+  return internal::writeNewFile(path, contents, "pki.dir", "; it is never overwritten");
 }
 
 Status checkDirAndPassphrase(const std::string& dir, std::string_view passphrase) {

@@ -14,6 +14,7 @@
 #include "tongban/certs/certificate.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/pg_copy.h"
 
 namespace tongban::certs::internal {
 
@@ -69,6 +70,11 @@ constexpr const char* kCurrent =
     "WHERE c.holder_code = u.holder_code AND c.type_code = u.type_code "
     "AND c.status IN ('valid', 'suspended') ORDER BY c.certificate_id LIMIT 1) AS c";
 
+// The versions that corrections supersede, locked until COMMIT (sorted: no lock cycles).
+constexpr const char* kSuperseded =
+    "SELECT certificate_id, status FROM certs.certificates WHERE certificate_id = ANY($1::text[]) "
+    "ORDER BY certificate_id FOR UPDATE";
+
 constexpr const char* kDepartments =
     "SELECT code::text, name FROM exchange.departments WHERE code = ANY($1::bpchar[])";
 
@@ -86,47 +92,48 @@ constexpr const char* kSerialSet =
 constexpr const char* kSerialDrop =
     "DELETE FROM certs.serial_counters WHERE issuer_code = $1 AND year = $2";
 
-// The log lock (0006_certs.sql): appenders serialise on this row, so indexes are gap-free and
-// the change feed's seq order is commit order.
-constexpr const char* kLogSize = "UPDATE certs.log_state SET size = size + $1 RETURNING size - $1";
-
-constexpr const char* kFrontier =
-    "SELECT 0, leaf_index, leaf_hash FROM certs.log_leaves WHERE leaf_index = $1 "
-    "UNION ALL SELECT u.level, u.idx, n.hash FROM unnest($2::smallint[], $3::bigint[]) "
-    "AS u(level, idx) CROSS JOIN LATERAL (SELECT hash FROM certs.log_nodes n "
-    "WHERE n.level = u.level AND n.idx = u.idx LIMIT 1) AS n";
-
-// Leaves, complete subtrees, certificates, status events and change-feed rows of a batch in one
-// statement (foreign keys are checked at its end). Change-feed rows in log order.
+// New versions (u), superseded versions (s), their status events and change-feed rows, in one
+// statement (foreign keys are checked at its end), after the leaves were appended. Events and
+// change-feed rows in log order.
 constexpr const char* kWrite =
     "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], "
     "$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], "
     "$13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], "
-    "$20::bigint[], $21::text[], $22::text[], $23::text[]) AS u(certificate_id, type_code, "
+    "$20::bigint[], $21::text[], $22::int[], $23::text[]) AS u(certificate_id, type_code, "
     "issuer_code, serial, number, holder_name, holder_code, holder_code_type, surface, payload, "
     "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, idempotency_key, "
-    "request_digest, log_index, actor, leaf_hash, leaf)), "
-    "leaves AS (INSERT INTO certs.log_leaves (leaf_index, leaf_hash, leaf_data) "
-    "SELECT log_index, decode(leaf_hash, 'hex'), decode(leaf, 'hex') FROM u), "
-    "nodes AS (INSERT INTO certs.log_nodes (level, idx, hash) "
-    "SELECT n.level, n.idx, decode(n.hash, 'hex') "
-    "FROM unnest($24::smallint[], $25::bigint[], $26::text[]) AS n(level, idx, hash)), "
+    "request_digest, log_index, actor, version, supersedes)), "
+    "s AS (SELECT * FROM unnest($24::text[], $25::text[], $26::text[], $27::text[], $28::text[], "
+    "$29::text[], $30::bigint[]) AS s(certificate_id, superseded_by, from_status, note, at, actor, "
+    "log_index)), "
     "certificates AS (INSERT INTO certs.certificates (certificate_id, type_code, issuer_code, "
-    "serial, version, number, holder_name, holder_code, holder_code_type, surface, payload, "
-    "signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
+    "serial, version, supersedes, number, holder_name, holder_code, holder_code_type, surface, "
+    "payload, signature, algorithm, seal_id, issued_at, issue_date, valid_from, valid_to, "
     "status_changed_at, idempotency_key, request_digest, log_index) "
-    "SELECT certificate_id, type_code, issuer_code, serial, 1, number, holder_name, holder_code, "
-    "holder_code_type, surface::jsonb, decode(payload, 'hex'), decode(signature, 'hex'), "
-    "algorithm, seal_id, issued_at::timestamptz, issue_date::date, valid_from::date, "
-    "valid_to::date, issued_at::timestamptz, idempotency_key, decode(request_digest, 'hex'), "
-    "log_index FROM u), "
-    "events AS (INSERT INTO certs.status_events (certificate_id, at, action, to_status, actor, "
-    "log_index) SELECT certificate_id, issued_at::timestamptz, 'issue', 'valid', actor, "
-    "log_index FROM u ORDER BY log_index) "
+    "SELECT certificate_id, type_code, issuer_code, serial, version, NULLIF(supersedes, ''), "
+    "number, holder_name, holder_code, holder_code_type, surface::jsonb, decode(payload, 'hex'), "
+    "decode(signature, 'hex'), algorithm, seal_id, issued_at::timestamptz, issue_date::date, "
+    "valid_from::date, valid_to::date, issued_at::timestamptz, idempotency_key, "
+    "decode(request_digest, 'hex'), log_index FROM u), "
+    "superseded AS (UPDATE certs.certificates c SET status = 'superseded', "
+    "superseded_by = s.superseded_by, status_reason = NULLIF(s.note, ''), "
+    "status_changed_at = s.at::timestamptz FROM s WHERE c.certificate_id = s.certificate_id "
+    "RETURNING c.certificate_id, c.type_code, c.issuer_code, c.holder_code_type, c.holder_code, "
+    "c.valid_from, c.valid_to, c.open_objections, s.log_index), "
+    "events AS (INSERT INTO certs.status_events (certificate_id, at, action, from_status, "
+    "to_status, note, actor, log_index) SELECT * FROM (SELECT certificate_id, "
+    "issued_at::timestamptz, 'issue', NULL::text, 'valid', NULL::text, actor, log_index FROM u "
+    "UNION ALL SELECT certificate_id, at::timestamptz, 'supersede', from_status, 'superseded', "
+    "NULLIF(note, ''), actor, log_index FROM s) AS e ORDER BY log_index) "
     "INSERT INTO certs.changes (certificate_id, event, status, type_code, issuer_code, "
     "holder_code_type, holder_code, valid_from, valid_to, open_objections) "
-    "SELECT certificate_id, 'issue', 'valid', type_code, issuer_code, holder_code_type, "
-    "holder_code, valid_from::date, valid_to::date, 0 FROM u ORDER BY log_index";
+    "SELECT certificate_id, event, status, type_code, issuer_code, holder_code_type, holder_code, "
+    "valid_from, valid_to, open_objections FROM (SELECT certificate_id, 'issue' AS event, "
+    "'valid' AS status, type_code::bpchar, issuer_code::bpchar, holder_code_type::bpchar, "
+    "holder_code, valid_from::date, valid_to::date, 0 AS open_objections, log_index FROM u "
+    "UNION ALL SELECT certificate_id, 'supersede', 'superseded', type_code, issuer_code, "
+    "holder_code_type, holder_code, valid_from, valid_to, open_objections, log_index "
+    "FROM superseded) AS ch ORDER BY log_index";
 
 struct SealRow {
   std::string owner_code;
@@ -187,7 +194,8 @@ Status signIssuance(PendingIssuance& p) {
   f.type_code = p.type->code;
   f.type_name = p.type->name;
   f.number = p.number.empty() ? p.serial : p.number;
-  f.version = 1;
+  f.version = p.version;
+  f.supersedes = p.supersedes;
   f.issuer_code = p.issuer_code;
   f.issuer_name = p.issuer_name;
   f.holder_name = p.holder_name;
@@ -207,7 +215,14 @@ Status signIssuance(PendingIssuance& p) {
   Result<std::string> signature = p.signer->sign(*payload);
   if (!signature) return signature.status();
   p.leaf = certificateLeaf(p.certificate_id, "issue", statusName(CertificateStatus::kValid), "", "",
-                           p.issued_at, *payload, *signature, 0, "");
+                           p.issued_at, *payload, *signature, 0, p.supersedes);
+  if (p.isCorrection()) {
+    p.supersede_leaf =
+        certificateLeaf(p.supersedes, "supersede", statusName(CertificateStatus::kSuperseded),
+                        p.superseded_status, "", p.issued_at, "", "", 0, p.certificate_id);
+    p.supersede_leaf_hash = hashLeaf(p.supersede_leaf);
+    p.supersede_leaf_hex = hexEncode(p.supersede_leaf);
+  }
   p.leaf_hash = hashLeaf(p.leaf);
   p.payload = std::move(*payload);
   p.signature = std::move(*signature);
@@ -316,436 +331,493 @@ void IssuanceSequencer::prepareStatements() {
   conn_->prepare("issue_seals", kSeals);
   conn_->prepare("issue_holders", kHolders);
   conn_->prepare("issue_current", kCurrent);
+  conn_->prepare("issue_superseded", kSuperseded);
   conn_->prepare("issue_departments", kDepartments);
   conn_->prepare("issue_serials", kSerials);
   conn_->prepare("issue_serial_set", kSerialSet);
   conn_->prepare("issue_serial_drop", kSerialDrop);
-  conn_->prepare("issue_log_size", kLogSize);
-  conn_->prepare("issue_frontier", kFrontier);
   conn_->prepare("issue_write", kWrite);
+  log_.prepare(*conn_);
 }
 
-// Reads the complete subtrees that make up the log of `size` leaves, as `tx` sees it (under the
-// log lock). Missing rows (none are expected) are recomputed from the leaves.
-static std::vector<MerkleHash> readFrontier(pqxx::transaction_base& tx, uint64_t size) {
-  std::vector<MerkleHash> frontier(64);
-  std::vector<bool> found(64, false);
-  std::string levels = "{", idxs = "{";
-  int64_t leaf = -1;
-  for (unsigned level = 0; level < 64; ++level) {
-    if (!((size >> level) & 1)) continue;
-    const uint64_t idx = (size >> level) - 1;
-    if (level == 0) {
-      leaf = static_cast<int64_t>(idx);
-    } else {
-      appendArrayElement(levels, std::to_string(level));
-      appendArrayElement(idxs, std::to_string(idx));
-    }
-  }
-  levels += "}";
-  idxs += "}";
-  for (const auto& row : tx.exec_prepared("issue_frontier", leaf, levels, idxs)) {
-    const unsigned level = row[0].as<unsigned>();
-    frontier[level] = toMerkleHash(fromBytea(row[2]));
-    found[level] = true;
-  }
-  PgMerkleSource source(tx, size);
-  for (unsigned level = 0; level < 64; ++level) {
-    if (!((size >> level) & 1) || found[level]) continue;
-    Result<MerkleHash> h = source.perfectSubtreeHash(level, (size >> level) - 1);
-    if (!h) throw std::runtime_error("transparency log frontier: " + h.status().toString());
-    frontier[level] = *h;
-  }
-  return frontier;
+// One batch in its transaction, handed from step to step.
+struct IssuanceSequencer::Run {
+  Batch& batch;
+  pqxx::work& tx;
+  std::vector<bool>& finished;  // done, or back in the queue: later steps skip it
+  // What is left after the checks: issuances by (issuer, year of issue), and corrections (their
+  // serial is the old version's), in queue order.
+  std::map<std::pair<std::string, int>, std::vector<size_t>> groups;
+  std::vector<size_t> corrections;
+  std::map<std::pair<std::string, int>, int64_t> bases;  // each group's last serial before
+  std::vector<size_t> order;                             // signed: what is written, queue order
+};
+
+void IssuanceSequencer::done(Run& run, size_t i, Status status) {
+  run.finished[i] = true;
+  finish(run.batch[i], std::move(status));
 }
 
 void IssuanceSequencer::runBatch(Batch& batch) {
+  if (!connect(batch)) return;
   std::vector<bool> finished(batch.size(), false);
-  auto done = [&](size_t i, Status s) {
-    finished[i] = true;
-    finish(batch[i], std::move(s));
-  };
-  if (!conn_) {
-    try {
-      conn_ = std::make_unique<pqxx::connection>(options_.conninfo);
-      prepareStatements();
-      frontier_known_ = false;
-    } catch (const std::exception& e) {
-      conn_.reset();
-      for (size_t i = 0; i < batch.size(); ++i) {
-        done(i, Status::unavailable(std::string("issuing certificates: database: ") + e.what()));
-      }
-      return;
-    }
-  }
-  auto mark = std::chrono::steady_clock::now();
   try {
     pqxx::work tx(*conn_);
-
-    // ---- phase 1: keys, seals, holders, issuers, serials
-    {
-      std::string lock_keys = "{", issuers = "{", keys = "{";
-      for (const auto& p : batch) {
-        appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
-        appendArrayElement(issuers, p->issuer_code);
-        appendArrayElement(keys, p->idempotency_key);
-        // Issuers of one unique type to one holder serialise here, across processes too.
-        if (p->type->unique_per_holder) appendArrayElement(lock_keys, uniqueKey(*p));
-      }
-      lock_keys += "}";
-      issuers += "}";
-      keys += "}";
-      tx.exec_prepared("issue_lock_keys", lock_keys);
-      std::map<std::string, std::pair<std::string, std::string>> existing;  // -> (id, digest)
-      for (const auto& row : tx.exec_prepared("issue_existing", issuers, keys)) {
-        existing[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
-            row[2].as<std::string>(), fromBytea(row[3])};
-      }
-      for (size_t i = 0; i < batch.size(); ++i) {
-        PendingIssuance& p = *batch[i];
-        auto it = existing.find(p.issuer_code + "\n" + p.idempotency_key);
-        if (it == existing.end()) continue;
-        if (it->second.second != p.request_digest) {
-          done(i, conflict("Idempotency-Key " + p.idempotency_key +
-                               " was used for a different request (certificate " +
-                               it->second.first + ")",
-                           "idempotency_key"));
-        } else {
-          p.existing_id = it->second.first;
-          done(i, Status());
-        }
-      }
-    }
-    std::map<std::string, SealRow> seal_rows;
-    std::map<std::string, Result<std::shared_ptr<const Signer>>> signers;
-    {
-      std::string ids = "{";
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!finished[i]) appendArrayElement(ids, batch[i]->seal_id);
-      }
-      ids += "}";
-      for (const auto& row : tx.exec_prepared("issue_seals", ids)) {
-        SealRow s;
-        s.owner_code = row[1].as<std::string>();
-        s.name = row[2].as<std::string>();
-        s.status = row[3].as<std::string>();
-        s.key_id = row[4].as<std::string>();
-        s.algorithm = parseAlgorithm(row[5].as<std::string>()).value();
-        s.certificate_pem = row[6].as<std::string>();
-        s.valid_from_micros = row[7].as<int64_t>();
-        s.valid_to_micros = row[8].as<int64_t>();
-        seal_rows.emplace(row[0].as<std::string>(), std::move(s));
-      }
-    }
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (finished[i]) continue;
-      PendingIssuance& p = *batch[i];
-      auto it = seal_rows.find(p.seal_id);
-      if (it == seal_rows.end()) {
-        done(i, Status::invalid("seal_id", "no seal " + p.seal_id));
-        continue;
-      }
-      const SealRow& seal = it->second;
-      if (Status s = checkSeal(p.seal_id, p.issuer_code,
-                               {seal.owner_code, seal.status,
-                                seal.valid_from_micros <= p.issued_at_micros &&
-                                    seal.valid_to_micros > p.issued_at_micros});
-          !s) {
-        done(i, std::move(s));
-        continue;
-      }
-      auto signer = signers.find(seal.key_id);
-      if (signer == signers.end()) {
-        signer = signers.emplace(seal.key_id, seals_.signerForKey(seal.key_id)).first;
-      }
-      if (!signer->second) {
-        done(i, signer->second.status());
-        continue;
-      }
-      auto serial = certificate_serials_.find(seal.certificate_pem);
-      if (serial == certificate_serials_.end()) {
-        Result<X509Ptr> certificate = parseCertificatePem(seal.certificate_pem);
-        if (!certificate) {
-          done(i, certificate.status());
-          continue;
-        }
-        serial =
-            certificate_serials_.emplace(seal.certificate_pem, serialHex(certificate->get())).first;
-      }
-      p.seal_name = seal.name;
-      p.algorithm = seal.algorithm;
-      p.signer = *signer->second;
-      p.seal_certificate_serial = serial->second;
-    }
-    {
-      std::string persons = "{", entities = "{";
-      bool any = false;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (finished[i] || !batch[i]->type->holder_check) continue;
-        any = true;
-        appendArrayElement(batch[i]->type->holder_kind == HolderKind::kPerson ? persons : entities,
-                           batch[i]->holder_code);
-      }
-      persons += "}";
-      entities += "}";
-      std::map<std::string, HolderRecord> holders;  // kind + "\n" + code
-      if (any) {
-        for (const auto& row : tx.exec_prepared("issue_holders", persons, entities)) {
-          holders[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
-              row[2].as<std::string>(), row[3].as<std::string>()};
-        }
-      }
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (finished[i] || !batch[i]->type->holder_check) continue;
-        const PendingIssuance& p = *batch[i];
-        const bool person = p.type->holder_kind == HolderKind::kPerson;
-        auto it = holders.find((person ? "person\n" : "entity\n") + p.holder_code);
-        if (Status s = checkHolder(*p.type, p.holder_code, p.holder_name,
-                                   it == holders.end() ? nullptr : &it->second);
-            !s) {
-          done(i, std::move(s));
-        }
-      }
-    }
-    // Types unique per holder: a holder's current certificate of the type refuses the issuance
-    // (409 naming it). Two of the batch for one holder: the first in queue order goes on, the
-    // later ones wait for the next batch, which finds the first committed (or failed).
-    {
-      std::string types = "{", holders = "{";
-      bool any = false;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (finished[i] || !batch[i]->type->unique_per_holder) continue;
-        any = true;
-        appendArrayElement(types, batch[i]->type->code);
-        appendArrayElement(holders, batch[i]->holder_code);
-      }
-      types += "}";
-      holders += "}";
-      std::map<std::string, std::string> current;  // uniqueKey -> certificate id
-      if (any) {
-        for (const auto& row : tx.exec_prepared("issue_current", types, holders)) {
-          current[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] =
-              row[2].as<std::string>();
-        }
-      }
-      std::set<std::string> taken;
-      Batch deferred;
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (finished[i] || !batch[i]->type->unique_per_holder) continue;
-        const PendingIssuance& p = *batch[i];
-        const std::string key = p.type->code + "\n" + p.holder_code;
-        if (auto it = current.find(key); it != current.end()) {
-          done(i, conflict("holder " + p.holder_code + " already holds a current " + p.type->name +
-                               ", certificate " + it->second +
-                               "; a change is a correction of that certificate",
-                           "holder.code"));
-        } else if (!taken.insert(key).second) {
-          finished[i] = true;  // not done: back to the queue, still in flight
-          deferred.push_back(batch[i]);
-        }
-      }
-      if (!deferred.empty()) {
-        std::lock_guard<std::mutex> lock(queue_mu_);
-        queue_.insert(queue_.begin(), deferred.begin(), deferred.end());
-      }
-    }
-    // Issuers' names, then the serials of what is left, in queue order per issuer and year.
-    std::map<std::pair<std::string, int>, std::vector<size_t>> groups;
-    {
-      std::string codes = "{";
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (!finished[i]) appendArrayElement(codes, batch[i]->issuer_code);
-      }
-      codes += "}";
-      std::map<std::string, std::string> names;
-      if (codes.size() > 2) {
-        for (const auto& row : tx.exec_prepared("issue_departments", codes)) {
-          names[row[0].as<std::string>()] = row[1].as<std::string>();
-        }
-      }
-      for (size_t i = 0; i < batch.size(); ++i) {
-        if (finished[i]) continue;
-        PendingIssuance& p = *batch[i];
-        auto it = names.find(p.issuer_code);
-        if (it == names.end()) {
-          done(i, Status::notFound("no department " + p.issuer_code));
-          continue;
-        }
-        p.issuer_name = it->second;
-        groups[{p.issuer_code, p.year}].push_back(i);
-      }
-    }
-    if (groups.empty()) {
+    Run run{batch, tx, finished, {}, {}, {}, {}};
+    if (check(run) && sign(run)) {
+      write(run);
+    } else {
       tx.commit();  // nothing to write; releases the locks
-      return;
     }
-    std::map<std::pair<std::string, int>, int64_t> bases;  // last serial before this batch
-    {
-      std::string issuers = "{", years = "{", counts = "{";
-      for (const auto& [group, members] : groups) {
-        appendArrayElement(issuers, group.first);
-        appendArrayElement(years, std::to_string(group.second));
-        appendArrayElement(counts, std::to_string(members.size()));
-      }
-      issuers += "}";
-      years += "}";
-      counts += "}";
-      for (const auto& row : tx.exec_prepared("issue_serials", issuers, years, counts)) {
-        const std::pair<std::string, int> group{row[0].as<std::string>(), row[1].as<int>()};
-        bases[group] = row[2].as<int64_t>() - static_cast<int64_t>(groups.at(group).size());
-      }
-    }
-    for (const auto& [group, members] : groups) {
-      int64_t n = bases.at(group);
-      for (size_t i : members) assignSerial(*batch[i], ++n);
-    }
-
-    lookup_us_ += elapsedMicros(mark);
-    mark = std::chrono::steady_clock::now();
-
-    // ---- phase 2: the request threads sign (invariant 4)
-    {
-      auto barrier = std::make_shared<SignBarrier>();
-      for (const auto& [group, members] : groups) barrier->remaining += members.size();
-      for (const auto& [group, members] : groups) {
-        for (size_t i : members) {
-          PendingIssuance& p = *batch[i];
-          {
-            std::lock_guard<std::mutex> lock(p.mu);
-            p.barrier = barrier;
-            p.phase = Phase::kSign;
-          }
-          p.cv.notify_all();
-        }
-      }
-      std::unique_lock<std::mutex> lock(barrier->mu);
-      barrier->cv.wait(lock, [&] { return barrier->remaining == 0; });
-    }
-
-    // A failed signature leaves no hole: later serials of its group move down and are re-signed
-    // here (rare: a signer fails only when its key store or hardware does). Invariant 2.
-    std::vector<size_t> order;  // what is written, in log order
-    for (const auto& [group, members] : groups) {
-      const int64_t reserved = bases.at(group) + static_cast<int64_t>(members.size());
-      int64_t n = bases.at(group);
-      for (size_t i : members) {
-        PendingIssuance& p = *batch[i];
-        if (p.sign_status && p.serial_number != n + 1) {
-          assignSerial(p, n + 1);
-          p.sign_status = signIssuance(p);
-        }
-        if (!p.sign_status) {
-          done(i, p.sign_status);
-          continue;
-        }
-        ++n;
-        order.push_back(i);
-      }
-      if (n != reserved) {
-        if (n == 0) {
-          tx.exec_prepared("issue_serial_drop", group.first, group.second);
-        } else {
-          tx.exec_prepared("issue_serial_set", group.first, group.second, n);
-        }
-      }
-    }
-    std::sort(order.begin(), order.end());  // queue order
-    if (order.empty()) {
-      tx.commit();
-      return;
-    }
-
-    sign_wait_us_ += elapsedMicros(mark);
-    mark = std::chrono::steady_clock::now();
-
-    // ---- phase 3: the log, then everything in one statement, then COMMIT
-    const uint64_t start =
-        tx.exec_prepared1("issue_log_size", static_cast<int64_t>(order.size()))[0].as<uint64_t>();
-    std::vector<MerkleHash> frontier =
-        frontier_known_ && frontier_size_ == start ? frontier_ : readFrontier(tx, start);
-    std::string node_levels = "{", node_idxs = "{", node_hashes = "{";
-    std::vector<std::string> columns(23, "{");
-    std::string& log_indexes = columns[19];
-    uint64_t size = start;
-    for (size_t i : order) {
-      PendingIssuance& p = *batch[i];
-      p.log_index = size;
-      // Leaf `size` closes one complete subtree per trailing 1 bit of its index.
-      MerkleHash hash = p.leaf_hash;
-      uint64_t position = size;
-      unsigned level = 0;
-      while (position & 1) {
-        hash = hashChildren(frontier[level], hash);
-        position >>= 1;
-        ++level;
-        appendArrayElement(node_levels, std::to_string(level));
-        appendArrayElement(node_idxs, std::to_string(position));
-        appendArrayElement(node_hashes, toHex(hash));
-      }
-      frontier[level] = hash;
-      ++size;
-
-      appendArrayElement(columns[0], p.certificate_id);
-      appendArrayElement(columns[1], p.type->code);
-      appendArrayElement(columns[2], p.issuer_code);
-      appendArrayElement(columns[3], p.serial);
-      appendArrayElement(columns[4], p.number.empty() ? p.serial : p.number);
-      appendArrayElement(columns[5], p.holder_name);
-      appendArrayElement(columns[6], p.holder_code);
-      appendArrayElement(columns[7], p.holder_code_type);
-      appendArrayElement(columns[8], p.surface_text);
-      appendArrayElement(columns[9], p.payload_hex);
-      appendArrayElement(columns[10], p.signature_hex);
-      appendArrayElement(columns[11], algorithmName(p.algorithm));
-      appendArrayElement(columns[12], p.seal_id);
-      appendArrayElement(columns[13], p.issued_at);
-      appendArrayElement(columns[14], p.issue_date);
-      appendArrayElement(columns[15], p.valid_from);
-      if (p.valid_to.empty()) {
-        appendArrayNull(columns[16]);
-      } else {
-        appendArrayElement(columns[16], p.valid_to);
-      }
-      appendArrayElement(columns[17], p.idempotency_key);
-      appendArrayElement(columns[18], hexEncode(p.request_digest));
-      appendArrayElement(log_indexes, std::to_string(p.log_index));
-      appendArrayElement(columns[20], p.actor);
-      appendArrayElement(columns[21], toHex(p.leaf_hash));
-      appendArrayElement(columns[22], p.leaf_hex);
-    }
-    for (std::string& c : columns) c += "}";
-    node_levels += "}";
-    node_idxs += "}";
-    node_hashes += "}";
-    tx.exec_prepared("issue_write", columns[0], columns[1], columns[2], columns[3], columns[4],
-                     columns[5], columns[6], columns[7], columns[8], columns[9], columns[10],
-                     columns[11], columns[12], columns[13], columns[14], columns[15], columns[16],
-                     columns[17], columns[18], columns[19], columns[20], columns[21], columns[22],
-                     node_levels, node_idxs, node_hashes);
-    write_us_ += elapsedMicros(mark);
-    mark = std::chrono::steady_clock::now();
-    tx.commit();
-    commit_us_ += elapsedMicros(mark);
-    issued_ += order.size();
-    ++batches_;
-    if (order.size() > largest_batch_) largest_batch_ = order.size();
-    // Invariant 3: the frontier moves only after COMMIT.
-    frontier_ = std::move(frontier);
-    frontier_size_ = size;
-    frontier_known_ = true;
-    for (size_t i : order) done(i, Status());
   } catch (const std::exception& e) {
     // Whatever happened, the database is the truth: reconnect and re-read the frontier next time.
     conn_.reset();
-    frontier_known_ = false;
+    log_.forget();
     ++failed_batches_;
     const std::string message =
         "issuing a batch of " + std::to_string(batch.size()) +
         " certificates failed (retry with the same Idempotency-Key): " + e.what();
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (!finished[i]) done(i, Status::unavailable(message));
+      if (!finished[i]) finish(batch[i], Status::unavailable(message));
     }
   }
+}
+
+// Phase 1: keys, superseded versions, replays, seals, holders, uniqueness, issuers, serials.
+bool IssuanceSequencer::check(Run& run) {
+  const auto start = std::chrono::steady_clock::now();
+  lockKeys(run);
+  checkSupersededVersions(run);
+  findReplays(run);
+  checkSeals(run);
+  checkHolders(run);
+  checkUniqueHolders(run);
+  nameIssuers(run);
+  if (run.groups.empty() && run.corrections.empty()) return false;
+  if (!run.groups.empty()) allocateSerials(run);
+  lookup_us_ += elapsedMicros(start);
+  return true;
+}
+
+// Phase 2: the request threads sign; a failed signature leaves no serial gap.
+bool IssuanceSequencer::sign(Run& run) {
+  const auto start = std::chrono::steady_clock::now();
+  signInRequestThreads(run);
+  closeSerialGaps(run);
+  if (run.order.empty()) return false;
+  sign_wait_us_ += elapsedMicros(start);
+  return true;
+}
+
+bool IssuanceSequencer::connect(Batch& batch) {
+  if (conn_) return true;
+  try {
+    conn_ = std::make_unique<pqxx::connection>(options_.conninfo);
+    prepareStatements();
+    return true;
+  } catch (const std::exception& e) {
+    conn_.reset();
+    for (const auto& item : batch) {
+      finish(item, Status::unavailable(std::string("issuing certificates: database: ") + e.what()));
+    }
+    return false;
+  }
+}
+
+// The advisory locks on the batch's keys and on the holders of unique types being issued.
+void IssuanceSequencer::lockKeys(Run& run) {
+  std::string lock_keys = "{";
+  for (const auto& p : run.batch) {
+    db::appendArrayElement(lock_keys, p->issuer_code + "\n" + p->idempotency_key);
+    // Issuers of one unique type to one holder serialise here, across processes too.
+    if (p->type->unique_per_holder && !p->isCorrection()) {
+      db::appendArrayElement(lock_keys, uniqueKey(*p));
+    }
+  }
+  lock_keys += "}";
+  run.tx.exec_prepared("issue_lock_keys", lock_keys);
+}
+
+// Corrections: the version each supersedes, locked, must be current (valid or suspended).
+void IssuanceSequencer::checkSupersededVersions(Run& run) {
+  std::string ids = "{";
+  for (const auto& p : run.batch) {
+    if (p->isCorrection()) db::appendArrayElement(ids, p->supersedes);
+  }
+  if (ids.size() == 1) return;
+  ids += "}";
+  std::map<std::string, std::string> statuses;
+  for (const auto& row : run.tx.exec_prepared("issue_superseded", ids)) {
+    statuses[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    PendingIssuance& p = *run.batch[i];
+    if (!p.isCorrection()) continue;
+    auto it = statuses.find(p.supersedes);
+    if (it == statuses.end()) {
+      done(run, i, Status::notFound("no certificate " + p.supersedes));
+    } else if (it->second != statusName(CertificateStatus::kValid) &&
+               it->second != statusName(CertificateStatus::kSuspended)) {
+      done(run, i, conflict("cannot correct a certificate that is " + it->second));
+    } else {
+      p.superseded_status = it->second;
+    }
+  }
+}
+
+// The retries of committed issuances: a replay, or a conflict for a different request. A
+// correction's key names the version it supersedes, which is then no longer current: its key is
+// never found here unless an issuance used it.
+void IssuanceSequencer::findReplays(Run& run) {
+  std::string issuers = "{", keys = "{";
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
+    db::appendArrayElement(issuers, run.batch[i]->issuer_code);
+    db::appendArrayElement(keys, run.batch[i]->idempotency_key);
+  }
+  issuers += "}";
+  keys += "}";
+  std::map<std::string, std::pair<std::string, std::string>> existing;  // -> (id, digest)
+  for (const auto& row : run.tx.exec_prepared("issue_existing", issuers, keys)) {
+    existing[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
+        row[2].as<std::string>(), fromBytea(row[3])};
+  }
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
+    PendingIssuance& p = *run.batch[i];
+    auto it = existing.find(p.issuer_code + "\n" + p.idempotency_key);
+    if (it == existing.end()) continue;
+    if (it->second.second != p.request_digest || p.isCorrection()) {
+      done(run, i,
+           conflict("Idempotency-Key " + p.idempotency_key +
+                        " was used for a different request (certificate " + it->second.first + ")",
+                    "idempotency_key"));
+    } else {
+      p.existing_id = it->second.first;
+      done(run, i, Status());
+    }
+  }
+}
+
+// The seals FOR SHARE (issuance_checks.h), their signers and certificate serials.
+void IssuanceSequencer::checkSeals(Run& run) {
+  std::map<std::string, SealRow> seal_rows;
+  std::string ids = "{";
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (!run.finished[i]) db::appendArrayElement(ids, run.batch[i]->seal_id);
+  }
+  ids += "}";
+  for (const auto& row : run.tx.exec_prepared("issue_seals", ids)) {
+    SealRow s;
+    s.owner_code = row[1].as<std::string>();
+    s.name = row[2].as<std::string>();
+    s.status = row[3].as<std::string>();
+    s.key_id = row[4].as<std::string>();
+    s.algorithm = parseAlgorithm(row[5].as<std::string>()).value();
+    s.certificate_pem = row[6].as<std::string>();
+    s.valid_from_micros = row[7].as<int64_t>();
+    s.valid_to_micros = row[8].as<int64_t>();
+    seal_rows.emplace(row[0].as<std::string>(), std::move(s));
+  }
+  std::map<std::string, Result<std::shared_ptr<const Signer>>> signers;
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
+    PendingIssuance& p = *run.batch[i];
+    auto it = seal_rows.find(p.seal_id);
+    if (it == seal_rows.end()) {
+      done(run, i, Status::invalid("seal_id", "no seal " + p.seal_id));
+      continue;
+    }
+    const SealRow& seal = it->second;
+    if (Status s = checkSeal(p.seal_id, p.issuer_code,
+                             {seal.owner_code, seal.status,
+                              seal.valid_from_micros <= p.issued_at_micros &&
+                                  seal.valid_to_micros > p.issued_at_micros});
+        !s) {
+      done(run, i, std::move(s));
+      continue;
+    }
+    auto signer = signers.find(seal.key_id);
+    if (signer == signers.end()) {
+      signer = signers.emplace(seal.key_id, seals_.signerForKey(seal.key_id)).first;
+    }
+    if (!signer->second) {
+      done(run, i, signer->second.status());
+      continue;
+    }
+    auto serial = certificate_serials_.find(seal.certificate_pem);
+    if (serial == certificate_serials_.end()) {
+      Result<X509Ptr> certificate = parseCertificatePem(seal.certificate_pem);
+      if (!certificate) {
+        done(run, i, certificate.status());
+        continue;
+      }
+      serial =
+          certificate_serials_.emplace(seal.certificate_pem, serialHex(certificate->get())).first;
+    }
+    p.seal_name = seal.name;
+    p.algorithm = seal.algorithm;
+    p.signer = *signer->second;
+    p.seal_certificate_serial = serial->second;
+  }
+}
+
+// The holders of types with holder_check in their registries (issuance_checks.h).
+void IssuanceSequencer::checkHolders(Run& run) {
+  std::string persons = "{", entities = "{";
+  bool any = false;
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i] || !run.batch[i]->type->holder_check) continue;
+    any = true;
+    db::appendArrayElement(
+        run.batch[i]->type->holder_kind == HolderKind::kPerson ? persons : entities,
+        run.batch[i]->holder_code);
+  }
+  if (!any) return;
+  persons += "}";
+  entities += "}";
+  std::map<std::string, HolderRecord> holders;  // kind + "\n" + code
+  for (const auto& row : run.tx.exec_prepared("issue_holders", persons, entities)) {
+    holders[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = {
+        row[2].as<std::string>(), row[3].as<std::string>()};
+  }
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i] || !run.batch[i]->type->holder_check) continue;
+    const PendingIssuance& p = *run.batch[i];
+    const bool person = p.type->holder_kind == HolderKind::kPerson;
+    auto it = holders.find((person ? "person\n" : "entity\n") + p.holder_code);
+    if (Status s = checkHolder(*p.type, p.holder_code, p.holder_name,
+                               it == holders.end() ? nullptr : &it->second);
+        !s) {
+      done(run, i, std::move(s));
+    }
+  }
+}
+
+// Types unique per holder: a holder's current certificate of the type refuses the issuance (409
+// naming it). Two of the batch for one holder: the first in queue order goes on, the later ones
+// wait for the next batch, which finds the first committed (or failed).
+void IssuanceSequencer::checkUniqueHolders(Run& run) {
+  std::string types = "{", holders = "{";
+  bool any = false;
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i] || !run.batch[i]->type->unique_per_holder) continue;
+    if (run.batch[i]->isCorrection()) continue;  // it replaces the holder's current one
+    any = true;
+    db::appendArrayElement(types, run.batch[i]->type->code);
+    db::appendArrayElement(holders, run.batch[i]->holder_code);
+  }
+  if (!any) return;
+  types += "}";
+  holders += "}";
+  std::map<std::string, std::string> current;  // type + "\n" + holder -> certificate id
+  for (const auto& row : run.tx.exec_prepared("issue_current", types, holders)) {
+    current[row[0].as<std::string>() + "\n" + row[1].as<std::string>()] = row[2].as<std::string>();
+  }
+  std::set<std::string> taken;
+  Batch deferred;
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i] || !run.batch[i]->type->unique_per_holder) continue;
+    if (run.batch[i]->isCorrection()) continue;
+    const PendingIssuance& p = *run.batch[i];
+    const std::string key = p.type->code + "\n" + p.holder_code;
+    if (auto it = current.find(key); it != current.end()) {
+      done(run, i,
+           conflict("holder " + p.holder_code + " already holds a current " + p.type->name +
+                        ", certificate " + it->second +
+                        "; a change is a correction of that certificate",
+                    "holder.code"));
+    } else if (!taken.insert(key).second) {
+      run.finished[i] = true;  // not done: back to the queue, still in flight
+      deferred.push_back(run.batch[i]);
+    }
+  }
+  if (!deferred.empty()) {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.insert(queue_.begin(), deferred.begin(), deferred.end());
+  }
+}
+
+// The issuers' names; what is left forms the serial groups, in queue order per issuer and year.
+void IssuanceSequencer::nameIssuers(Run& run) {
+  std::string codes = "{";
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (!run.finished[i]) db::appendArrayElement(codes, run.batch[i]->issuer_code);
+  }
+  codes += "}";
+  std::map<std::string, std::string> names;
+  if (codes.size() > 2) {
+    for (const auto& row : run.tx.exec_prepared("issue_departments", codes)) {
+      names[row[0].as<std::string>()] = row[1].as<std::string>();
+    }
+  }
+  for (size_t i = 0; i < run.batch.size(); ++i) {
+    if (run.finished[i]) continue;
+    PendingIssuance& p = *run.batch[i];
+    auto it = names.find(p.issuer_code);
+    if (it == names.end()) {
+      done(run, i, Status::notFound("no department " + p.issuer_code));
+      continue;
+    }
+    p.issuer_name = it->second;
+    if (p.isCorrection()) {
+      run.corrections.push_back(i);
+    } else {
+      run.groups[{p.issuer_code, p.year}].push_back(i);
+    }
+  }
+}
+
+// Reserves each group's serials in one upsert (row locks held to COMMIT) and numbers the group.
+void IssuanceSequencer::allocateSerials(Run& run) {
+  std::string issuers = "{", years = "{", counts = "{";
+  for (const auto& [group, members] : run.groups) {
+    db::appendArrayElement(issuers, group.first);
+    db::appendArrayElement(years, std::to_string(group.second));
+    db::appendArrayElement(counts, std::to_string(members.size()));
+  }
+  issuers += "}";
+  years += "}";
+  counts += "}";
+  for (const auto& row : run.tx.exec_prepared("issue_serials", issuers, years, counts)) {
+    const std::pair<std::string, int> group{row[0].as<std::string>(), row[1].as<int>()};
+    run.bases[group] = row[2].as<int64_t>() - static_cast<int64_t>(run.groups.at(group).size());
+  }
+  for (const auto& [group, members] : run.groups) {
+    int64_t n = run.bases.at(group);
+    for (size_t i : members) assignSerial(*run.batch[i], ++n);
+  }
+}
+
+// Invariant 4: every item is handed out once, and the sequencer waits for all of them.
+void IssuanceSequencer::signInRequestThreads(Run& run) {
+  std::vector<size_t> items = run.corrections;
+  for (const auto& [group, members] : run.groups) {
+    items.insert(items.end(), members.begin(), members.end());
+  }
+  auto barrier = std::make_shared<SignBarrier>();
+  barrier->remaining = items.size();
+  for (size_t i : items) {
+    PendingIssuance& p = *run.batch[i];
+    {
+      std::lock_guard<std::mutex> lock(p.mu);
+      p.barrier = barrier;
+      p.phase = Phase::kSign;
+    }
+    p.cv.notify_all();
+  }
+  std::unique_lock<std::mutex> lock(barrier->mu);
+  barrier->cv.wait(lock, [&] { return barrier->remaining == 0; });
+}
+
+// A failed signature leaves no hole: later serials of its group move down and are re-signed here
+// (rare: a signer fails only when its key store or hardware does). Invariant 2.
+void IssuanceSequencer::closeSerialGaps(Run& run) {
+  for (size_t i : run.corrections) {
+    if (!run.batch[i]->sign_status) {
+      done(run, i, run.batch[i]->sign_status);
+    } else {
+      run.order.push_back(i);
+    }
+  }
+  for (const auto& [group, members] : run.groups) {
+    const int64_t reserved = run.bases.at(group) + static_cast<int64_t>(members.size());
+    int64_t n = run.bases.at(group);
+    for (size_t i : members) {
+      PendingIssuance& p = *run.batch[i];
+      if (p.sign_status && p.serial_number != n + 1) {
+        assignSerial(p, n + 1);
+        p.sign_status = signIssuance(p);
+      }
+      if (!p.sign_status) {
+        done(run, i, p.sign_status);
+        continue;
+      }
+      ++n;
+      run.order.push_back(i);
+    }
+    if (n != reserved) {
+      if (n == 0) {
+        run.tx.exec_prepared("issue_serial_drop", group.first, group.second);
+      } else {
+        run.tx.exec_prepared("issue_serial_set", group.first, group.second, n);
+      }
+    }
+  }
+  std::sort(run.order.begin(), run.order.end());  // queue order
+}
+
+// Phase 3: the log, then every row in one statement, then COMMIT; wakes the waiters.
+void IssuanceSequencer::write(Run& run) {
+  auto mark = std::chrono::steady_clock::now();
+  std::vector<LogBatchAppender::Leaf> leaves;
+  leaves.reserve(run.order.size());
+  for (size_t i : run.order) {
+    const PendingIssuance& p = *run.batch[i];
+    leaves.push_back({p.leaf_hash, p.leaf_hex});
+    if (p.isCorrection()) leaves.push_back({p.supersede_leaf_hash, p.supersede_leaf_hex});
+  }
+  uint64_t index = log_.append(run.tx, leaves);
+
+  std::vector<std::string> columns(23, "{"), superseded(7, "{");
+  for (size_t i : run.order) {
+    PendingIssuance& p = *run.batch[i];
+    p.log_index = index++;
+    if (p.isCorrection()) {
+      p.supersede_log_index = index++;
+      db::appendArrayElement(superseded[0], p.supersedes);
+      db::appendArrayElement(superseded[1], p.certificate_id);
+      db::appendArrayElement(superseded[2], p.superseded_status);
+      db::appendArrayElement(superseded[3], p.supersede_reason);
+      db::appendArrayElement(superseded[4], p.issued_at);
+      db::appendArrayElement(superseded[5], p.actor);
+      db::appendArrayElement(superseded[6], std::to_string(p.supersede_log_index));
+    }
+    db::appendArrayElement(columns[0], p.certificate_id);
+    db::appendArrayElement(columns[1], p.type->code);
+    db::appendArrayElement(columns[2], p.issuer_code);
+    db::appendArrayElement(columns[3], p.serial);
+    db::appendArrayElement(columns[4], p.number.empty() ? p.serial : p.number);
+    db::appendArrayElement(columns[5], p.holder_name);
+    db::appendArrayElement(columns[6], p.holder_code);
+    db::appendArrayElement(columns[7], p.holder_code_type);
+    db::appendArrayElement(columns[8], p.surface_text);
+    db::appendArrayElement(columns[9], p.payload_hex);
+    db::appendArrayElement(columns[10], p.signature_hex);
+    db::appendArrayElement(columns[11], algorithmName(p.algorithm));
+    db::appendArrayElement(columns[12], p.seal_id);
+    db::appendArrayElement(columns[13], p.issued_at);
+    db::appendArrayElement(columns[14], p.issue_date);
+    db::appendArrayElement(columns[15], p.valid_from);
+    if (p.valid_to.empty()) {
+      db::appendArrayNull(columns[16]);
+    } else {
+      db::appendArrayElement(columns[16], p.valid_to);
+    }
+    db::appendArrayElement(columns[17], p.idempotency_key);
+    db::appendArrayElement(columns[18], hexEncode(p.request_digest));
+    db::appendArrayElement(columns[19], std::to_string(p.log_index));
+    db::appendArrayElement(columns[20], p.actor);
+    db::appendArrayElement(columns[21], std::to_string(p.version));
+    db::appendArrayElement(columns[22], p.supersedes);
+  }
+  for (std::string& c : columns) c += "}";
+  for (std::string& c : superseded) c += "}";
+  run.tx.exec_prepared("issue_write", columns[0], columns[1], columns[2], columns[3], columns[4],
+                       columns[5], columns[6], columns[7], columns[8], columns[9], columns[10],
+                       columns[11], columns[12], columns[13], columns[14], columns[15], columns[16],
+                       columns[17], columns[18], columns[19], columns[20], columns[21], columns[22],
+                       superseded[0], superseded[1], superseded[2], superseded[3], superseded[4],
+                       superseded[5], superseded[6]);
+  write_us_ += elapsedMicros(mark);
+  mark = std::chrono::steady_clock::now();
+  run.tx.commit();
+  commit_us_ += elapsedMicros(mark);
+  log_.committed();  // invariant 3: the frontier moves only after COMMIT
+  issued_ += run.order.size();
+  ++batches_;
+  if (run.order.size() > largest_batch_) largest_batch_ = run.order.size();
+  for (size_t i : run.order) done(run, i, Status());
 }
 
 }  // namespace tongban::certs::internal

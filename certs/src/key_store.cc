@@ -1,7 +1,6 @@
 // PemKeyStore: encrypted PKCS#8 files in a directory.
 #include "tongban/certs/key_store.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,50 +8,21 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <openssl/pem.h>
 
+#include "files.h"
 #include "openssl_util.h"
 #include "tongban/certs/keys.h"
 
 namespace tongban::certs {
 namespace {
 
-// Writes `contents` to a new file `path` (mode 0600); Conflict when it already exists.
-Status writeNewFile(const std::string& path, const std::string& contents) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) return Status(ErrorCode::kConflict, path + " already exists", "key_id");
-    return Status::unavailable("cannot create " + path + ": " + std::strerror(errno));
-  }
-  size_t written = 0;
-  while (written < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return Status::unavailable("cannot write " + path + ": " + std::strerror(saved));
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(path.c_str());
-    return Status::unavailable("cannot flush " + path + ": " + std::strerror(errno));
-  }
-  return Status::ok();
-}
-
 Result<std::string> readFile(const std::string& path, const std::string& what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::notFound(what + " not found");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::optional<std::string> contents = internal::readWholeFile(path);
+  if (!contents) return Status::notFound(what + " not found");
+  return std::move(*contents);
 }
 
 }  // namespace
@@ -106,7 +76,7 @@ Status PemKeyStore::importKey(const std::string& key_id, const EVP_PKEY* private
   if (!algorithm) return algorithm.status();
   Result<std::string> pem = encryptPrivateKeyPem(private_key, passphrase_);
   if (!pem) return pem.status();
-  return writeNewFile(privateKeyPath(key_id), *pem);
+  return internal::writeNewFile(privateKeyPath(key_id), *pem, "key_id");
 }
 
 Result<EvpPkeyPtr> PemKeyStore::loadPrivateKey(const std::string& key_id) const {
@@ -134,7 +104,8 @@ Status PemKeyStore::storeCertificate(const std::string& key_id,
   std::string temp_path = final_path + ".tmp." + std::to_string(::getpid()) + "." +
                           std::to_string(temp_counter.fetch_add(1));
   ::unlink(temp_path.c_str());
-  if (Status status = writeNewFile(temp_path, certificate_pem); !status) return status;
+  if (Status status = internal::writeNewFile(temp_path, certificate_pem, "key_id"); !status)
+    return status;
   if (std::rename(temp_path.c_str(), final_path.c_str()) != 0) {
     ::unlink(temp_path.c_str());
     return Status::unavailable("cannot replace " + final_path + ": " + std::strerror(errno));

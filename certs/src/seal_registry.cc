@@ -12,6 +12,8 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
+#include "transparency_log_append.h"
 
 namespace tongban::certs {
 
@@ -185,9 +187,9 @@ Result<Seal> SealRegistry::create(const SealRequest& request) {
   }
 
   const auto now = clock_();
-  const std::string created = internal::rfc3339(now);
+  const std::string created = formatRfc3339Seconds(now);
   const std::string valid_to =
-      internal::rfc3339(now + std::chrono::hours(24) * request.validity_days);
+      formatRfc3339Seconds(now + std::chrono::hours(24) * request.validity_days);
   const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
 
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::string> {
@@ -330,7 +332,7 @@ Result<Seal> SealRegistry::changeStatus(const std::string& seal_id, const char* 
                                         SealStatus to, const std::string& reason,
                                         const std::string& actor) {
   if (actor.empty()) return Status::invalid("actor", "is required");
-  const std::string now = internal::rfc3339(clock_());
+  const std::string now = formatRfc3339Seconds(clock_());
   auto changed = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work tx(conn);
     pqxx::result r = tx.exec_params(

@@ -1,4 +1,5 @@
-// Read side of the PostgreSQL transparency log: tree heads and proofs.
+// Read side of the PostgreSQL transparency log: tree heads and proofs (the write side is
+// transparency_log_append.h).
 #include "tongban/certs/transparency_log.h"
 
 #include <rapidjson/stringbuffer.h>
@@ -7,6 +8,7 @@
 #include "certs_internal.h"
 #include "tongban/certs/certificate.h"
 #include "tongban/common/encoding.h"
+#include "transparency_log_append.h"
 
 namespace tongban::certs {
 

@@ -27,4 +27,26 @@ void appendCopyText(std::string* out, std::string_view v) {
   }
 }
 
+void appendArrayElement(std::string& literal, std::string_view value) {
+  if (literal.size() > 1) literal.push_back(',');
+  literal.push_back('"');
+  for (char c : value) {
+    if (c == '"' || c == '\\') literal.push_back('\\');
+    literal.push_back(c);
+  }
+  literal.push_back('"');
+}
+
+void appendArrayNull(std::string& literal) {
+  if (literal.size() > 1) literal.push_back(',');
+  literal.append("NULL");
+}
+
+std::string arrayLiteral(const std::vector<std::string>& items) {
+  std::string literal = "{";
+  for (const std::string& item : items) appendArrayElement(literal, item);
+  literal.push_back('}');
+  return literal;
+}
+
 }  // namespace tongban::db

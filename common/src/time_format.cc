@@ -21,4 +21,15 @@ std::string formatRfc3339Micros(int64_t micros) {
   return buf;
 }
 
+std::string formatRfc3339Seconds(std::chrono::system_clock::time_point t) {
+  const auto t_s =
+      static_cast<time_t>(std::chrono::floor<std::chrono::seconds>(t.time_since_epoch()).count());
+  struct tm tm_utc;
+  gmtime_r(&t_s, &tm_utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm_utc.tm_year + 1900,
+                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec);
+  return buf;
+}
+
 }  // namespace tongban

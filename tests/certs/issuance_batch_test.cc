@@ -19,8 +19,9 @@ namespace {
 
 using namespace tongban::certs::testing;
 
-// Checks every invariant of the stored log and certificates that batching could break.
-void expectConsistent(Hub& hub) {
+// Checks the invariants of the stored log that batching could break: leaves 0..size-1 with no
+// gap, each one event; every complete subtree, and only those, stored with the RFC 6962 hash.
+void expectLogConsistent(Hub& hub) {
   pqxx::connection conn(hub.db.conninfo());
   pqxx::read_transaction tx(conn);
   const uint64_t size = tx.exec1("SELECT size FROM certs.log_state")[0].as<uint64_t>();
@@ -32,6 +33,30 @@ void expectConsistent(Hub& hub) {
                      "(SELECT count(*) FROM certs.seal_events)")[0]
                 .as<uint64_t>(),
             size);
+  // Every stored complete subtree, and only those, with the hash the RFC 6962 tree gives.
+  InMemoryMerkleTree reference;
+  for (const auto& row : tx.exec("SELECT leaf_data FROM certs.log_leaves ORDER BY leaf_index")) {
+    pqxx::binarystring leaf(row[0]);
+    reference.append(leaf.str());
+  }
+  uint64_t expected_nodes = 0;
+  for (unsigned level = 1; level < 64; ++level) expected_nodes += size >> level;
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.log_nodes")[0].as<uint64_t>(), expected_nodes);
+  for (const auto& row : tx.exec("SELECT level, idx, hash FROM certs.log_nodes")) {
+    pqxx::binarystring hash(row[2]);
+    const MerkleHash want =
+        reference.perfectSubtreeHash(row[0].as<unsigned>(), row[1].as<uint64_t>()).value();
+    ASSERT_EQ(hash.str(), std::string(want.begin(), want.end()))
+        << row[0].as<int>() << "/" << row[1].as<int64_t>();
+  }
+  ASSERT_EQ(*hub.log->rootAt(size), reference.root());
+}
+
+// Checks every invariant of the stored log and certificates that batching could break.
+void expectConsistent(Hub& hub) {
+  expectLogConsistent(hub);
+  pqxx::connection conn(hub.db.conninfo());
+  pqxx::read_transaction tx(conn);
   // One issue event and one change-feed row per certificate; the feed is in log order.
   EXPECT_EQ(
       tx.exec1("SELECT count(*) FROM certs.status_events WHERE action = 'issue'")[0].as<int>(),
@@ -57,23 +82,6 @@ void expectConsistent(Hub& hub) {
     EXPECT_EQ(row[3].as<int64_t>(), row[1].as<int64_t>());
     EXPECT_EQ(row[4].as<int64_t>(), row[1].as<int64_t>());
   }
-  // Every stored complete subtree, and only those, with the hash the RFC 6962 tree gives.
-  InMemoryMerkleTree reference;
-  for (const auto& row : tx.exec("SELECT leaf_data FROM certs.log_leaves ORDER BY leaf_index")) {
-    pqxx::binarystring leaf(row[0]);
-    reference.append(leaf.str());
-  }
-  uint64_t expected_nodes = 0;
-  for (unsigned level = 1; level < 64; ++level) expected_nodes += size >> level;
-  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.log_nodes")[0].as<uint64_t>(), expected_nodes);
-  for (const auto& row : tx.exec("SELECT level, idx, hash FROM certs.log_nodes")) {
-    pqxx::binarystring hash(row[2]);
-    const MerkleHash want =
-        reference.perfectSubtreeHash(row[0].as<unsigned>(), row[1].as<uint64_t>()).value();
-    ASSERT_EQ(hash.str(), std::string(want.begin(), want.end()))
-        << row[0].as<int>() << "/" << row[1].as<int64_t>();
-  }
-  ASSERT_EQ(*hub.log->rootAt(size), reference.root());
 }
 
 TEST(CertsIssueBatch, ConcurrentIssuersGetGapFreeSerialsAndAConsistentLog) {
@@ -272,6 +280,30 @@ IssueRequest licenceFor(const Hub& hub, const std::string& seal_id, const std::s
   return r;
 }
 
+// Registers `count` companies in business in the legal-entity registry (organisation codes
+// `prefix` + 1000.., names `name_stem` + i + "号科技有限公司"); returns (credit code, name) pairs.
+std::vector<std::pair<std::string, std::string>> registerCompanies(Hub& hub,
+                                                                   const std::string& prefix,
+                                                                   const std::string& name_stem,
+                                                                   int count) {
+  std::vector<std::pair<std::string, std::string>> companies;
+  for (int i = 0; i < count; ++i) {
+    const std::string organisation = prefix + std::to_string(1000 + i);
+    const std::string first17 =
+        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
+    std::string code = first17 + ids::creditCodeCheckChar(first17);
+    std::string name = name_stem + std::to_string(i) + "号科技有限公司";
+    hub.exec(
+        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
+        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
+        "('" +
+        code + "', '" + name + "', 'llc', '" + kZhangWei +
+        "', '2020-05-20', '110108', '北京', '软件')");
+    companies.emplace_back(code, name);
+  }
+  return companies;
+}
+
 // Issue 7, hole 10: the same business licence could be issued twice to one company. Two
 // requests for one company in the same group commit: one is issued, the other is a 409 naming
 // it; the other companies' requests of the batch are unaffected.
@@ -282,21 +314,7 @@ TEST(CertsUnique, OneLicencePerCompanyEvenWithinOneBatch) {
       kBusinessLicence + "'");
   Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
   constexpr int kOthers = 6;
-  std::vector<std::pair<std::string, std::string>> companies;
-  for (int i = 0; i < kOthers; ++i) {
-    const std::string organisation = "MA01" + std::to_string(1000 + i);
-    const std::string first17 =
-        "91110108" + organisation + ids::organizationCodeCheckChar(organisation);
-    std::string code = first17 + ids::creditCodeCheckChar(first17);
-    std::string name = "北京测试" + std::to_string(i) + "号科技有限公司";
-    hub.exec(
-        "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
-        "legal_rep_citizen_id, established_on, region_code, address, business_scope) VALUES "
-        "('" +
-        code + "', '" + name + "', 'llc', '" + kZhangWei +
-        "', '2020-05-20', '110108', '北京', '软件')");
-    companies.emplace_back(code, name);
-  }
+  const auto companies = registerCompanies(hub, "MA01", "北京测试", kOthers);
   // Hold the log lock so that the first issuance's batch waits in phase 3 and everything below
   // queues behind it, to be committed together in the next batch.
   pqxx::connection blocker(hub.db.conninfo());
@@ -347,6 +365,143 @@ TEST(CertsUnique, OneLicencePerCompanyEvenWithinOneBatch) {
   expectConsistent(hub);
   std::printf("largest batch: %llu\n",
               static_cast<unsigned long long>(hub.certs->issuanceStats().largest_batch));
+}
+
+// One issuance path: a correction goes through the group commit like an issuance. Corrections
+// (two racing for each version: one wins, the other is a 409) share batches with issuances; each
+// writes version 2 (same serial) and supersedes version 1 — valid or suspended — in the same
+// transaction: its status, its event, its change-feed row and its log leaf right after the new
+// version's. A type unique per holder does not refuse the correction of the holder's current one.
+TEST(CertsCorrectBatch, CorrectionsShareTheGroupCommitWithIssuances) {
+  Hub hub("certs_correct_batch", 8);
+  hub.exec(
+      std::string("UPDATE certs.certificate_types SET unique_per_holder = true WHERE code = '") +
+      kBusinessLicence + "'");
+  Seal seal = hub.makeSeal(kSamr, SignatureAlgorithm::kEcdsaP256Sha256);
+  constexpr int kCorrected = 6, kIssued = 6;
+  const auto companies = registerCompanies(hub, "MB02", "北京更正", kCorrected + kIssued);
+  std::vector<Certificate> v1;
+  std::vector<CorrectionRequest> corrections;
+  for (int i = 0; i < kCorrected; ++i) {
+    IssueRequest request = licenceFor(hub, seal.seal_id, "v1-" + std::to_string(i),
+                                      companies[i].first, companies[i].second);
+    auto issued = hub.certs->issue(request);
+    ASSERT_TRUE(issued) << issued.status().toString();
+    v1.push_back(issued->certificate);
+    if (i % 2 == 0) {
+      ASSERT_TRUE(hub.certs->suspend(v1.back().certificate_id, kSamr, "核查", "officer-1"));
+    }
+    CorrectionRequest c;
+    c.certificate_id = v1.back().certificate_id;
+    c.issuer_code = kSamr;
+    c.surface_json = request.surface_json;
+    c.surface_json.replace(c.surface_json.find("100万元"), 9, "200万元");
+    c.reason = "更正注册资本 " + std::to_string(i);
+    c.actor = "officer-2";
+    corrections.push_back(c);
+  }
+
+  // Hold the log lock so that a first issuance's batch waits in phase 3 and what follows queues
+  // behind it (batching is likely, not asserted: the outcome must not depend on it).
+  pqxx::connection blocker(hub.db.conninfo());
+  auto block = std::make_unique<pqxx::work>(blocker);
+  block->exec("SELECT size FROM certs.log_state FOR UPDATE");
+  Result<IssueResult> warm = Status::internal("not run");
+  std::thread first([&] {
+    warm = hub.certs->issue(licenceFor(hub, seal.seal_id, "warm", companies[kCorrected].first,
+                                       companies[kCorrected].second));
+  });
+  std::vector<Result<Certificate>> corrected(2 * kCorrected, Status::internal("not run"));
+  std::vector<Result<IssueResult>> issued(kIssued - 1, Status::internal("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2 * kCorrected; ++i) {
+    threads.emplace_back([&, i] { corrected[i] = hub.certs->correct(corrections[i / 2]); });
+  }
+  for (int i = 1; i < kIssued; ++i) {
+    threads.emplace_back([&, i] {
+      const auto& company = companies[kCorrected + i];
+      issued[i - 1] = hub.certs->issue(
+          licenceFor(hub, seal.seal_id, "new-" + std::to_string(i), company.first, company.second));
+    });
+  }
+  block->commit();
+  first.join();
+  for (auto& t : threads) t.join();
+
+  ASSERT_TRUE(warm) << warm.status().toString();
+  for (const auto& r : issued) EXPECT_TRUE(r) << r.status().toString();
+  auto roots = parseCertificateChainPem(hub.root_pem);
+  for (int i = 0; i < kCorrected; ++i) {
+    SCOPED_TRACE(i);
+    const Result<Certificate>& a = corrected[2 * i];
+    const Result<Certificate>& b = corrected[2 * i + 1];
+    ASSERT_NE(static_cast<bool>(a), static_cast<bool>(b))
+        << a.status().toString() << " / " << b.status().toString();
+    const Certificate& v2 = a ? *a : *b;
+    const Status& refused = a ? b.status() : a.status();
+    EXPECT_EQ(refused.code(), ErrorCode::kConflict) << refused.toString();
+    EXPECT_NE(refused.message().find("superseded"), std::string::npos) << refused.toString();
+
+    const Certificate& old = v1[i];
+    EXPECT_EQ(v2.version, 2);
+    EXPECT_EQ(v2.supersedes, old.certificate_id);
+    EXPECT_EQ(v2.serial, old.serial);
+    EXPECT_EQ(v2.status, CertificateStatus::kValid);
+    EXPECT_EQ(v2.valid_from, old.valid_from);
+    EXPECT_NE(v2.surface_json.find("200万元"), std::string::npos);
+    EXPECT_TRUE(
+        verifyBundle(*hub.certs->bundle(v2.certificate_id), *roots, std::time(nullptr)).ok());
+
+    auto stored_old = hub.certs->get(old.certificate_id);
+    ASSERT_TRUE(stored_old);
+    EXPECT_EQ(stored_old->status, CertificateStatus::kSuperseded);
+    EXPECT_EQ(stored_old->superseded_by, v2.certificate_id);
+    EXPECT_EQ(stored_old->status_reason, corrections[i].reason);
+    auto events = hub.certs->history(old.certificate_id);
+    ASSERT_TRUE(events);
+    const StatusEvent& last = events->back();
+    EXPECT_EQ(last.action, "supersede");
+    EXPECT_EQ(last.from_status, i % 2 == 0 ? "suspended" : "valid");
+    EXPECT_EQ(last.to_status, "superseded");
+    EXPECT_EQ(last.note, corrections[i].reason);
+    EXPECT_EQ(last.actor, "officer-2");
+    EXPECT_EQ(last.log_index, v2.log_index + 1);
+    const std::string issue_leaf = hub.log->entry(v2.log_index)->leaf_data;
+    EXPECT_NE(issue_leaf.find("\"related_certificate_id\":\"" + old.certificate_id + "\""),
+              std::string::npos)
+        << issue_leaf;
+    const std::string supersede_leaf = hub.log->entry(last.log_index)->leaf_data;
+    EXPECT_NE(supersede_leaf.find("\"action\":\"supersede\""), std::string::npos);
+    EXPECT_NE(supersede_leaf.find("\"related_certificate_id\":\"" + v2.certificate_id + "\""),
+              std::string::npos)
+        << supersede_leaf;
+    // The holder's only current licence is version 2.
+    auto current = hub.certs->listForHolder(std::string(kHolderCreditCode), companies[i].first);
+    ASSERT_TRUE(current);
+    ASSERT_EQ(current->size(), 1u);
+    EXPECT_EQ(current->front().certificate_id, v2.certificate_id);
+  }
+
+  // The log (every leaf one event, the stored subtrees the RFC 6962 tree's), and the feed: one
+  // row per event, in log order.
+  expectLogConsistent(hub);
+  pqxx::connection conn(hub.db.conninfo());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.changes")[0].as<int>(),
+            tx.exec1("SELECT count(*) FROM certs.status_events")[0].as<int>());
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM certs.changes WHERE event = 'supersede' AND "
+                     "status = 'superseded'")[0]
+                .as<int>(),
+            kCorrected);
+  std::vector<int64_t> feed;
+  for (const auto& row :
+       tx.exec("SELECT e.log_index FROM certs.changes ch JOIN certs.status_events e ON "
+               "e.certificate_id = ch.certificate_id AND e.action = ch.event "
+               "WHERE ch.event IN ('issue', 'supersede') ORDER BY ch.seq")) {
+    feed.push_back(row[0].as<int64_t>());
+  }
+  EXPECT_EQ(feed.size(), static_cast<size_t>(2 * kCorrected + kCorrected + kIssued));
+  EXPECT_TRUE(std::is_sorted(feed.begin(), feed.end()));
 }
 
 }  // namespace

@@ -35,5 +35,21 @@ TEST(PgCopy, AppendsWithoutTouchingWhatIsThere) {
   EXPECT_EQ(out, "1\tx\\ty");
 }
 
+TEST(PgArray, QuotesEveryElementAndEscapesQuoteAndBackslash) {
+  EXPECT_EQ(arrayLiteral({}), "{}");
+  EXPECT_EQ(arrayLiteral({"a", "", "NULL"}), "{\"a\",\"\",\"NULL\"}");  // the text NULL
+  EXPECT_EQ(arrayLiteral({"say \"hi\"", "a\\b", "x,y}"}),
+            "{\"say \\\"hi\\\"\",\"a\\\\b\",\"x,y}\"}");
+}
+
+TEST(PgArray, BuildsElementByElementWithNulls) {
+  std::string literal = "{";
+  appendArrayElement(literal, "1");
+  appendArrayNull(literal);
+  appendArrayElement(literal, "浙江");
+  literal += "}";
+  EXPECT_EQ(literal, "{\"1\",NULL,\"浙江\"}");
+}
+
 }  // namespace
 }  // namespace tongban::db

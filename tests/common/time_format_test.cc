@@ -26,5 +26,14 @@ TEST(TimeFormat, BeforeTheEpochBorrowsASecond) {
   EXPECT_EQ(formatRfc3339Micros(-1000000), "1969-12-31T23:59:59.000000Z");
 }
 
+TEST(TimeFormat, WholeSecondsRoundDown) {
+  using std::chrono::system_clock;
+  const system_clock::time_point t{std::chrono::seconds(1772352000)};
+  EXPECT_EQ(formatRfc3339Seconds(t), "2026-03-01T08:00:00Z");
+  EXPECT_EQ(formatRfc3339Seconds(t + std::chrono::microseconds(999999)), "2026-03-01T08:00:00Z");
+  EXPECT_EQ(formatRfc3339Seconds(system_clock::time_point{} - std::chrono::microseconds(1)),
+            "1969-12-31T23:59:59Z");
+}
+
 }  // namespace
 }  // namespace tongban
