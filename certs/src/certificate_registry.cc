@@ -12,6 +12,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json.h"
 
 namespace tongban::certs {
 
@@ -959,7 +960,8 @@ std::string certificateJson(const Certificate& c) {
   put(doc, "seal_id", c.seal_id, a);
   put(doc, "algorithm", algorithmName(c.algorithm), a);
   rapidjson::Document surface;
-  surface.Parse(c.surface_json.c_str());
+  // Stored surfaces were validated on the way in; a damaged one is shown as null.
+  (void)parseJson(c.surface_json, surface, "surface");
   putValue(doc, "surface", rapidjson::Value(surface, a), a);
   put(doc, "log_index", static_cast<int64_t>(c.log_index), a);
   return internal::compactJson(doc);

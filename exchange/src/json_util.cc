@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include <rapidjson/error/en.h>
+#include "tongban/common/json.h"
 
 namespace tongban::exchange::json {
 
@@ -10,13 +10,7 @@ Result<std::unique_ptr<rapidjson::Document>> parseObject(const std::string& body
   if (body.empty())
     return Status::invalid("body", "request body is empty; a JSON object is expected");
   auto doc = std::make_unique<rapidjson::Document>();
-  doc->Parse<rapidjson::kParseFullPrecisionFlag>(body.c_str(), body.size());
-  if (doc->HasParseError()) {
-    return Status::invalid("body", std::string("invalid JSON at byte ") +
-                                       std::to_string(doc->GetErrorOffset()) + ": " +
-                                       rapidjson::GetParseError_En(doc->GetParseError()));
-  }
-  if (!doc->IsObject()) return Status::invalid("body", "the body must be a JSON object");
+  if (Status s = parseJsonObject(body, *doc, "body"); !s) return s;
   return doc;
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -49,9 +50,16 @@ TEST(Jcs, NumbersFollowEcmaScriptRfc8785AppendixB) {
   };
   for (const auto& [bits, expected] : kVectors) {
     EXPECT_EQ(formatJsonNumber(fromBits(bits)), expected) << std::hex << bits;
-    // And through the parser: the shortest form parses back to the same double.
-    EXPECT_EQ(*canonicalizeJson(std::string("[") + expected + "]"),
-              std::string("[") + expected + "]");
+    // And through the parser: the shortest form parses back to the same double — for magnitudes
+    // a signed payload may carry; larger ones are refused (RefusesNumbersBeyondTwoToThe53).
+    auto round_trip = canonicalizeJson(std::string("[") + expected + "]");
+    const bool integer_literal = std::strpbrk(expected, ".e") == nullptr;
+    if (!integer_literal || std::fabs(fromBits(bits)) <= 9007199254740991.0) {
+      ASSERT_TRUE(round_trip) << expected << ": " << round_trip.status().toString();
+      EXPECT_EQ(*round_trip, std::string("[") + expected + "]");
+    } else {
+      EXPECT_FALSE(round_trip) << expected;
+    }
   }
 }
 
@@ -99,6 +107,44 @@ TEST(Jcs, RefusesWhatHasNoCanonicalForm) {
   EXPECT_FALSE(canonicalizeJson("[1,]"));
   EXPECT_FALSE(canonicalizeJson(""));
   EXPECT_FALSE(canonicalizeJson("1e400"));  // not a finite double
+}
+
+TEST(Jcs, RefusesNumbersBeyondTwoToThe53NamingTheField) {
+  // Issue 7 hole 10: 9007199254740993 used to be signed silently as 9007199254740992.
+  EXPECT_EQ(*canonicalizeJson("[9007199254740991,-9007199254740991]"),
+            "[9007199254740991,-9007199254740991]");
+  for (const char* number :
+       {"9007199254740992", "9007199254740993", "-9007199254740993", "18446744073709551615"}) {
+    auto r = canonicalizeJson(std::string("{\"surface\":{\"n\":[1,") + number + "]}}", "body");
+    ASSERT_FALSE(r) << number;
+    EXPECT_EQ(r.status().field(), "body.surface.n[1]") << number;
+    EXPECT_NE(r.status().message().find("9007199254740991"), std::string::npos);
+  }
+  // Integer literals beyond 64 bits are refused by the parser, which names the byte.
+  for (const char* number :
+       {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"}) {
+    auto r = canonicalizeJson(std::string("{\"n\":") + number + "}", "body");
+    ASSERT_FALSE(r) << number;
+    EXPECT_EQ(r.status().field(), "body") << number;
+    EXPECT_NE(r.status().message().find("integer"), std::string::npos) << r.status().message();
+  }
+  // Built in code, not parsed: the same rule.
+  rapidjson::Document d(rapidjson::kObjectType);
+  d.AddMember("big", rapidjson::Value(uint64_t{1} << 60), d.GetAllocator());
+  auto r = canonicalJson(d, "payload");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().field(), "payload.big");
+  // Fractions, exponents and ordinary magnitudes still go through (RFC 8785's own sample has 1E30).
+  EXPECT_EQ(*canonicalizeJson("[0.1,1e-300,123456789.5,-450359962737049.5,1E30,-0]"),
+            "[0.1,1e-300,123456789.5,-450359962737049.5,1e+30,0]");
+}
+
+TEST(Jcs, RefusesNestingBeyondTheParserLimit) {
+  auto r = canonicalizeJson(std::string(1000000, '['), "payload");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().field(), "payload");
+  EXPECT_NE(r.status().message().find("64"), std::string::npos) << r.status().message();
+  EXPECT_TRUE(canonicalizeJson(std::string(64, '[') + std::string(64, ']')));
 }
 
 // ---- schemas ----------------------------------------------------------------------------------
