@@ -566,21 +566,31 @@ void IssuanceSequencer::runBatch(Batch& batch) {
     lookup_us_ += elapsedMicros(mark);
     mark = std::chrono::steady_clock::now();
 
-    // ---- phase 2: the request threads sign (invariant 4)
+    // ---- phase 2: the request threads sign (invariant 4); an item that signed already, in a
+    // batch that failed and is now re-run one by one, is re-signed here with its new serial.
     {
       auto barrier = std::make_shared<SignBarrier>();
-      for (const auto& [group, members] : groups) barrier->remaining += members.size();
-      for (const auto& [group, members] : groups) {
-        for (size_t i : members) {
-          PendingIssuance& p = *batch[i];
-          {
-            std::lock_guard<std::mutex> lock(p.mu);
+      std::vector<size_t> resign;
+      {
+        std::lock_guard<std::mutex> lock(barrier->mu);
+        for (const auto& [group, members] : groups) {
+          for (size_t i : members) {
+            PendingIssuance& p = *batch[i];
+            std::lock_guard<std::mutex> item_lock(p.mu);
+            if (p.phase == Phase::kSigned) {
+              resign.push_back(i);
+              continue;
+            }
+            ++barrier->remaining;
             p.barrier = barrier;
             p.phase = Phase::kSign;
           }
-          p.cv.notify_all();
         }
       }
+      for (const auto& [group, members] : groups) {
+        for (size_t i : members) batch[i]->cv.notify_all();
+      }
+      for (size_t i : resign) batch[i]->sign_status = signIssuance(*batch[i]);
       std::unique_lock<std::mutex> lock(barrier->mu);
       barrier->cv.wait(lock, [&] { return barrier->remaining == 0; });
     }
@@ -697,6 +707,41 @@ void IssuanceSequencer::runBatch(Batch& batch) {
     frontier_size_ = size;
     frontier_known_ = true;
     for (size_t i : order) done(i, Status());
+  } catch (const pqxx::sql_error& e) {
+    // The database refused a statement of the batch (a value it cannot store, a constraint, a
+    // deadlock...). One bad issuance must not fail the others: re-run each unfinished one in a
+    // batch of its own; only the culprit fails then. (Not for a lost connection or a COMMIT whose
+    // outcome is unknown: those are not sql_errors and fail the batch below.)
+    conn_.reset();
+    frontier_known_ = false;
+    ++failed_batches_;
+    std::vector<size_t> unfinished;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!finished[i]) unfinished.push_back(i);
+    }
+    if (unfinished.size() > 1) {
+      for (size_t i : unfinished) {
+        Batch one{batch[i]};
+        runBatch(one);
+        finished[i] = true;
+      }
+      return;
+    }
+    const std::string state = e.sqlstate();
+    for (size_t i : unfinished) {
+      if (state.rfind("22", 0) == 0) {  // data exception: this issuance's content
+        done(i, Status::invalid("body", std::string("the certificate store refused this "
+                                                    "certificate's data: ") +
+                                            e.what()));
+      } else if (state.rfind("23", 0) == 0) {  // integrity constraint
+        done(i,
+             conflict(std::string("the certificate store refused this certificate: ") + e.what()));
+      } else {
+        done(i, Status::unavailable("issuing a certificate failed (retry with the same "
+                                    "Idempotency-Key): " +
+                                    std::string(e.what())));
+      }
+    }
   } catch (const std::exception& e) {
     // Whatever happened, the database is the truth: reconnect and re-read the frontier next time.
     conn_.reset();
