@@ -38,9 +38,11 @@ class DepthLimitedHandler {
     return target_.RawNumber(s, n, copy);
   }
   bool String(const char* s, rapidjson::SizeType n, bool copy) {
-    return target_.String(s, n, copy);
+    return validText(s, n) && target_.String(s, n, copy);
   }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return target_.Key(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    return validText(s, n) && target_.Key(s, n, copy);
+  }
   bool StartObject() { return open() && target_.StartObject(); }
   bool EndObject(rapidjson::SizeType n) {
     --depth_;
@@ -53,6 +55,7 @@ class DepthLimitedHandler {
   }
 
   bool tooDeep() const { return too_deep_; }
+  bool loneSurrogate() const { return lone_surrogate_; }
   bool bigInteger() const { return big_integer_; }
 
  private:
@@ -62,6 +65,20 @@ class DepthLimitedHandler {
       return false;
     }
     ++depth_;
+    return true;
+  }
+
+  // RapidJSON (1.1) validates raw UTF-8 and pairs an escaped high surrogate, but decodes a lone
+  // escaped low surrogate ("\udc00") into bytes ED B0 80, which are not UTF-8 and which
+  // PostgreSQL refuses to store. An encoded surrogate is ED followed by A0..BF.
+  bool validText(const char* s, rapidjson::SizeType n) {
+    for (rapidjson::SizeType i = 0; i + 1 < n; ++i) {
+      if (static_cast<unsigned char>(s[i]) == 0xED &&
+          static_cast<unsigned char>(s[i + 1]) >= 0xA0) {
+        lone_surrogate_ = true;
+        return false;
+      }
+    }
     return true;
   }
 
@@ -83,6 +100,7 @@ class DepthLimitedHandler {
   unsigned depth_ = 0;
   bool too_deep_ = false;
   bool big_integer_ = false;
+  bool lone_surrogate_ = false;
 };
 
 }  // namespace
@@ -95,6 +113,7 @@ Status parseJson(std::string_view text, rapidjson::Document& document, const std
   rapidjson::ParseResult result;
   bool too_deep = false;
   bool big_integer = false;
+  bool lone_surrogate = false;
   // Populate() moves the single root off the document's stack only when the generator succeeds,
   // and clears the stack (no recursive destruction: the pool allocator frees in bulk) otherwise.
   auto generator = [&](rapidjson::Document& target) {
@@ -103,6 +122,7 @@ Status parseJson(std::string_view text, rapidjson::Document& document, const std
     result = reader.Parse<kFlags>(stream, handler);
     too_deep = handler.tooDeep();
     big_integer = handler.bigInteger();
+    lone_surrogate = handler.loneSurrogate();
     return !result.IsError();
   };
   document.SetNull();
@@ -112,6 +132,10 @@ Status parseJson(std::string_view text, rapidjson::Document& document, const std
                                       std::to_string(max_depth) +
                                       " levels of arrays and objects (at byte " +
                                       std::to_string(result.Offset()) + ")");
+  }
+  if (lone_surrogate) {
+    return Status::invalid(field, "has a \\u escape of a lone UTF-16 surrogate (near byte " +
+                                      std::to_string(result.Offset()) + "), which is no character");
   }
   if (big_integer) {
     return Status::invalid(field, "has an integer that does not fit in 64 bits (near byte " +

@@ -50,8 +50,11 @@ Result<std::optional<std::string>> optString(const Value& obj, const char* name,
     return Status::invalid(memberPath(path, name),
                            "is longer than " + std::to_string(kMaxString) + " bytes");
   }
-  return std::optional<std::string>(
-      std::string(it->value.GetString(), it->value.GetStringLength()));
+  std::string value(it->value.GetString(), it->value.GetStringLength());
+  if (value.find('\0') != std::string::npos) {
+    return Status::invalid(memberPath(path, name), "must not contain U+0000 (NUL)");
+  }
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::string> reqString(const Value& obj, const char* name, const std::string& path) {
@@ -84,6 +87,7 @@ Result<std::optional<std::vector<std::string>>> optStringArray(const Value& obj,
       return Status::invalid(ep, "must be a non-empty string");
     }
     std::string s(v.GetString(), v.GetStringLength());
+    if (s.find('\0') != std::string::npos) return Status::invalid(ep, "must not contain U+0000");
     if (unique && !seen.insert(s).second) return Status::invalid(ep, "'" + s + "' is listed twice");
     out.push_back(std::move(s));
   }

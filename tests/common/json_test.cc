@@ -127,6 +127,19 @@ TEST(ParseJson, RefusesIntegerLiteralsBeyond64BitsButNotDoubles) {
   }
 }
 
+TEST(ParseJson, RefusesLoneSurrogateEscapes) {
+  // Found by fuzz/json_fuzz: "\ude02" used to become the bytes ED B8 82, which are not UTF-8.
+  rapidjson::Document d;
+  for (const char* text :
+       {"[\"\\ude02\"]", "{\"\\udc00\":1}", "\"a\\uf83d\\ude02\"", "\"\\ud800\"", "\"\\ud800x\""}) {
+    Status s = parseJson(text, d, "body");
+    EXPECT_FALSE(s) << text;
+    EXPECT_EQ(s.field(), "body");
+  }
+  ASSERT_TRUE(parseJson("\"\\ud83d\\ude02\\u0000\"", d, "body"));  // a pair, and U+0000
+  EXPECT_EQ(std::string(d.GetString(), d.GetStringLength()), std::string("\xf0\x9f\x98\x82\0", 5));
+}
+
 TEST(ParseJsonObject, RefusesOtherRoots) {
   rapidjson::Document d;
   EXPECT_TRUE(parseJsonObject("{}", d, "body"));
