@@ -144,7 +144,7 @@ Status parseJson(std::string_view text, rapidjson::Document& document, const std
   }
   if (result.IsError()) {
     document.SetNull();
-    return Status::invalid(field, std::string("invalid JSON at byte ") +
+    return Status::invalid(field, std::string("malformed JSON at byte ") +
                                       std::to_string(result.Offset()) + ": " +
                                       rapidjson::GetParseError_En(result.Code()));
   }
