@@ -23,6 +23,9 @@ Status onlyMembers(const Value& obj, std::initializer_list<const char*> allowed,
   std::set<std::string> seen;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string name(it->name.GetString(), it->name.GetStringLength());
+    if (name.empty()) {  // found by fuzz/request_body_fuzz: the error named no field
+      return Status::invalid(path.empty() ? "body" : path, "has a member with an empty name");
+    }
     bool ok = false;
     for (const char* a : allowed) ok = ok || name == a;
     if (!ok) {

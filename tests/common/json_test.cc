@@ -140,6 +140,26 @@ TEST(ParseJson, RefusesLoneSurrogateEscapes) {
   EXPECT_EQ(std::string(d.GetString(), d.GetStringLength()), std::string("\xf0\x9f\x98\x82\0", 5));
 }
 
+TEST(ParseJson, NumbersThatCrashedRapidJsonsConversionAreHandled) {
+  // Found by fuzz/json_fuzz and fuzz/jcs_fuzz: RapidJSON 1.1's full-precision strtod asserted
+  // (and so aborted the process in a build with assertions) on these.
+  rapidjson::Document d;
+  for (const char* text :
+       {"[18446744770790420e308]", "[154.7546744771580841e308]", "[81e307]", "[1e309]", "-1e400"}) {
+    Status s = parseJson(text, d, "body");
+    EXPECT_FALSE(s) << text;
+    EXPECT_EQ(s.field(), "body");
+  }
+  ASSERT_TRUE(
+      parseJson("[1.7976931348623157e308,5e-324,1e-400,333333333.33333329,-0,0.1]", d, "x"));
+  EXPECT_EQ(d[0].GetDouble(), 1.7976931348623157e308);
+  EXPECT_EQ(d[1].GetDouble(), 5e-324);
+  EXPECT_EQ(d[2].GetDouble(), 0.0);
+  EXPECT_EQ(d[3].GetDouble(), 333333333.3333333);
+  EXPECT_TRUE(d[4].IsInt());
+  EXPECT_EQ(d[5].GetDouble(), 0.1);
+}
+
 TEST(ParseJsonObject, RefusesOtherRoots) {
   rapidjson::Document d;
   EXPECT_TRUE(parseJsonObject("{}", d, "body"));

@@ -61,5 +61,36 @@ TEST(JsonDepth, AMillionOpenBracketsGetA400AndTheServerKeepsAnswering) {
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
+TEST(JsonDepth, OtherHostileJsonFoundByFuzzingGetsA400NamingTheField) {
+  ExchangeEnv env("jsonhostile");
+  testenv::App app = env.makeApp(testenv::kCivilAffairs, "畸形输入系统", "consumer");
+  env.grant(app, "POP-PERSON-BASIC", {"citizen_id", "name"}, {kM1});
+  Client client = env.client(app);
+  const std::string path = "/v1/query/POP-PERSON-BASIC";
+  const std::string q = validQuery();
+  struct Case {
+    std::string body;
+    std::string field;
+  } cases[] = {
+      // RapidJSON's own conversion asserted on this number (an abort with assertions on).
+      {q.substr(0, q.size() - 1) + ",\"n\":18446744770790420e308}", "body"},
+      {q.substr(0, q.size() - 1) + ",\"n\":123456789012345678901234567890}", "body"},
+      {q.substr(0, q.size() - 1) + ",\"n\":\"\\udc00\"}", "body"},  // lone surrogate
+      {"{\"\":{}}", "body"},                                        // empty member name
+      {std::string("{\"keys\":{\"citizen_id\":\"") + testenv::kPersonId +
+           "\"},\"fields\":[\"name\"],\"purpose\":{\"matter_code\":\"" + kM1 +
+           "\",\"case_id\":\"A\\u0000B\"}}",
+       "purpose.case_id"},
+  };
+  for (const Case& c : cases) {
+    Reply r = client.call("POST", path, c.body);
+    EXPECT_EQ(r.status, 400) << c.body << " -> " << r.body;
+    EXPECT_EQ(r.content_type, "application/problem+json");
+    EXPECT_EQ(r.str("field"), c.field) << c.body << " -> " << r.body;
+  }
+  Reply ok = client.call("POST", path, q);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
 }  // namespace
 }  // namespace tongban::exchange
