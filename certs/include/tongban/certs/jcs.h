@@ -6,9 +6,9 @@
 // names; strings escaped minimally (only '"', '\\' and U+0000..U+001F, the latter as \b \t \n \f
 // \r or lower-case \u00xx) and otherwise emitted as UTF-8; numbers as ECMAScript's
 // Number.prototype.toString gives them (shortest round-trip double, "1e+21", "0.000001",
-// "1e-7"...). Duplicate member names, invalid UTF-8, non-finite numbers and numbers whose
-// canonical form is an integer of magnitude above 2^53 - 1 (which a double cannot hold exactly:
-// from 9007199254740992 up to 1e21; send such values as strings) are refused.
+// "1e-7"...). Duplicate member names, invalid UTF-8, non-finite numbers and numbers of magnitude
+// above 2^53 - 1 (which a double cannot hold exactly; send such values as strings) are refused:
+// Tongban's policy, stricter than the RFC, which formats them (formatJsonNumber still does).
 // All functions are pure and thread-safe.
 #pragma once
 
