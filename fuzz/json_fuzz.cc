@@ -1,9 +1,10 @@
 // Fuzzes the shared JSON parser (common/json.h) that every untrusted document goes through: it
 // must never crash or recurse without bound, whatever it accepts is nested at most kMaxJsonDepth
-// deep, and what it accepts survives a write and a re-parse unchanged.
+// deep, and what it accepts is written back as text that parses to the same text.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -47,11 +48,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   if (!doc.Accept(writer)) return 0;  // e.g. a NaN cannot be written; the parser never makes one
+  const std::string written(buffer.GetString(), buffer.GetSize());
   rapidjson::Document again;
-  if (!tongban::parseJson(std::string_view(buffer.GetString(), buffer.GetSize()), again, "x")) {
+  if (!tongban::parseJson(written, again, "x")) std::abort();
+  // Compared as written text: Value::operator== looks members up by name, which is wrong for a
+  // document with a duplicate name (the parser keeps both; handlers refuse them).
+  rapidjson::StringBuffer buffer2;
+  rapidjson::Writer<rapidjson::StringBuffer> writer2(buffer2);
+  if (!again.Accept(writer2) || written != std::string(buffer2.GetString(), buffer2.GetSize())) {
     std::abort();
   }
-  if (again != doc) std::abort();
   (void)tongban::parseJsonObject(in, again, "body");
   return 0;
 }
