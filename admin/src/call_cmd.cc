@@ -9,6 +9,7 @@
 
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
+#include "tongban/common/json.h"
 #include "tongban/exchange/request_signing.h"
 
 namespace tongban::admin {
@@ -32,9 +33,8 @@ Result<exchange::Credentials> credentials(const ParsedArgs& args) {
     std::stringstream text;
     text << in.rdbuf();
     rapidjson::Document d;
-    d.Parse(text.str().c_str());
-    if (d.HasParseError() || !d.IsObject() || !d.HasMember("key_id") || !d["key_id"].IsString() ||
-        !d.HasMember("secret") || !d["secret"].IsString()) {
+    if (!parseJsonObject(text.str(), d, "--credentials") || !d.HasMember("key_id") ||
+        !d["key_id"].IsString() || !d.HasMember("secret") || !d["secret"].IsString()) {
       return Status::invalid("--credentials", "expected a JSON object with key_id and secret");
     }
     c.key_id = d["key_id"].GetString();

@@ -107,7 +107,7 @@ std::string parseArgs(const Args& args, std::set<std::string> allowed, Parsed* p
       p->help = true;
       continue;
     }
-    if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+    if (a.size() > 1 && a[0] == '-') {
       if (allowed.count(a) == 0) return "unknown option '" + a + "'";
       if (i + 1 >= args.size()) return a + " needs a value";
       if (p->flags.count(a) != 0) return a + " given twice";

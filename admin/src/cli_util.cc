@@ -13,13 +13,20 @@ Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
   ParsedArgs out;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a.size() > 2 && a.rfind("--", 0) == 0) {
+    if (a == "-h" && switches.count("--help")) {
+      out.flags["--help"] = "";
+    } else if (a.size() > 1 && a[0] == '-') {  // "-x", "--x", "--x=v": only the listed ones
       if (switches.count(a)) {
         out.flags[a] = "";
       } else if (with_value.count(a)) {
         if (i + 1 >= args.size()) return Status::invalid(a, a + " needs a value");
         out.flags[a] = args[++i];
       } else {
+        const size_t eq = a.find('=');
+        if (eq != std::string::npos && with_value.count(a.substr(0, eq))) {
+          return Status::invalid(
+              a, "unknown option " + a + "; write " + a.substr(0, eq) + " VALUE (two arguments)");
+        }
         return Status::invalid(a, "unknown option " + a);
       }
     } else {

@@ -24,8 +24,9 @@ struct ParsedArgs {
   }
 };
 
-// Flags in `with_value` take the next argument; `switches` take none; any other "--x" is an
-// error naming it.
+// Flags in `with_value` take the next argument; `switches` take none; "-h" means "--help" when
+// that is a switch. Any other argument starting with '-' ("-x", "--x", "--x=value") is an error
+// naming it: a mistyped flag never passes silently as a positional argument.
 Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
                              const std::set<std::string>& with_value,
                              const std::set<std::string>& switches = {});

@@ -33,6 +33,12 @@ int runIdCheck(const Args& args, std::ostream& out, std::ostream& err) {
     err << "tongban-admin id check: missing kind and value\n" << kIdCheckUsage;
     return 2;
   }
+  for (const std::string& a : args) {
+    if (a.size() > 1 && a[0] == '-') {  // no identifier starts with '-'; it is a flag we lack
+      err << "tongban-admin id check: unknown option '" << a << "'\n" << kIdCheckUsage;
+      return 2;
+    }
+  }
   const std::string& kind = args[0];
   if (kind != "citizen" && kind != "credit-code" && kind != "region" && kind != "certificate") {
     err << "tongban-admin id check: unknown kind '" << kind << "'\n" << kIdCheckUsage;

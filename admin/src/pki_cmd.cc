@@ -37,6 +37,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/db_pool.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json.h"
 #include "tongban/common/log.h"
 
 namespace tongban::admin {
@@ -400,10 +401,9 @@ void printType(std::ostream& out, const certs::CertificateType& type, bool with_
   if (with_schema) {
     // Re-serialised compactly so the line stays one line whatever the stored text looks like.
     rapidjson::Document schema;
-    schema.Parse(type.schema_json.c_str(), type.schema_json.size());
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    if (!schema.HasParseError() && schema.Accept(writer)) {
+    if (parseJson(type.schema_json, schema, "surface_schema") && schema.Accept(writer)) {
       out << ",\"surface_schema\":" << buffer.GetString();
     }
   }

@@ -5,9 +5,9 @@
 #include <utility>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include "tongban/common/json.h"
 
 namespace tongban::catalog {
 namespace {
@@ -188,14 +188,7 @@ class ObjectReader {
 
 // Parses text that must be one JSON object.
 Status parseObject(std::string_view json, rapidjson::Document* doc) {
-  doc->Parse(json.data(), json.size());
-  if (doc->HasParseError()) {
-    return Status::invalid("", std::string("malformed JSON at offset ") +
-                                   std::to_string(doc->GetErrorOffset()) + ": " +
-                                   rapidjson::GetParseError_En(doc->GetParseError()));
-  }
-  if (!doc->IsObject()) return Status::invalid("", "expected a JSON object");
-  return Status::ok();
+  return parseJsonObject(json, *doc, "");
 }
 
 #define TB_RETURN_IF_ERROR(expr)  \

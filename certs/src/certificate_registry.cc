@@ -2,6 +2,10 @@
 #include "tongban/certs/certificate_registry.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "certs_internal.h"
 #include "issuance_checks.h"
@@ -12,6 +16,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json.h"
 #include "tongban/common/time_format.h"
 #include "transparency_log_append.h"
 
@@ -128,6 +133,23 @@ uint64_t recordEvent(pqxx::transaction_base& tx, const std::string& id, const ch
   return index;
 }
 
+// Text a certificate may not carry: U+0000 (PostgreSQL stores it neither in text nor in jsonb,
+// so it used to fail the whole issuance batch) and other C0 control characters, except tab, line
+// feed and carriage return where `multiline`. kInvalidArgument naming `field`.
+Status checkText(std::string_view text, const std::string& field, bool multiline) {
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == 0) return Status::invalid(field, "must not contain U+0000 (NUL)");
+    if (c < 0x20 && !(multiline && (c == '\t' || c == '\n' || c == '\r'))) {
+      char code[8];
+      std::snprintf(code, sizeof code, "%04X", c);
+      return Status::invalid(field,
+                             std::string("must not contain the control character U+") + code);
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string& issuer_code,
@@ -150,8 +172,8 @@ Result<IssueRequest> parseIssueRequest(std::string_view body, const std::string&
       return required ? Status::invalid(path, "is required") : Status();
     }
     if (!it->value.IsString()) return Status::invalid(path, "must be a string");
-    out = it->value.GetString();
-    return Status();
+    out.assign(it->value.GetString(), it->value.GetStringLength());
+    return checkText(out, path, false);
   };
   if (Status s = str(doc, "type_code", "type_code", request.type_code, true); !s) return s;
   if (Status s = str(doc, "seal_id", "seal_id", request.seal_id, true); !s) return s;
@@ -194,6 +216,30 @@ CertificateRegistry::~CertificateRegistry() = default;
 
 namespace {
 
+// Refuses, naming the field, text that PostgreSQL cannot store (U+0000) anywhere in the surface
+// (strings and member names): checked per request, before the batch that writes it.
+Status checkSurfaceText(const rapidjson::Value& surface) {
+  std::vector<std::pair<const rapidjson::Value*, std::string>> todo{{&surface, "surface"}};
+  while (!todo.empty()) {
+    auto [v, path] = std::move(todo.back());
+    todo.pop_back();
+    if (v->IsString()) {
+      if (Status s = checkText({v->GetString(), v->GetStringLength()}, path, true); !s) return s;
+    } else if (v->IsArray()) {
+      for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
+        todo.emplace_back(&(*v)[i], path + "[" + std::to_string(i) + "]");
+      }
+    } else if (v->IsObject()) {
+      for (const auto& m : v->GetObject()) {
+        const std::string name(m.name.GetString(), m.name.GetStringLength());
+        if (Status s = checkText(name, path + " member name", false); !s) return s;
+        todo.emplace_back(&m.value, path + "." + name);
+      }
+    }
+  }
+  return Status();
+}
+
 // Validates the holder and the surface against the type; fills `surface` and the canonical
 // surface text. Pure (no database).
 Status validateContent(const CertificateType& type, std::string& holder_code,
@@ -209,6 +255,7 @@ Status validateContent(const CertificateType& type, std::string& holder_code,
   if (name_chars < 1 || name_chars > 128) {
     return Status::invalid("holder.name", "must have 1 to 128 characters");
   }
+  if (Status s = checkText(holder_name, "holder.name", false); !s) return s;
   if (surface_json.size() > kMaxSurfaceBytes) {
     return Status(ErrorCode::kPayloadTooLarge,
                   "surface data is " + std::to_string(surface_json.size()) + " bytes; at most " +
@@ -216,6 +263,7 @@ Status validateContent(const CertificateType& type, std::string& holder_code,
                   "surface");
   }
   if (Status s = parseJsonStrict(surface_json, surface, "surface"); !s) return s;
+  if (Status s = checkSurfaceText(surface); !s) return s;
   return type.schema->validate(surface, holder_code, holder_name);
 }
 
@@ -845,7 +893,8 @@ std::string certificateJson(const Certificate& c) {
   put(doc, "seal_id", c.seal_id, a);
   put(doc, "algorithm", algorithmName(c.algorithm), a);
   rapidjson::Document surface;
-  surface.Parse(c.surface_json.c_str());
+  // Stored surfaces were validated on the way in; a damaged one is shown as null.
+  (void)parseJson(c.surface_json, surface, "surface");
   putValue(doc, "surface", rapidjson::Value(surface, a), a);
   put(doc, "log_index", static_cast<int64_t>(c.log_index), a);
   return internal::compactJson(doc);

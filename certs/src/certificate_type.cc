@@ -32,6 +32,10 @@ struct FieldTypeName {
   FieldType type;
   const char* name;
 };
+// Limits that keep std::regex (recursive, see validate) safe on untrusted surfaces.
+constexpr size_t kMaxPatternBytes = 512;
+constexpr size_t kMaxPatternInput = 256;  // code points
+
 constexpr FieldTypeName kFieldTypes[] = {
     {FieldType::kString, "string"},          {FieldType::kEnum, "enum"},
     {FieldType::kInteger, "integer"},        {FieldType::kNumber, "number"},
@@ -145,6 +149,17 @@ Status compileValueRule(const rapidjson::Value& spec, const std::string& where, 
   if (const rapidjson::Value* v = member(spec, "pattern")) {
     if (!v->IsString()) return schemaError(where + ": \"pattern\" must be a string");
     rule.pattern_text = v->GetString();
+    // libstdc++'s regex compiler overflows on huge repetition counts (found by
+    // fuzz/surface_schema_fuzz with {7000000000000000000}); no certificate field needs one.
+    if (rule.pattern_text.size() > kMaxPatternBytes) {
+      return schemaError(where + ": pattern is longer than " + std::to_string(kMaxPatternBytes) +
+                         " bytes");
+    }
+    for (size_t i = 0, digits = 0; i < rule.pattern_text.size(); ++i) {
+      const char c = rule.pattern_text[i];
+      digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
+      if (digits > 4) return schemaError(where + ": pattern has a number above 9999");
+    }
     try {
       rule.pattern.emplace(toWide(rule.pattern_text), std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
@@ -242,6 +257,13 @@ struct SurfaceSchema::Impl {
         if (rule.max_length && n > *rule.max_length) {
           return bad("must have at most " + std::to_string(*rule.max_length) + " characters, has " +
                      std::to_string(n));
+        }
+        // libstdc++ matches by recursion, about one frame per character: a 30,000-character
+        // value overflowed an 8 MiB stack. Patterned values are codes and numbers; refuse long
+        // ones before matching.
+        if (rule.pattern && n > kMaxPatternInput) {
+          return bad("must have at most " + std::to_string(kMaxPatternInput) +
+                     " characters to be checked against its pattern, has " + std::to_string(n));
         }
         if (rule.pattern && !std::regex_match(toWide(text), *rule.pattern)) {
           return bad("'" + text + "' does not match the pattern " + rule.pattern_text);

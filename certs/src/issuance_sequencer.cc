@@ -369,6 +369,41 @@ void IssuanceSequencer::runBatch(Batch& batch) {
     } else {
       tx.commit();  // nothing to write; releases the locks
     }
+  } catch (const pqxx::sql_error& e) {
+    // The database refused a statement of the batch (a value it cannot store, a constraint, a
+    // deadlock...). One bad issuance must not fail the others (invariant 5): re-run each
+    // unfinished one in a batch of its own; only the culprit fails then. (Not for a lost
+    // connection or a COMMIT whose outcome is unknown: those are not sql_errors.)
+    conn_.reset();
+    log_.forget();
+    ++failed_batches_;
+    std::vector<size_t> unfinished;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!finished[i]) unfinished.push_back(i);
+    }
+    if (unfinished.size() > 1) {
+      for (size_t i : unfinished) {
+        Batch one{batch[i]};
+        runBatch(one);
+      }
+      return;
+    }
+    const std::string state = e.sqlstate();
+    for (size_t i : unfinished) {
+      if (state.rfind("22", 0) == 0) {  // data exception: this issuance's content
+        finish(batch[i], Status::invalid("body", std::string("the certificate store refused this "
+                                                             "certificate's data: ") +
+                                                     e.what()));
+      } else if (state.rfind("23", 0) == 0) {  // integrity constraint
+        finish(batch[i],
+               Status(ErrorCode::kConflict,
+                      std::string("the certificate store refused this certificate: ") + e.what()));
+      } else {
+        finish(batch[i], Status::unavailable("issuing a certificate failed (retry with the same "
+                                             "Idempotency-Key): " +
+                                             std::string(e.what())));
+      }
+    }
   } catch (const std::exception& e) {
     // Whatever happened, the database is the truth: reconnect and re-read the frontier next time.
     conn_.reset();
@@ -695,9 +730,17 @@ void IssuanceSequencer::signInRequestThreads(Run& run) {
   for (const auto& [group, members] : run.groups) {
     items.insert(items.end(), members.begin(), members.end());
   }
-  auto barrier = std::make_shared<SignBarrier>();
-  barrier->remaining = items.size();
+  // An item that signed already, in a batch that failed and is now re-run one by one
+  // (runBatch), is re-signed here with its new serial: its request thread is past phase 2.
+  std::vector<size_t> handed, resign;
   for (size_t i : items) {
+    PendingIssuance& p = *run.batch[i];
+    std::lock_guard<std::mutex> lock(p.mu);
+    (p.phase == Phase::kSigned ? resign : handed).push_back(i);
+  }
+  auto barrier = std::make_shared<SignBarrier>();
+  barrier->remaining = handed.size();
+  for (size_t i : handed) {
     PendingIssuance& p = *run.batch[i];
     {
       std::lock_guard<std::mutex> lock(p.mu);
@@ -706,6 +749,7 @@ void IssuanceSequencer::signInRequestThreads(Run& run) {
     }
     p.cv.notify_all();
   }
+  for (size_t i : resign) run.batch[i]->sign_status = signIssuance(*run.batch[i]);
   std::unique_lock<std::mutex> lock(barrier->mu);
   barrier->cv.wait(lock, [&] { return barrier->remaining == 0; });
 }

@@ -32,11 +32,16 @@
 //      rolls them back) only for issuances that passed every check; if a signature fails, the
 //      later serials of that issuer and year are re-assigned (and re-signed) before commit.
 //   3. The appender's frontier describes the log as committed; it changes only after a COMMIT
-//      succeeded. A failed batch fails every waiter with kUnavailable, drops the connection and
-//      makes the appender forget its frontier; the appender re-reads the frontier whenever the
-//      size it locks is not the size it knows.
+//      succeeded. A failed batch drops the connection and makes the appender forget its
+//      frontier; the appender re-reads the frontier whenever the size it locks is not the size it
+//      knows.
 //   4. A request thread is handed its phase-2 work at most once and the sequencer waits for every
 //      handed-out item before it touches the batch again, so no item is finished under a signer.
+//   5. One issuance never fails another: when the database refuses a statement of a batch
+//      (pqxx::sql_error: a value, a constraint, a deadlock), the unfinished issuances are re-run
+//      one per batch (the sequencer re-signs those already signed, their serials having moved),
+//      so only the culprit fails. A lost connection or a COMMIT of unknown outcome fails every
+//      waiter of the batch with kUnavailable.
 #pragma once
 
 #include <atomic>

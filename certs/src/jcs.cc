@@ -10,10 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include <rapidjson/error/en.h>
+#include "tongban/common/json.h"
 
 namespace tongban::certs {
 namespace {
+
+constexpr int64_t kMaxSafeInteger = (int64_t{1} << 53) - 1;  // ECMAScript Number.MAX_SAFE_INTEGER
+constexpr const char* kUnsafeNumber =
+    "is a number of magnitude above 9007199254740991 (2^53 - 1), which canonical JSON cannot "
+    "carry exactly; send it as a string";
 
 // Decodes UTF-8 into UTF-16 code units (for member-name ordering). False on invalid UTF-8
 // (overlong forms, surrogates, values above U+10FFFF, truncated sequences).
@@ -112,8 +117,24 @@ Status serialize(const rapidjson::Value& value, const std::string& path, std::st
       out += "true";
       return Status();
     case rapidjson::kNumberType: {
+      // RFC 8785 numbers are IEEE 754 doubles: beyond 2^53 - 1 distinct integers share one
+      // double, so 9007199254740993 would be signed as ...992. Refuse rather than round; such
+      // values travel as strings. (Integer literals beyond 64 bits are refused by parseJson.)
+      if (value.IsInt64() || value.IsUint64()) {
+        const bool safe = value.IsInt64() ? (value.GetInt64() <= kMaxSafeInteger &&
+                                             value.GetInt64() >= -kMaxSafeInteger)
+                                          : value.GetUint64() <= uint64_t{kMaxSafeInteger};
+        if (!safe) return Status::invalid(path, kUnsafeNumber);
+      }
       const double d = value.GetDouble();
       if (!std::isfinite(d)) return Status::invalid(path, "is not a finite number");
+      // Doubles too: from 2^53 up every double is an integer with neighbours missing, and the
+      // stored surface comes back from jsonb as a plain integer literal ("1e+30" is kept as
+      // 1000000000000000000000000000000), which no reader takes back as the sealed number
+      // (found by fuzz/jcs_fuzz with 2e20). Signed payloads carry no number beyond 2^53 - 1.
+      if (std::fabs(d) > static_cast<double>(kMaxSafeInteger)) {
+        return Status::invalid(path, kUnsafeNumber);
+      }
       out += formatJsonNumber(d);
       return Status();
     }
@@ -221,15 +242,7 @@ std::string formatJsonNumber(double value) {
 
 Status parseJsonStrict(std::string_view text, rapidjson::Document& document,
                        const std::string& field) {
-  constexpr unsigned kFlags =
-      rapidjson::kParseFullPrecisionFlag | rapidjson::kParseValidateEncodingFlag;
-  document.Parse<kFlags>(text.data(), text.size());
-  if (document.HasParseError()) {
-    return Status::invalid(field, std::string("is not valid JSON: ") +
-                                      rapidjson::GetParseError_En(document.GetParseError()) +
-                                      " at offset " + std::to_string(document.GetErrorOffset()));
-  }
-  return Status();
+  return parseJson(text, document, field);
 }
 
 Result<std::string> canonicalJson(const rapidjson::Value& value, const std::string& field) {

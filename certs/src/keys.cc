@@ -3,7 +3,12 @@
 
 #include <openssl/pem.h>
 
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include "openssl_util.h"
@@ -25,6 +30,22 @@ int passphraseCallback(char* buffer, int size, int /*rwflag*/, void* user_data) 
 }
 
 }  // namespace
+
+int kdfIterations() {
+  // Read once: tests lower the cost through the environment (tests/CMakeLists.txt); a value
+  // that is not a whole number from kMinKdfIterations up is ignored.
+  static const int iterations = [] {
+    const char* text = std::getenv("TONGBAN_PKI_KDF_ITERATIONS");
+    if (text == nullptr || *text == '\0') return kDefaultKdfIterations;
+    char* end = nullptr;
+    const long value = std::strtol(text, &end, 10);
+    if (*end != '\0' || value < kMinKdfIterations || value > 100000000) {
+      return kDefaultKdfIterations;
+    }
+    return static_cast<int>(value);
+  }();
+  return iterations;
+}
 
 Result<EvpPkeyPtr> generateKey(SignatureAlgorithm algorithm) {
   EVP_PKEY* key = nullptr;
@@ -48,10 +69,19 @@ Result<std::string> encryptPrivateKeyPem(const EVP_PKEY* key, std::string_view p
   }
   BioPtr out = internal::emptyMemoryBio();
   if (!out) return internal::opensslFailure("BIO_new");
-  // PKCS#8 v2: OpenSSL 3.0 uses PBES2 / PBKDF2-HMAC-SHA256 with this cipher.
-  if (PEM_write_bio_PKCS8PrivateKey(out.get(), key, EVP_aes_256_cbc(), passphrase.data(),
-                                    static_cast<int>(passphrase.size()), nullptr, nullptr) != 1) {
-    return internal::opensslFailure("PEM_write_bio_PKCS8PrivateKey");
+  // PKCS#8 v2, PBES2: PBKDF2-HMAC-SHA256 with kdf_iterations rounds (OpenSSL's default, used by
+  // PEM_write_bio_PKCS8PrivateKey, is 2048) and AES-256-CBC, a random 16-byte salt and IV.
+  std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> info(
+      EVP_PKEY2PKCS8(key), PKCS8_PRIV_KEY_INFO_free);
+  if (!info) return internal::opensslFailure("EVP_PKEY2PKCS8");
+  std::unique_ptr<X509_SIG, decltype(&X509_SIG_free)> encrypted(
+      PKCS8_encrypt_ex(-1, EVP_aes_256_cbc(), passphrase.data(),
+                       static_cast<int>(passphrase.size()), nullptr, 16, kdfIterations(),
+                       info.get(), nullptr, nullptr),
+      X509_SIG_free);
+  if (!encrypted) return internal::opensslFailure("PKCS8_encrypt_ex");
+  if (PEM_write_bio_PKCS8(out.get(), encrypted.get()) != 1) {
+    return internal::opensslFailure("PEM_write_bio_PKCS8");
   }
   return internal::bioContents(out.get());
 }

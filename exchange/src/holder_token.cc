@@ -21,6 +21,7 @@
 #include <rapidjson/writer.h>
 
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json.h"
 
 namespace tongban::exchange {
 namespace {
@@ -63,8 +64,7 @@ Status parseJsonPart(std::string_view part, const char* what, rapidjson::Documen
   std::string json;
   if (!base64UrlDecode(part, &json))
     return unauthenticated(std::string(what) + " is not base64url");
-  doc->Parse(json.data(), json.size());
-  if (doc->HasParseError() || !doc->IsObject()) {
+  if (!parseJsonObject(json, *doc, what)) {
     return unauthenticated(std::string(what) + " is not a JSON object");
   }
   // Duplicate member names make a token mean different things to different parsers: refuse.

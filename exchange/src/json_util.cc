@@ -2,7 +2,7 @@
 
 #include <set>
 
-#include <rapidjson/error/en.h>
+#include "tongban/common/json.h"
 
 namespace tongban::exchange::json {
 
@@ -10,13 +10,7 @@ Result<std::unique_ptr<rapidjson::Document>> parseObject(const std::string& body
   if (body.empty())
     return Status::invalid("body", "request body is empty; a JSON object is expected");
   auto doc = std::make_unique<rapidjson::Document>();
-  doc->Parse<rapidjson::kParseFullPrecisionFlag>(body.c_str(), body.size());
-  if (doc->HasParseError()) {
-    return Status::invalid("body", std::string("invalid JSON at byte ") +
-                                       std::to_string(doc->GetErrorOffset()) + ": " +
-                                       rapidjson::GetParseError_En(doc->GetParseError()));
-  }
-  if (!doc->IsObject()) return Status::invalid("body", "the body must be a JSON object");
+  if (Status s = parseJsonObject(body, *doc, "body"); !s) return s;
   return doc;
 }
 
@@ -29,6 +23,9 @@ Status onlyMembers(const Value& obj, std::initializer_list<const char*> allowed,
   std::set<std::string> seen;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
     std::string name(it->name.GetString(), it->name.GetStringLength());
+    if (name.empty()) {  // found by fuzz/request_body_fuzz: the error named no field
+      return Status::invalid(path.empty() ? "body" : path, "has a member with an empty name");
+    }
     bool ok = false;
     for (const char* a : allowed) ok = ok || name == a;
     if (!ok) {
@@ -56,8 +53,11 @@ Result<std::optional<std::string>> optString(const Value& obj, const char* name,
     return Status::invalid(memberPath(path, name),
                            "is longer than " + std::to_string(kMaxString) + " bytes");
   }
-  return std::optional<std::string>(
-      std::string(it->value.GetString(), it->value.GetStringLength()));
+  std::string value(it->value.GetString(), it->value.GetStringLength());
+  if (value.find('\0') != std::string::npos) {
+    return Status::invalid(memberPath(path, name), "must not contain U+0000 (NUL)");
+  }
+  return std::optional<std::string>(std::move(value));
 }
 
 Result<std::string> reqString(const Value& obj, const char* name, const std::string& path) {
@@ -90,6 +90,7 @@ Result<std::optional<std::vector<std::string>>> optStringArray(const Value& obj,
       return Status::invalid(ep, "must be a non-empty string");
     }
     std::string s(v.GetString(), v.GetStringLength());
+    if (s.find('\0') != std::string::npos) return Status::invalid(ep, "must not contain U+0000");
     if (unique && !seen.insert(s).second) return Status::invalid(ep, "'" + s + "' is listed twice");
     out.push_back(std::move(s));
   }

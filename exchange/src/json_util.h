@@ -2,8 +2,9 @@
 //
 // Parsing refuses what a careless or hostile client might send: invalid JSON, a root that is not
 // an object, members of the wrong type, unknown members (a typo must not be silently ignored),
-// overlong strings and arrays. Every error is kInvalidArgument naming the member's path
-// ("fields[2]", "purpose.matter_code").
+// overlong strings and arrays, strings holding U+0000 (PostgreSQL stores no NUL), and (through
+// tongban::parseJson) nesting deeper than kMaxJsonDepth. Every error is kInvalidArgument naming
+// the member's path ("fields[2]", "purpose.matter_code").
 #pragma once
 
 #include <cstdint>

@@ -8,6 +8,7 @@
 //
 // Exit codes: 0 done; 64 usage; 69 database unavailable; 78 bad configuration; 1 other failure.
 #include <iostream>
+#include <string>
 
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
@@ -154,9 +155,34 @@ class ExchangeApp : public Poco::Util::ServerApplication {
   bool help_ = false;
 };
 
+// Refuses any option other than --config/-c FILE and --help/-h before POCO parses the command
+// line: POCO would accept unique prefixes ("--con") and ServerApplication's own --daemon, --pidfile
+// and --umask (a daemon that forks away from systemd), and report an unknown option as a
+// configuration error (78) instead of a usage error. Returns the exit code, or -1 to go on.
+int checkOptions(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--config" || a == "-c") {
+      if (i + 1 >= argc) {
+        std::cerr << "tongban-exchange: " << a << " needs a value (a configuration file)\n";
+        return Application::EXIT_USAGE;
+      }
+      ++i;
+    } else if (a.rfind("--config=", 0) == 0 || a == "--help" || a == "-h") {
+      continue;
+    } else if (a.size() > 1 && a[0] == '-') {
+      std::cerr << "tongban-exchange: unknown option '" << a
+                << "'\nusage: tongban-exchange serve|migrate [--config FILE]\n";
+      return Application::EXIT_USAGE;
+    }
+  }
+  return -1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (int rc = checkOptions(argc, argv); rc >= 0) return rc;
   ExchangeApp app;
   return app.run(argc, argv);
 }

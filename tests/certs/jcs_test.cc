@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -49,9 +50,15 @@ TEST(Jcs, NumbersFollowEcmaScriptRfc8785AppendixB) {
   };
   for (const auto& [bits, expected] : kVectors) {
     EXPECT_EQ(formatJsonNumber(fromBits(bits)), expected) << std::hex << bits;
-    // And through the parser: the shortest form parses back to the same double.
-    EXPECT_EQ(*canonicalizeJson(std::string("[") + expected + "]"),
-              std::string("[") + expected + "]");
+    // And through the parser: the shortest form parses back to the same double — for magnitudes
+    // a signed payload may carry; larger ones are refused (RefusesNumbersBeyondTwoToThe53).
+    auto round_trip = canonicalizeJson(std::string("[") + expected + "]");
+    if (std::fabs(fromBits(bits)) <= 9007199254740991.0) {
+      ASSERT_TRUE(round_trip) << expected << ": " << round_trip.status().toString();
+      EXPECT_EQ(*round_trip, std::string("[") + expected + "]");
+    } else {
+      EXPECT_FALSE(round_trip) << expected;
+    }
   }
 }
 
@@ -61,9 +68,17 @@ TEST(Jcs, RfcSampleValues) {
       "{\n  \"numbers\": [333333333.33333329, 1E30, 4.50, 2e-3, 0.000000000000000000000000001],\n"
       "  \"string\": \"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\",\n"
       "  \"literals\": [null, true, false]\n}";
-  EXPECT_EQ(*canonicalizeJson(input),
-            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
+  // Tongban refuses numbers beyond 2^53 - 1 in what it signs (RefusesNumbersBeyondTwoToThe53...),
+  // so the sample's 1E30 is refused naming it, and the rest canonicalises as the RFC says.
+  auto refused = canonicalizeJson(input);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.status().field(), "json.numbers[1]");
+  std::string without = input;
+  without.erase(without.find(" 1E30,"), 6);
+  EXPECT_EQ(*canonicalizeJson(without),
+            "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,4.5,0.002,1e-27],"
             "\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+  EXPECT_EQ(formatJsonNumber(1e30), "1e+30");
 }
 
 TEST(Jcs, MembersSortByUtf16CodeUnits) {
@@ -99,6 +114,51 @@ TEST(Jcs, RefusesWhatHasNoCanonicalForm) {
   EXPECT_FALSE(canonicalizeJson("[1,]"));
   EXPECT_FALSE(canonicalizeJson(""));
   EXPECT_FALSE(canonicalizeJson("1e400"));  // not a finite double
+}
+
+TEST(Jcs, RefusesNumbersBeyondTwoToThe53NamingTheField) {
+  // Issue 7 hole 10: 9007199254740993 used to be signed silently as 9007199254740992.
+  EXPECT_EQ(*canonicalizeJson("[9007199254740991,-9007199254740991]"),
+            "[9007199254740991,-9007199254740991]");
+  for (const char* number :
+       {"9007199254740992", "9007199254740993", "-9007199254740993", "18446744073709551615"}) {
+    auto r = canonicalizeJson(std::string("{\"surface\":{\"n\":[1,") + number + "]}}", "body");
+    ASSERT_FALSE(r) << number;
+    EXPECT_EQ(r.status().field(), "body.surface.n[1]") << number;
+    EXPECT_NE(r.status().message().find("9007199254740991"), std::string::npos);
+  }
+  // Integer literals beyond 64 bits are refused by the parser, which names the byte.
+  for (const char* number :
+       {"18446744073709551616", "-9223372036854775809", "123456789012345678901234567890"}) {
+    auto r = canonicalizeJson(std::string("{\"n\":") + number + "}", "body");
+    ASSERT_FALSE(r) << number;
+    EXPECT_EQ(r.status().field(), "body") << number;
+    EXPECT_NE(r.status().message().find("integer"), std::string::npos) << r.status().message();
+  }
+  // Built in code, not parsed: the same rule.
+  rapidjson::Document d(rapidjson::kObjectType);
+  d.AddMember("big", rapidjson::Value(uint64_t{1} << 60), d.GetAllocator());
+  auto r = canonicalJson(d, "payload");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().field(), "payload.big");
+  // Doubles beyond 2^53 - 1 as well (found by fuzz/jcs_fuzz: "2e20" became 200000000000000000000,
+  // which no parser reads back; jsonb turns 1e+30 into such a literal).
+  for (const char* number : {"2e20", "1e17", "9007199254740993.0", "-1.5e17", "1E30", "1e300"}) {
+    auto r = canonicalizeJson(std::string("[") + number + "]", "body");
+    ASSERT_FALSE(r) << number;
+    EXPECT_EQ(r.status().field(), "body[0]") << number;
+  }
+  // Fractions, small exponents and ordinary magnitudes still go through.
+  EXPECT_EQ(*canonicalizeJson("[0.1,1e-300,123456789.5,-450359962737049.5,1E15,-0]"),
+            "[0.1,1e-300,123456789.5,-450359962737049.5,1000000000000000,0]");
+}
+
+TEST(Jcs, RefusesNestingBeyondTheParserLimit) {
+  auto r = canonicalizeJson(std::string(1000000, '['), "payload");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().field(), "payload");
+  EXPECT_NE(r.status().message().find("64"), std::string::npos) << r.status().message();
+  EXPECT_TRUE(canonicalizeJson(std::string(64, '[') + std::string(64, ']')));
 }
 
 // ---- schemas ----------------------------------------------------------------------------------
@@ -190,6 +250,27 @@ TEST(SurfaceSchema, EachBrokenRuleNamesItsField) {
   EXPECT_EQ(bad_id.field(), "surface.id");
   Status other_holder = check(surface(""), "110105194912310037");
   EXPECT_EQ(other_holder.field(), "surface.id");
+}
+
+TEST(SurfaceSchema, LongValuesAreNotMatchedByRecursion) {
+  // A 30,000-character value against a pattern overflowed the stack (std::regex recurses per
+  // character); the surface may be 64 KiB. Patterned values are capped at 256 characters.
+  auto schema = SurfaceSchema::compile(
+      R"({"fields":[{"name":"code","label":"c","type":"string","required":true,"pattern":"^[0-9]+$"}]})");
+  ASSERT_TRUE(schema) << schema.status().toString();
+  rapidjson::Document doc;
+  doc.Parse(("{\"code\":\"" + std::string(60000, '1') + "\"}").c_str());
+  Status s = (*schema)->validate(doc, kHolder, "王芳");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.field(), "surface.code");
+  EXPECT_NE(s.message().find("256"), std::string::npos) << s.message();
+  doc.Parse(("{\"code\":\"" + std::string(256, '1') + "\"}").c_str());
+  EXPECT_TRUE((*schema)->validate(doc, kHolder, "王芳"));
+  // Huge repetition counts (undefined behaviour in libstdc++'s regex compiler) are refused.
+  auto huge = SurfaceSchema::compile(
+      R"({"fields":[{"name":"c","label":"c","type":"string","pattern":"a{7000000000000000000}"}]})");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.status().message().find("9999"), std::string::npos);
 }
 
 TEST(SurfaceSchema, RefusesBadSchemas) {

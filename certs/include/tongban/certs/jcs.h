@@ -6,7 +6,9 @@
 // names; strings escaped minimally (only '"', '\\' and U+0000..U+001F, the latter as \b \t \n \f
 // \r or lower-case \u00xx) and otherwise emitted as UTF-8; numbers as ECMAScript's
 // Number.prototype.toString gives them (shortest round-trip double, "1e+21", "0.000001",
-// "1e-7"...). Duplicate member names, invalid UTF-8 and non-finite numbers are refused.
+// "1e-7"...). Duplicate member names, invalid UTF-8, non-finite numbers and numbers of magnitude
+// above 2^53 - 1 (which a double cannot hold exactly; send such values as strings) are refused:
+// Tongban's policy, stricter than the RFC, which formats them (formatJsonNumber still does).
 // All functions are pure and thread-safe.
 #pragma once
 
@@ -20,7 +22,8 @@
 namespace tongban::certs {
 
 // Canonical bytes of `value`. InvalidArgument (field `field`, or the JSON path of the offending
-// member, such as "surface.items[2]") for duplicate names, invalid UTF-8 or a non-finite number.
+// member, such as "surface.items[2]") for duplicate names, invalid UTF-8, a non-finite number or
+// an integer of magnitude above 2^53 - 1.
 Result<std::string> canonicalJson(const rapidjson::Value& value, const std::string& field = "json");
 
 // Parses `text` (RFC 8259, UTF-8 validated, numbers at full double precision) and returns its

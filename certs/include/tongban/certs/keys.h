@@ -2,7 +2,9 @@
 // exported in.
 //
 // Private keys leave memory only as encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", PBES2 with
-// PBKDF2-HMAC-SHA256 and AES-256-CBC), readable by `openssl pkey -passin pass:...`. Public keys are
+// PBKDF2-HMAC-SHA256 at kDefaultKdfIterations rounds and AES-256-CBC), readable by
+// `openssl pkey -passin pass:...`; keys written with any other cost (OpenSSL's default of 2048,
+// before Tongban set its own) still open, as the cost is stored in the file. Public keys are
 // SubjectPublicKeyInfo ("PUBLIC KEY"), readable by `openssl pkeyutl -pubin` and `openssl dgst`.
 // All functions are thread-safe.
 #pragma once
@@ -15,6 +17,18 @@
 #include "tongban/common/result.h"
 
 namespace tongban::certs {
+
+// PBKDF2-HMAC-SHA256 rounds for new encrypted keys: OWASP's 2023 figure for that PRF. About a
+// quarter of a second per encryption or decryption here; keys are decrypted when a signer is
+// first loaded, not per signature.
+inline constexpr int kDefaultKdfIterations = 600000;
+// The lowest cost TONGBAN_PKI_KDF_ITERATIONS may set. Only the tests lower it (to keep hundreds
+// of throw-away keys fast); a deployment leaves it unset.
+inline constexpr int kMinKdfIterations = 1000;
+
+// The cost new keys are written with: TONGBAN_PKI_KDF_ITERATIONS when it is a whole number from
+// kMinKdfIterations on, else kDefaultKdfIterations. Read once per process.
+int kdfIterations();
 
 // A fresh key pair for `algorithm`. Internal on an OpenSSL failure.
 Result<EvpPkeyPtr> generateKey(SignatureAlgorithm algorithm);
