@@ -1,22 +1,113 @@
 #include "tongban/exchange/nonce_store.h"
 
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "tongban/common/pg_copy.h"
+
 namespace tongban::exchange {
 
-PgNonceStore::PgNonceStore(db::ConnectionPool& pool) : pool_(pool) {}
+struct PgNonceStore::Claim {
+  std::string key_id;
+  std::string nonce;
+  int64_t expires_at = 0;
+  int64_t now = 0;
+  bool answered = false;  // guarded by the store's mu_
+  Result<bool> fresh = false;
+};
+
+PgNonceStore::PgNonceStore(db::ConnectionPool& pool) : pool_(pool) {
+  thread_ = std::thread([this] { run(); });
+}
+
+PgNonceStore::~PgNonceStore() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
 
 Result<bool> PgNonceStore::claim(const std::string& key_id, const std::string& nonce,
                                  int64_t expires_at, int64_t now) {
-  return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
-    // One autocommit statement: the table is unlogged, so the commit waits for no WAL flush. An
-    // existing row blocks the insert unless its window is over (then it is renewed).
-    pqxx::nontransaction tx(conn);
-    auto r = tx.exec_params(
-        "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
-        "VALUES ($1, $2, $3) ON CONFLICT (key_id, nonce) DO UPDATE "
-        "SET expires_at = EXCLUDED.expires_at WHERE n.expires_at < $4",
-        key_id, nonce, expires_at, now);
-    return r.affected_rows() == 1;
-  });
+  auto c = std::make_shared<Claim>();
+  c->key_id = key_id;
+  c->nonce = nonce;
+  c->expires_at = expires_at;
+  c->now = now;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) return Status::unavailable("the replay guard is shutting down");
+  queue_.push_back(c);
+  cv_.notify_all();
+  cv_.wait(lock, [&] { return c->answered; });
+  return c->fresh;
+}
+
+void PgNonceStore::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_) return;
+    std::deque<std::shared_ptr<Claim>> batch;
+    batch.swap(queue_);
+    const bool stopping = stopping_;
+    lock.unlock();
+    if (stopping) {
+      for (auto& c : batch) c->fresh = Status::unavailable("the replay guard is shutting down");
+    } else {
+      claimBatch(batch);
+    }
+    lock.lock();
+    for (auto& c : batch) c->answered = true;
+    cv_.notify_all();
+  }
+}
+
+void PgNonceStore::claimBatch(std::deque<std::shared_ptr<Claim>>& batch) {
+  // The same pair twice in one batch: only the first reaches the database (invariant 1).
+  std::set<std::pair<std::string, std::string>> seen;
+  std::vector<Claim*> sent;
+  std::string keys = "{", nonces = "{", expiries = "{";
+  int64_t now = batch.front()->now;
+  for (auto& c : batch) {
+    if (!seen.emplace(c->key_id, c->nonce).second) {
+      c->fresh = false;
+      continue;
+    }
+    sent.push_back(c.get());
+    db::appendArrayElement(keys, c->key_id);
+    db::appendArrayElement(nonces, c->nonce);
+    db::appendArrayElement(expiries, std::to_string(c->expires_at));
+    now = std::min(now, c->now);  // renew an expired row only if expired for every claimant
+  }
+  keys += "}";
+  nonces += "}";
+  expiries += "}";
+  auto stored = db::withConnection(
+      pool_, [&](pqxx::connection& conn) -> Result<std::set<std::pair<std::string, std::string>>> {
+        // One autocommit statement: the table is unlogged, so the commit waits for no WAL
+        // flush. An existing row blocks the insert unless its window is over (then renewed).
+        pqxx::nontransaction tx(conn);
+        auto rows = tx.exec_params(
+            "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+            "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+            "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce",
+            keys, nonces, expiries, now);
+        std::set<std::pair<std::string, std::string>> out;
+        for (const auto& row : rows)
+          out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+        return out;
+      });
+  for (Claim* c : sent) {
+    if (!stored) {
+      c->fresh = Status::unavailable(stored.status().message());
+    } else {
+      c->fresh = stored->count({c->key_id, c->nonce}) == 1;
+    }
+  }
 }
 
 Result<int64_t> PgNonceStore::purgeExpired(int64_t now) {

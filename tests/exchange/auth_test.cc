@@ -1,7 +1,9 @@
 // Signed requests end to end: every way a signature can be wrong is refused with 401 and a
 // problem document, and every refusal is in the audit log.
+#include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
@@ -338,6 +340,39 @@ TEST(PgNonceStore, ClaimsOnceUntilExpiryAndPurges) {
   EXPECT_EQ(env.sql("SELECT count(*) FROM exchange.request_nonces WHERE expires_at <= 1400")[0][0]
                 .as<int>(),
             0);
+}
+
+// Claims are group-committed: concurrent claims share a statement, and the same pair claimed by
+// many threads at once (a burst of replays, several of them in one batch) is fresh exactly once.
+TEST(PgNonceStore, ConcurrentClaimsOfOnePairWinOnceAndDistinctPairsAllWin) {
+  ExchangeEnv env("nonces_concurrent");
+  db::ConnectionPool pool(
+      db::PoolOptions{env.runtimeConninfo(), 2, std::chrono::milliseconds(5000), nullptr});
+  PgNonceStore store(pool);
+  constexpr int kThreads = 16, kEach = 20;
+  const std::string shared = newNonce();
+  std::atomic<int> shared_wins{0}, distinct_wins{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        auto a = store.claim("key_shared", shared, 1000, 500);
+        auto b = store.claim("key_distinct", newNonce(), 1000, 500);
+        if (!a || !b) {
+          ++errors;
+          continue;
+        }
+        shared_wins += *a ? 1 : 0;
+        distinct_wins += *b ? 1 : 0;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(shared_wins.load(), 1);
+  EXPECT_EQ(distinct_wins.load(), kThreads * kEach);
+  EXPECT_EQ(env.sql("SELECT count(*) FROM exchange.request_nonces")[0][0].as<int>(),
+            1 + kThreads * kEach);
 }
 
 TEST(NonceCache, ForgetsAfterExpiry) {

@@ -5,8 +5,13 @@
 // front of it, which catches replays to the same node without a round trip.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "tongban/common/db_pool.h"
 #include "tongban/common/result.h"
@@ -25,9 +30,19 @@ class NonceStore {
 };
 
 // NonceStore in exchange.request_nonces. Thread-safe; borrows connections from `pool`.
+//
+// Claims are group-committed, like the audit log: a thread of its own takes every claim queued
+// while the previous statement ran and sends them as ONE statement (unnest of three arrays,
+// RETURNING the pairs it stored), so concurrent requests share a round trip and one pooled
+// connection instead of taking one each. Invariants:
+//   1. A claim is answered exactly once: true only when its row was inserted (or renewed) by the
+//      statement of its batch; a second claim of the same pair in one batch is a replay (false)
+//      without reaching the database.
+//   2. A failed statement answers every claim of its batch kUnavailable (fail closed).
 class PgNonceStore : public NonceStore {
  public:
   explicit PgNonceStore(db::ConnectionPool& pool);
+  ~PgNonceStore() override;  // answers queued claims kUnavailable, joins the thread
 
   // NonceStore
   Result<bool> claim(const std::string& key_id, const std::string& nonce, int64_t expires_at,
@@ -38,7 +53,16 @@ class PgNonceStore : public NonceStore {
   Result<int64_t> purgeExpired(int64_t now);
 
  private:
+  struct Claim;
+  void run();
+  void claimBatch(std::deque<std::shared_ptr<Claim>>& batch);
+
   db::ConnectionPool& pool_;
+  std::mutex mu_;  // guards queue_ and stopping_
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Claim>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 }  // namespace tongban::exchange
