@@ -153,7 +153,8 @@ TEST(CertsIssueBatch, ConcurrentIssuersGetGapFreeSerialsAndAConsistentLog) {
   ASSERT_TRUE(bundle);
   auto roots = parseCertificateChainPem(hub.root_pem);
   EXPECT_TRUE(verifyBundle(*bundle, *roots, std::time(nullptr)).ok());
-  EXPECT_GT(hub.certs->issuanceStats().largest_batch, 1u);  // it did batch
+  // Whether these threads happened to share batches depends on scheduling, so it is not asserted
+  // (bench/certs_issue.sh reports the batch sizes under load).
   expectConsistent(hub);
 }
 

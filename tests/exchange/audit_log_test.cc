@@ -193,21 +193,28 @@ TEST(AuditLog, ConcurrentAppendersShareCommits) {
   threads.emplace_back([&] { seqs[0] = log->append(entry(0)).value(); });
   // Wait until the writer's COPY of that first entry waits for the lock.
   pqxx::connection watcher(db.conninfo());
-  for (;;) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool waiting = false;
+  while (!waiting && std::chrono::steady_clock::now() < deadline) {
     pqxx::nontransaction tx(watcher);
-    if (tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = " + tx.quote(db.name()) +
+    waiting =
+        tx.exec1("SELECT count(*) FROM pg_stat_activity WHERE datname = " + tx.quote(db.name()) +
                  " AND wait_event_type = 'Lock'")[0]
-            .as<int>() == 1) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            .as<int>() == 1;
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   for (int t = 1; t < kThreads; ++t) {
     threads.emplace_back([&, t] { seqs[t] = log->append(entry(t)).value(); });
   }
-  while (log->stats().queued != kThreads - 1) std::this_thread::yield();
-  hold.abort();
+  bool queued = false;
+  while (waiting && !queued && std::chrono::steady_clock::now() < deadline) {
+    queued = log->stats().queued == kThreads - 1;
+    if (!queued) std::this_thread::yield();
+  }
+  hold.abort();  // before any assertion: the appenders must not stay blocked
   for (auto& t : threads) t.join();
+  ASSERT_TRUE(waiting) << "the writer's first batch never waited for the table lock";
+  ASSERT_TRUE(queued) << "the other appenders never queued behind the first batch";
 
   std::sort(seqs.begin(), seqs.end());
   for (int i = 0; i < kThreads; ++i) EXPECT_EQ(seqs[i], i + 1);

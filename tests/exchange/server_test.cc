@@ -418,9 +418,31 @@ TEST_F(ExchangeBinaryTest, SigtermLetsTheRequestInFlightFinish) {
   s.setReceiveTimeout(Poco::Timespan(10, 0));
   std::string head = "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345";
   s.sendBytes(head.data(), static_cast<int>(head.size()));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The server is serving it (in flight: it and the metrics request asking) ...
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool serving = false;
+  while (!serving && std::chrono::steady_clock::now() < deadline) {
+    serving = request(static_cast<uint16_t>(port), "GET", "/metrics")
+                  .body.find("\ntongban_http_inflight_requests 2\n") != std::string::npos;
+  }
+  ASSERT_TRUE(serving) << "the half-sent request never reached the handler";
   ASSERT_EQ(kill(pid, SIGTERM), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // ... and has taken the signal: it accepts no new connection.
+  bool draining = false;
+  while (!draining && std::chrono::steady_clock::now() < deadline) {
+    try {
+      Poco::Net::StreamSocket probe(
+          Poco::Net::SocketAddress("127.0.0.1", static_cast<uint16_t>(port)));
+      probe.setReceiveTimeout(Poco::Timespan(1, 0));
+      std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+      probe.sendBytes(ping.data(), static_cast<int>(ping.size()));
+      char b[64];
+      draining = probe.receiveBytes(b, sizeof b) <= 0;
+    } catch (const Poco::Exception&) {
+      draining = true;  // refused or reset: the listener is closed
+    }
+  }
+  ASSERT_TRUE(draining) << "the server kept accepting connections after SIGTERM";
   s.sendBytes("67890", 5);
   std::string resp;
   char buf[1024];
