@@ -13,11 +13,14 @@ struct PgNonceStore::Claim {
   std::string nonce;
   int64_t expires_at = 0;
   int64_t now = 0;
-  bool answered = false;  // guarded by the store's mu_
-  Result<bool> fresh = false;
+  Result<bool> fresh = false;  // written by the store's thread before `answered`
+  std::mutex mu;               // guards answered
+  std::condition_variable cv;
+  bool answered = false;
 };
 
-PgNonceStore::PgNonceStore(db::ConnectionPool& pool) : pool_(pool) {
+PgNonceStore::PgNonceStore(db::ConnectionPool& pool, std::string conninfo)
+    : pool_(pool), conninfo_(std::move(conninfo)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -37,11 +40,14 @@ Result<bool> PgNonceStore::claim(const std::string& key_id, const std::string& n
   c->nonce = nonce;
   c->expires_at = expires_at;
   c->now = now;
-  std::unique_lock<std::mutex> lock(mu_);
-  if (stopping_) return Status::unavailable("the replay guard is shutting down");
-  queue_.push_back(c);
-  cv_.notify_all();
-  cv_.wait(lock, [&] { return c->answered; });
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) return Status::unavailable("the replay guard is shutting down");
+    queue_.push_back(c);
+  }
+  cv_.notify_one();  // only the store's thread waits on cv_
+  std::unique_lock<std::mutex> lock(c->mu);
+  c->cv.wait(lock, [&] { return c->answered; });
   return c->fresh;
 }
 
@@ -59,9 +65,14 @@ void PgNonceStore::run() {
     } else {
       claimBatch(batch);
     }
+    for (auto& c : batch) {
+      {
+        std::lock_guard<std::mutex> answered(c->mu);
+        c->answered = true;
+      }
+      c->cv.notify_one();
+    }
     lock.lock();
-    for (auto& c : batch) c->answered = true;
-    cv_.notify_all();
   }
 }
 
@@ -85,22 +96,26 @@ void PgNonceStore::claimBatch(std::deque<std::shared_ptr<Claim>>& batch) {
   keys += "}";
   nonces += "}";
   expiries += "}";
-  auto stored = db::withConnection(
-      pool_, [&](pqxx::connection& conn) -> Result<std::set<std::pair<std::string, std::string>>> {
-        // One autocommit statement: the table is unlogged, so the commit waits for no WAL
-        // flush. An existing row blocks the insert unless its window is over (then renewed).
-        pqxx::nontransaction tx(conn);
-        auto rows = tx.exec_params(
-            "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
-            "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
-            "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce",
-            keys, nonces, expiries, now);
-        std::set<std::pair<std::string, std::string>> out;
-        for (const auto& row : rows)
-          out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
-        return out;
-      });
+  Result<std::set<std::pair<std::string, std::string>>> stored =
+      std::set<std::pair<std::string, std::string>>();
+  try {
+    if (!conn_) conn_ = std::make_unique<pqxx::connection>(conninfo_);
+    // One autocommit statement: the table is unlogged, so the commit waits for no WAL flush. An
+    // existing row blocks the insert unless its window is over (then it is renewed).
+    pqxx::nontransaction tx(*conn_);
+    auto rows = tx.exec_params(
+        "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+        "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+        "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce",
+        keys, nonces, expiries, now);
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& row : rows) out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    stored = std::move(out);
+  } catch (const std::exception& e) {
+    conn_.reset();  // reopened for the next batch
+    stored = Status::unavailable(std::string("replay guard: database: ") + e.what());
+  }
   for (Claim* c : sent) {
     if (!stored) {
       c->fresh = Status::unavailable(stored.status().message());

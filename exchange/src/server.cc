@@ -689,7 +689,7 @@ class ExchangeServerImpl : public ExchangeServer {
     state_.registry = std::make_unique<AppRegistry>(
         *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms),
         std::chrono::milliseconds(config.unknown_key_cache_ms));
-    state_.nonces = std::make_unique<PgNonceStore>(*state_.pool);
+    state_.nonces = std::make_unique<PgNonceStore>(*state_.pool, conninfo);
     state_.auth = std::make_unique<RequestAuthenticator>(
         *state_.registry, std::chrono::seconds(config.max_clock_skew_s), state_.nonces.get());
     state_.catalog = std::make_unique<catalog::CatalogStore>(*state_.pool);

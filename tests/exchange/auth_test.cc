@@ -201,6 +201,12 @@ TEST(ReplayAcrossNodes, ARequestAcceptedByOneNodeIsRefusedByAnotherAndAfterARest
   EXPECT_EQ(keys(), 2);
   EXPECT_EQ(rawStatus((*node_b)->port(), "POST", path, auth, body), 401);  // another node
   EXPECT_EQ(keys(), 2);
+  // A read (a safe method: its handler runs while the claim travels) replayed to another node is
+  // refused too, and its answer never leaves.
+  const std::string read_auth = authorizationHeader(
+      admin, SignedRequest{"GET", "x", "/v1/admin/applications", "", "", ""}, now(), newNonce());
+  EXPECT_EQ(rawStatus(env.port(), "GET", "/v1/admin/applications", read_auth), 200);
+  EXPECT_EQ(rawStatus((*node_b)->port(), "GET", "/v1/admin/applications", read_auth), 401);
 
   (*node_b)->stop();  // node B restarts: its memory of nonces is gone
   node_b->reset();
@@ -211,7 +217,7 @@ TEST(ReplayAcrossNodes, ARequestAcceptedByOneNodeIsRefusedByAnotherAndAfterARest
   auto reasons = env.sql(
       "SELECT count(*) FROM exchange.audit_log WHERE node_id = 'node-b' AND http_status = 401 "
       "AND reason LIKE '%replay%'");
-  EXPECT_EQ(reasons[0][0].as<int>(), 2);
+  EXPECT_EQ(reasons[0][0].as<int>(), 3);
   (*restarted)->stop();
 }
 
@@ -328,7 +334,7 @@ TEST(PgNonceStore, ClaimsOnceUntilExpiryAndPurges) {
   ExchangeEnv env("nonces");
   db::ConnectionPool pool(
       db::PoolOptions{env.runtimeConninfo(), 1, std::chrono::milliseconds(5000), nullptr});
-  PgNonceStore store(pool);
+  PgNonceStore store(pool, env.runtimeConninfo());
   const std::string nonce = newNonce();
   EXPECT_TRUE(*store.claim("key_1", nonce, 1000, 500));
   EXPECT_FALSE(*store.claim("key_1", nonce, 1000, 600));   // a replay
@@ -348,7 +354,7 @@ TEST(PgNonceStore, ConcurrentClaimsOfOnePairWinOnceAndDistinctPairsAllWin) {
   ExchangeEnv env("nonces_concurrent");
   db::ConnectionPool pool(
       db::PoolOptions{env.runtimeConninfo(), 2, std::chrono::milliseconds(5000), nullptr});
-  PgNonceStore store(pool);
+  PgNonceStore store(pool, env.runtimeConninfo());
   constexpr int kThreads = 16, kEach = 20;
   const std::string shared = newNonce();
   std::atomic<int> shared_wins{0}, distinct_wins{0}, errors{0};

@@ -29,19 +29,21 @@ class NonceStore {
                              int64_t expires_at, int64_t now) = 0;
 };
 
-// NonceStore in exchange.request_nonces. Thread-safe; borrows connections from `pool`.
+// NonceStore in exchange.request_nonces. Thread-safe.
 //
-// Claims are group-committed, like the audit log: a thread of its own takes every claim queued
-// while the previous statement ran and sends them as ONE statement (unnest of three arrays,
-// RETURNING the pairs it stored), so concurrent requests share a round trip and one pooled
-// connection instead of taking one each. Invariants:
+// Claims are group-committed, like the audit log: a thread of its own, on a connection of its
+// own (so that it never queues behind requests for a pooled one), takes every claim queued while
+// the previous statement ran and sends them as ONE statement (unnest of three arrays, RETURNING
+// the pairs it stored), so concurrent requests share a round trip. Invariants:
 //   1. A claim is answered exactly once: true only when its row was inserted (or renewed) by the
 //      statement of its batch; a second claim of the same pair in one batch is a replay (false)
 //      without reaching the database.
 //   2. A failed statement answers every claim of its batch kUnavailable (fail closed).
 class PgNonceStore : public NonceStore {
  public:
-  explicit PgNonceStore(db::ConnectionPool& pool);
+  // Claims use a connection of their own to `conninfo` (reopened after a failure); purges borrow
+  // one from `pool`.
+  PgNonceStore(db::ConnectionPool& pool, std::string conninfo);
   ~PgNonceStore() override;  // answers queued claims kUnavailable, joins the thread
 
   // NonceStore
@@ -58,8 +60,10 @@ class PgNonceStore : public NonceStore {
   void claimBatch(std::deque<std::shared_ptr<Claim>>& batch);
 
   db::ConnectionPool& pool_;
-  std::mutex mu_;  // guards queue_ and stopping_
-  std::condition_variable cv_;
+  const std::string conninfo_;
+  std::unique_ptr<pqxx::connection> conn_;  // the store's thread only
+  std::mutex mu_;                           // guards queue_ and stopping_
+  std::condition_variable cv_;              // wakes the store's thread
   std::deque<std::shared_ptr<Claim>> queue_;
   bool stopping_ = false;
   std::thread thread_;
