@@ -21,7 +21,18 @@ sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian's postgresql package starts a system cluster; Tongban never uses it (deploy/pg.sh runs a
-# private one), so leave it as the package left it. The same goes for nginx's system service:
-# the demo and the tests run their own nginx (deploy/nginx/tongban.conf.template) with -p.
+# Packages with a system service (postgresql, nginx) must not start it: nginx's would take port
+# 80, and a start that fails would fail the install. policy-rc.d (exit 101: "not allowed") tells
+# the packages' scripts so, for this install only.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  policy=/usr/sbin/policy-rc.d
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+fi
+status=0
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+[ -z "$policy" ] || $sudo rm -f "$policy"
+[ $status -eq 0 ] || { echo "deps.sh: apt-get install failed (exit $status)" >&2; exit $status; }
+# Tongban never uses the system PostgreSQL cluster or nginx service: deploy/pg.sh runs a private
+# cluster, and the demo and the tests run their own nginx (deploy/nginx/tongban.conf.template).

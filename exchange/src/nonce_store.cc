@@ -99,16 +99,18 @@ void PgNonceStore::claimBatch(std::deque<std::shared_ptr<Claim>>& batch) {
   Result<std::set<std::pair<std::string, std::string>>> stored =
       std::set<std::pair<std::string, std::string>>();
   try {
-    if (!conn_) conn_ = std::make_unique<pqxx::connection>(conninfo_);
-    // One autocommit statement: the table is unlogged, so the commit waits for no WAL flush. An
-    // existing row blocks the insert unless its window is over (then it is renewed).
+    if (!conn_) {
+      conn_ = std::make_unique<pqxx::connection>(conninfo_);
+      // One autocommit statement: the table is unlogged, so the commit waits for no WAL flush.
+      // An existing row blocks the insert unless its window is over (then it is renewed).
+      conn_->prepare("claim_nonces",
+                     "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
+                     "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+                     "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+                     "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce");
+    }
     pqxx::nontransaction tx(*conn_);
-    auto rows = tx.exec_params(
-        "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
-        "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
-        "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce",
-        keys, nonces, expiries, now);
+    auto rows = tx.exec_prepared("claim_nonces", keys, nonces, expiries, now);
     std::set<std::pair<std::string, std::string>> out;
     for (const auto& row : rows) out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
     stored = std::move(out);
