@@ -87,8 +87,8 @@ Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
   if (!head) return head.status();
   const ParsedAuthorization* parsed = &head->first;
   const KeyInfo* key = &head->second;
-  std::string expected = hmacSha256(
-      key->secret, stringToSign(request, parsed->timestamp, parsed->nonce));
+  std::string expected =
+      hmacSha256(key->secret, stringToSign(request, parsed->timestamp, parsed->nonce));
   if (!constantTimeEqual(expected, parsed->signature)) {
     return refuse(
         "signature does not match the request (method, Host, path, query, timestamp, nonce, "

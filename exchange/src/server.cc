@@ -955,7 +955,8 @@ class ExchangeServerImpl : public ExchangeServer {
   std::thread expiry_;
   std::thread refusal_flush_;
   std::thread nonce_purge_;
-  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry, refusal flush and nonce purge threads on stop
+  std::mutex expiry_mutex_;  // with expiry_cv_: wakes the expiry, refusal flush and nonce purge
+                             // threads on stop
   std::condition_variable expiry_cv_;
 };
 
