@@ -436,16 +436,23 @@ Result<HttpResponse> entryLeaf(ServiceContext& ctx, HttpRequest& req) {
 
 // --- holders -----------------------------------------------------------------------------------
 
+// The holder code of the path (a citizen id or a credit code), once the request's holder token
+// is shown to be that holder's; it is the request's audit subject either way.
+Result<std::string> authenticatedHolder(ServiceContext& ctx, HttpRequest& req, bool person) {
+  const char* field = person ? "citizen_id" : "credit_code";
+  auto code = person ? ids::normalizeCitizenId(req.params[0], field)
+                     : ids::normalizeCreditCode(req.params[0], field);
+  if (!code) return code.status();
+  req.audit.subject_keys = {*code};
+  if (Status s = authenticateHolder(ctx, req, *code, field); !s) return s;
+  return code;
+}
+
 Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, bool person) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto code = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
-                     : ids::normalizeCreditCode(req.params[0], "credit_code");
+  auto code = authenticatedHolder(ctx, req, person);
   if (!code) return code.status();
-  req.audit.subject_keys = {*code};
-  if (Status s = authenticateHolder(ctx, req, *code, person ? "citizen_id" : "credit_code"); !s) {
-    return s;
-  }
   auto params = queryParams(req);
   if (!params) return params.status();
   bool history = (*params)["include_history"] == "true";
@@ -462,13 +469,8 @@ Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, b
 Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool person) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto code = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
-                     : ids::normalizeCreditCode(req.params[0], "credit_code");
+  auto code = authenticatedHolder(ctx, req, person);
   if (!code) return code.status();
-  req.audit.subject_keys = {*code};
-  if (Status s = authenticateHolder(ctx, req, *code, person ? "citizen_id" : "credit_code"); !s) {
-    return s;
-  }
   auto id = ids::normalizeCertificateId(req.params[1], "certificate_id");
   if (!id) return id.status();
   auto parts = certs::parseCertificateId(*id);
