@@ -21,6 +21,8 @@
 #include <deque>
 #include <future>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include <pqxx/tablewriter>
@@ -310,11 +312,22 @@ const char kInsertCheckpoint[] =
     "microsecond', "
     "$5, decode($6, 'hex'), $7)";
 
+constexpr const char* kReplayReason = "nonce already used: replayed request";
+// The shared replay guard's claim (nonce_store.cc has the same statement for requests that cannot
+// wait for their audit entry): a pair is stored once while its window is open.
+constexpr const char* kClaimNonces =
+    "INSERT INTO exchange.request_nonces AS n (key_id, nonce, expires_at) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) "
+    "ON CONFLICT (key_id, nonce) DO UPDATE SET expires_at = EXCLUDED.expires_at "
+    "WHERE n.expires_at < $4 RETURNING n.key_id, n.nonce";
+
 struct Pending {
   AuditRecord record;         // normalised; seq, at and hashes filled by the writer
   std::string tail_encoding;  // encodeTail(record)
   std::string copy_tail;      // COPY text of request_id..reason, tab-led
   std::promise<Result<int64_t>> done;
+  std::optional<AuditEntry::NonceClaim> nonce_claim;
+  bool replayed = false;  // its nonce was taken: stored as a refusal, answered kUnauthenticated
 };
 
 class AuditLogImpl final : public AuditLog {
@@ -355,6 +368,7 @@ class AuditLogImpl final : public AuditLog {
     r.reason = optText(entry.reason);
     encodeTail(&p->tail_encoding, r);
     if (options_.write_method != Options::WriteMethod::kUnnest) renderCopyTail(r, &p->copy_tail);
+    p->nonce_claim = std::move(entry.nonce_claim);
 
     std::future<Result<int64_t>> result = p->done.get_future();
     size_t queued;
@@ -463,6 +477,7 @@ class AuditLogImpl final : public AuditLog {
       const pqxx::row cp = tx.exec_params1(
           "SELECT coalesce(max(seq), 0) FROM exchange.audit_checkpoints WHERE node_id = $1",
           options_.node_id);
+      conn->prepare("audit_claim_nonces", kClaimNonces);
       if (options_.write_method != Options::WriteMethod::kCopy) {
         conn->prepare("audit_insert", kUnnestInsert);
       }
@@ -572,6 +587,7 @@ class AuditLogImpl final : public AuditLog {
         return;
       }
     }
+    if (!claimNonces(batch)) return;
     // Chain the batch on copies of the head; the head moves only after COMMIT (invariant 3).
     int64_t seq = head_seq_;
     std::string prev = head_hash_;
@@ -614,7 +630,68 @@ class AuditLogImpl final : public AuditLog {
     appended_.fetch_add(batch.size(), std::memory_order_relaxed);
     batches_.fetch_add(1, std::memory_order_relaxed);
     last_batch_size_.store(batch.size(), std::memory_order_relaxed);
-    for (auto& p : batch) p->done.set_value(p->record.seq);
+    for (auto& p : batch) {
+      if (p->replayed) {
+        p->done.set_value(Status(ErrorCode::kUnauthenticated, kReplayReason, "Authorization"));
+      } else {
+        p->done.set_value(p->record.seq);
+      }
+    }
+  }
+
+  // The batch's nonce claims in one statement on the writer's connection (autocommit: the table
+  // is unlogged). An entry whose pair is taken, by an earlier request or by another entry of this
+  // batch, becomes the refusal of a replay before it is chained. False (the batch failed) when
+  // the statement did.
+  bool claimNonces(std::vector<std::unique_ptr<Pending>>& batch) {
+    std::set<std::pair<std::string, std::string>> seen;
+    std::vector<Pending*> sent;
+    std::string keys = "{", nonces = "{", expiries = "{";
+    int64_t now = 0;
+    for (auto& p : batch) {
+      if (!p->nonce_claim) continue;
+      const AuditEntry::NonceClaim& c = *p->nonce_claim;
+      if (!seen.emplace(c.key_id, c.nonce).second) {
+        markReplayed(*p);
+        continue;
+      }
+      sent.push_back(p.get());
+      db::appendArrayElement(keys, c.key_id);
+      db::appendArrayElement(nonces, c.nonce);
+      db::appendArrayElement(expiries, std::to_string(c.expires_at));
+      now = now == 0 ? c.now : std::min(now, c.now);
+    }
+    if (sent.empty()) return true;
+    keys += "}";
+    nonces += "}";
+    expiries += "}";
+    std::set<std::pair<std::string, std::string>> stored;
+    try {
+      pqxx::nontransaction tx(*conn_);
+      for (const auto& row : tx.exec_prepared("audit_claim_nonces", keys, nonces, expiries, now)) {
+        stored.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+      }
+    } catch (const std::exception& e) {
+      conn_.reset();
+      failBatch(batch, dbError(e, "audit log: claiming the request nonces of a batch"));
+      return false;
+    }
+    for (Pending* p : sent) {
+      if (stored.count({p->nonce_claim->key_id, p->nonce_claim->nonce}) == 0) markReplayed(*p);
+    }
+    return true;
+  }
+
+  void markReplayed(Pending& p) {
+    p.replayed = true;
+    AuditRecord& r = p.record;
+    r.result = "denied";
+    r.http_status = 401;
+    r.reason = std::string(kReplayReason);
+    p.tail_encoding.clear();
+    encodeTail(&p.tail_encoding, r);
+    p.copy_tail.clear();
+    if (options_.write_method != Options::WriteMethod::kUnnest) renderCopyTail(r, &p.copy_tail);
   }
 
   void writeWithCopy(const std::vector<std::unique_ptr<Pending>>& batch,

@@ -657,6 +657,7 @@ void addConsumerRoutes(Router& r, ServiceContext& ctx) {
         Access::kSigned;
   };
   signed_route("POST", "/v1/query/{resource_code}", query);
+  r.routes().back().reads_only = true;  // the criteria travel in the body; nothing is written
   signed_route("GET", "/v1/subjects/persons/{citizen_id}", personView);
   signed_route("GET", "/v1/subjects/entities/{credit_code}", entityView);
   r.add("GET", "/v1/registry/persons/{citizen_id}", [&ctx](HttpRequest& req) {

@@ -79,7 +79,8 @@ Status RequestAuthenticator::precheck(std::string_view authorization, int64_t no
 
 Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
                                                   std::string_view authorization, int64_t now,
-                                                  std::string* key_id_out) {
+                                                  std::string* key_id_out,
+                                                  bool defer_shared_claim) {
   const auto refuse = [](const std::string& why) {
     return Status(ErrorCode::kUnauthenticated, why, "Authorization");
   };
@@ -97,6 +98,13 @@ Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
   const int64_t expires_at = parsed->unix_seconds + max_skew_;
   if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, expires_at, now)) {
     return refuse("nonce already used: replayed request");
+  }
+  if (shared_nonces_ && defer_shared_claim) {
+    Caller caller{key->app_id, key->department_code, key->role, key->key_id,
+                  key->client_cert_sha256};
+    caller.nonce = parsed->nonce;
+    caller.nonce_expires_at = expires_at;
+    return caller;
   }
   if (shared_nonces_) {
     auto fresh = shared_nonces_->claim(parsed->key_id, parsed->nonce, expires_at, now);

@@ -77,6 +77,7 @@ Router::Route& Router::add(std::string method, std::string pattern, Handler hand
   r.segments = splitPath(pattern);
   r.pattern = std::move(pattern);
   r.handler = std::move(handler);
+  r.reads_only = r.method == "GET";
   routes_.push_back(std::move(r));
   return routes_.back();
 }
@@ -449,7 +450,16 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     e.result = auditResult(status);
     e.http_status = status;
     e.reason = failure.empty() ? req.audit.reason : failure;
+    if (req.caller && !req.caller->nonce.empty()) {
+      e.nonce_claim = AuditEntry::NonceClaim{req.caller->key_id, req.caller->nonce,
+                                             req.caller->nonce_expires_at, unixNow()};
+    }
     auto appended = state_.audit->append(std::move(e));
+    if (!appended && appended.status().code() == ErrorCode::kUnauthenticated) {
+      // A replay of a read: recorded as refused, and its answer does not leave.
+      *out = problemResponse(appended.status(), req);
+      return;
+    }
     if (!appended) {
       logJson(*state_.log, Poco::Message::PRIO_ERROR, "audit append failed",
               {{"request_id", req.request_id}, {"error", appended.status().message()}});
@@ -512,8 +522,11 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       const std::string idempotency_key = req.raw.get("Idempotency-Key", "");
       SignedRequest signed_request{req.method,      host,    raw_path, raw_query,
                                    idempotency_key, req.body};
+      // A route that only reads claims its nonce in the shared replay guard with its audit
+      // entry, which is written before the answer leaves (one statement per audit batch); any
+      // other route claims it now, before its handler runs.
       auto caller = state_.auth->authenticate(signed_request, req.raw.get("Authorization", ""),
-                                              unixNow(), key_id);
+                                              unixNow(), key_id, m.route->reads_only);
       if (!caller) return caller.status();
       req.caller = std::move(*caller);
       if (!req.caller->client_cert_sha256.empty()) {

@@ -4,6 +4,7 @@
 #include "tongban/exchange/audit_log.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <string>
@@ -174,6 +175,52 @@ TEST(AuditLog, RefusesABadResult) {
   EXPECT_EQ(seq.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(seq.status().field(), "result");
   EXPECT_EQ(*log->append(entry(2)), 1);  // nothing was consumed
+}
+
+// A read's nonce is claimed with its audit entry: the first claim of a pair is stored as sent,
+// every other one (later, or in the same batch) is stored as the refusal of a replay and
+// append() says kUnauthenticated; the chain stays intact either way.
+TEST(AuditLog, NonceClaimsRefuseReplaysAndKeepTheChain) {
+  TestDatabase db("audit_nonces");
+  db.migrate();
+  auto log = openLog(db);
+  ASSERT_TRUE(log);
+  auto claimed = [](int i, const std::string& nonce) {
+    AuditEntry e = entry(i);
+    e.method = "GET";
+    e.nonce_claim = AuditEntry::NonceClaim{"key_00000000000000a1", nonce, 2000000000, 1700000000};
+    return e;
+  };
+  const std::string nonce = "0123456789abcdef0123456789abcdef";
+  auto first = log->append(claimed(1, nonce));
+  ASSERT_TRUE(first) << first.status().toString();
+  auto again = log->append(claimed(2, nonce));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.status().code(), ErrorCode::kUnauthenticated);
+  // Several appenders with one pair at once: one may win only if none won before (none here).
+  constexpr int kThreads = 8;
+  const std::string burst = "fedcba9876543210fedcba9876543210";
+  std::atomic<int> wins{0}, refusals{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto r = log->append(claimed(10 + t, burst));
+      if (r) ++wins;
+      if (!r && r.status().code() == ErrorCode::kUnauthenticated) ++refusals;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(refusals.load(), kThreads - 1);
+  log->close();
+  pqxx::connection c(db.conninfo());
+  pqxx::nontransaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM exchange.audit_log WHERE result = 'denied' AND "
+                     "http_status = 401 AND reason LIKE '%replay%'")[0]
+                .as<int>(),
+            kThreads);  // one for `again`, kThreads - 1 for the burst
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM exchange.audit_log")[0].as<int>(), kThreads + 2);
+  EXPECT_TRUE(verify(db).intact());
 }
 
 TEST(AuditLog, ConcurrentAppendersShareCommits) {

@@ -70,5 +70,13 @@ TEST_F(RouterTest, RepeatedSlashesDoNotCreateEmptyParameters) {
   EXPECT_EQ(m.route, nullptr);
 }
 
+TEST_F(RouterTest, OnlyGetRoutesAreReadOnlyUnlessMarked) {
+  // A read-only route's nonce is claimed with its audit entry, after the handler ran: that must
+  // never be the case for a route that writes unless its module says so.
+  EXPECT_TRUE(r_.match("GET", "/v1/certificates/abc").route->reads_only);
+  EXPECT_FALSE(r_.match("POST", "/v1/certificates").route->reads_only);
+  EXPECT_FALSE(r_.match("POST", "/v1/certificates/abc/revoke").route->reads_only);
+}
+
 }  // namespace
 }  // namespace tongban::exchange

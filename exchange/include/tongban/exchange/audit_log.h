@@ -43,6 +43,17 @@ struct AuditEntry {
   std::string result;
   int http_status = 0;
   std::string reason;  // why denied / what failed
+  // A request nonce to claim in the shared replay guard (exchange.request_nonces) as part of
+  // writing this entry, for a request whose answer changes nothing (a safe method): one statement
+  // per batch instead of one round trip per request. When the pair is taken already the entry is
+  // stored as the refusal of a replay (denied, 401) and append() says kUnauthenticated.
+  struct NonceClaim {
+    std::string key_id;
+    std::string nonce;
+    int64_t expires_at = 0;  // unix seconds
+    int64_t now = 0;         // unix seconds: an older record of the pair expired before this
+  };
+  std::optional<NonceClaim> nonce_claim;
 };
 
 // One stored row, as the verifier and the search read it back. Optional members are NULL-able

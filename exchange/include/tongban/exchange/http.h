@@ -74,7 +74,12 @@ class Router {
     std::string pattern;  // also the metrics label
     std::vector<std::string> segments;
     Handler handler;
-    Access access = Access::kSigned;  // deny by default: mark public routes explicitly
+    Access access = Access::kSigned;
+    // The handler changes nothing but counters (quotas): its request's nonce may be claimed in
+    // the shared replay guard with the audit entry, after the handler ran, since the answer
+    // leaves only once that entry is written. Set for GET by add(); a POST that only reads
+    // (a query with its criteria in the body) is marked by its module.
+    bool reads_only = false;  // deny by default: mark public routes explicitly
     size_t metrics_index = 0;
   };
   struct Match {

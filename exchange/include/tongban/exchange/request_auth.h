@@ -35,6 +35,9 @@ struct Caller {
   std::string role;  // consumer | provider | admin
   std::string key_id;
   std::string client_cert_sha256;  // the client certificate the application is bound to, or ""
+  // Set when authenticate() left the shared replay guard's claim to the caller (see there).
+  std::string nonce;
+  int64_t nonce_expires_at = 0;  // unix seconds
 };
 
 // Remembers (key id, nonce) pairs until they expire. Thread-safe.
@@ -63,8 +66,14 @@ class RequestAuthenticator {
   // headers as sent. On failure the Status is kUnauthenticated (or kUnavailable when the key or
   // nonce store cannot be read); `key_id_out` gets the claimed key id when the header named one,
   // for the audit log.
+  //
+  // With `defer_shared_claim`, the pair is checked against this process's memory only and the
+  // returned Caller carries the nonce and its expiry: the caller must then claim it in the shared
+  // guard before any of the answer leaves (the server does so in the request's audit entry,
+  // AuditEntry::nonce_claim, for methods that change nothing).
   Result<Caller> authenticate(const SignedRequest& request, std::string_view authorization,
-                              int64_t now_unix, std::string* key_id_out);
+                              int64_t now_unix, std::string* key_id_out,
+                              bool defer_shared_claim = false);
 
   // The checks that need no body: the header parses, the timestamp is inside the window, the key
   // is known, active and inside any overlap window, and its application is active. The server
