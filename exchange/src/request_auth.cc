@@ -99,14 +99,16 @@ Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
   if (!nonces_.insertIfNew(parsed->key_id + ":" + parsed->nonce, expires_at, now)) {
     return refuse("nonce already used: replayed request");
   }
+  Caller caller;
+  caller.app_id = key->app_id;
+  caller.department_code = key->department_code;
+  caller.role = key->role;
+  caller.key_id = key->key_id;
+  caller.client_cert_sha256 = key->client_cert_sha256;
   if (shared_nonces_ && defer_shared_claim) {
-    Caller caller{key->app_id, key->department_code, key->role, key->key_id,
-                  key->client_cert_sha256};
     caller.nonce = parsed->nonce;
     caller.nonce_expires_at = expires_at;
-    return caller;
-  }
-  if (shared_nonces_) {
+  } else if (shared_nonces_) {
     auto fresh = shared_nonces_->claim(parsed->key_id, parsed->nonce, expires_at, now);
     if (!fresh) {
       return Status::unavailable("the replay guard cannot be consulted: " +
@@ -114,7 +116,7 @@ Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
     }
     if (!*fresh) return refuse("nonce already used: replayed request");
   }
-  return Caller{key->app_id, key->department_code, key->role, key->key_id, key->client_cert_sha256};
+  return caller;
 }
 
 }  // namespace tongban::exchange
