@@ -1,5 +1,7 @@
 #include "tongban/exchange/problem.h"
 
+#include <string_view>
+
 #include "tongban/common/log.h"
 
 namespace tongban::exchange {
@@ -56,19 +58,22 @@ const char* problemTitle(ErrorCode code) {
   return "Internal error";
 }
 
-std::string problemJson(const Status& status, const std::string& instance,
-                        const std::string& request_id) {
+namespace {
+
+std::string problemDocument(std::string_view type, std::string_view title, int status,
+                            std::string_view detail, std::string_view field,
+                            std::string_view instance, std::string_view request_id) {
   std::string out = "{\"type\":\"urn:tongban:problem:";
-  out += errorCodeName(status.code());
+  out += type;
   out += "\",\"title\":";
-  appendJsonString(out, problemTitle(status.code()));
+  appendJsonString(out, title);
   out += ",\"status\":";
-  out += std::to_string(httpStatusFor(status.code()));
+  out += std::to_string(status);
   out += ",\"detail\":";
-  appendJsonString(out, status.message());
-  if (!status.field().empty()) {
+  appendJsonString(out, detail);
+  if (!field.empty()) {
     out += ",\"field\":";
-    appendJsonString(out, status.field());
+    appendJsonString(out, field);
   }
   out += ",\"instance\":";
   appendJsonString(out, instance);
@@ -78,6 +83,22 @@ std::string problemJson(const Status& status, const std::string& instance,
   }
   out += "}";
   return out;
+}
+
+}  // namespace
+
+std::string problemJson(const Status& status, const std::string& instance,
+                        const std::string& request_id) {
+  return problemDocument(errorCodeName(status.code()), problemTitle(status.code()),
+                         httpStatusFor(status.code()), status.message(), status.field(), instance,
+                         request_id);
+}
+
+std::string methodNotAllowedJson(const std::string& method, const std::string& allow,
+                                 const std::string& instance, const std::string& request_id) {
+  return problemDocument("method_not_allowed", "Method not allowed", 405,
+                         method + " is not allowed here; allowed: " + allow, "", instance,
+                         request_id);
 }
 
 }  // namespace tongban::exchange

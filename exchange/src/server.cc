@@ -480,14 +480,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
         HttpResponse r;
         r.status = 405;
         r.content_type = kProblemContentType;
-        r.body =
-            "{\"type\":\"urn:tongban:problem:method_not_allowed\",\"title\":\"Method not "
-            "allowed\",\"status\":405,\"detail\":\"" +
-            req.method + " is not allowed here; allowed: " + m.allow + "\",\"instance\":";
-        appendJsonString(r.body, req.path);
-        r.body += ",\"request_id\":";
-        appendJsonString(r.body, req.request_id);
-        r.body += "}";
+        r.body = methodNotAllowedJson(req.method, m.allow, req.path, req.request_id);
         r.headers.emplace_back("Allow", m.allow);
         return r;
       }

@@ -53,5 +53,17 @@ TEST(Problem, ControlCharactersInDetailAreEscaped) {
   EXPECT_STREQ(d["detail"].GetString(), "bad\x01value\n");
 }
 
+TEST(Problem, MethodNotAllowedEscapesWhatTheClientSent) {
+  std::string body = methodNotAllowedJson("PO\"ST", "GET, HEAD", "/v1/x\"y", "r-1");
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  ASSERT_FALSE(d.HasParseError()) << body;
+  EXPECT_STREQ(d["type"].GetString(), "urn:tongban:problem:method_not_allowed");
+  EXPECT_EQ(d["status"].GetInt(), 405);
+  EXPECT_STREQ(d["detail"].GetString(), "PO\"ST is not allowed here; allowed: GET, HEAD");
+  EXPECT_STREQ(d["instance"].GetString(), "/v1/x\"y");
+  EXPECT_FALSE(d.HasMember("field"));
+}
+
 }  // namespace
 }  // namespace tongban::exchange

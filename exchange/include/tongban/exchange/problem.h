@@ -21,6 +21,10 @@ const char* problemTitle(ErrorCode code);
 std::string problemJson(const Status& status, const std::string& instance,
                         const std::string& request_id);
 
+// The 405 body for `method` on a path that allows only `allow` ("GET, POST").
+std::string methodNotAllowedJson(const std::string& method, const std::string& allow,
+                                 const std::string& instance, const std::string& request_id);
+
 inline constexpr const char* kProblemContentType = "application/problem+json";
 
 }  // namespace tongban::exchange
