@@ -10,7 +10,7 @@
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
 #include "tongban/common/json.h"
-#include "tongban/exchange/request_signing.h"
+#include "tongban/exchange/exchange_client.h"
 
 namespace tongban::admin {
 

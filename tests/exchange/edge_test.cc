@@ -18,7 +18,7 @@
 #include "tongban/exchange/app_registry.h"
 #include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/http.h"
-#include "tongban/exchange/request_signing.h"
+#include "tongban/exchange/exchange_client.h"
 
 namespace tongban::exchange {
 namespace {

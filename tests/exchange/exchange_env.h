@@ -12,7 +12,7 @@
 
 #include "support/test_db.h"
 #include "tongban/exchange/app_registry.h"
-#include "tongban/exchange/request_signing.h"
+#include "tongban/exchange/exchange_client.h"
 #include "tongban/exchange/server.h"
 
 namespace tongban::exchange::testenv {
