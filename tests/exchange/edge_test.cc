@@ -17,8 +17,8 @@
 #include "tongban/common/log.h"
 #include "tongban/exchange/app_registry.h"
 #include "tongban/exchange/audit_log.h"
-#include "tongban/exchange/http.h"
 #include "tongban/exchange/exchange_client.h"
+#include "tongban/exchange/http.h"
 
 namespace tongban::exchange {
 namespace {
