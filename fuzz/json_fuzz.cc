@@ -19,16 +19,16 @@ namespace {
 // Depth of the deepest array or object, without recursion.
 unsigned depthOf(const rapidjson::Value& root) {
   unsigned deepest = 0;
-  std::vector<std::pair<const rapidjson::Value*, unsigned>> todo{{&root, 0}};
-  while (!todo.empty()) {
-    auto [v, d] = todo.back();
-    todo.pop_back();
+  std::vector<std::pair<const rapidjson::Value*, unsigned>> stack{{&root, 0}};
+  while (!stack.empty()) {
+    auto [v, d] = stack.back();
+    stack.pop_back();
     if (v->IsArray()) {
       deepest = std::max(deepest, d + 1);
-      for (const auto& item : v->GetArray()) todo.push_back({&item, d + 1});
+      for (const auto& item : v->GetArray()) stack.push_back({&item, d + 1});
     } else if (v->IsObject()) {
       deepest = std::max(deepest, d + 1);
-      for (const auto& m : v->GetObject()) todo.push_back({&m.value, d + 1});
+      for (const auto& m : v->GetObject()) stack.push_back({&m.value, d + 1});
     }
   }
   return deepest;

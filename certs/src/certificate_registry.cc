@@ -219,21 +219,21 @@ namespace {
 // Refuses, naming the field, text that PostgreSQL cannot store (U+0000) anywhere in the surface
 // (strings and member names): checked per request, before the batch that writes it.
 Status checkSurfaceText(const rapidjson::Value& surface) {
-  std::vector<std::pair<const rapidjson::Value*, std::string>> todo{{&surface, "surface"}};
-  while (!todo.empty()) {
-    auto [v, path] = std::move(todo.back());
-    todo.pop_back();
+  std::vector<std::pair<const rapidjson::Value*, std::string>> stack{{&surface, "surface"}};
+  while (!stack.empty()) {
+    auto [v, path] = std::move(stack.back());
+    stack.pop_back();
     if (v->IsString()) {
       if (Status s = checkText({v->GetString(), v->GetStringLength()}, path, true); !s) return s;
     } else if (v->IsArray()) {
       for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
-        todo.emplace_back(&(*v)[i], path + "[" + std::to_string(i) + "]");
+        stack.emplace_back(&(*v)[i], path + "[" + std::to_string(i) + "]");
       }
     } else if (v->IsObject()) {
       for (const auto& m : v->GetObject()) {
         const std::string name(m.name.GetString(), m.name.GetStringLength());
         if (Status s = checkText(name, path + " member name", false); !s) return s;
-        todo.emplace_back(&m.value, path + "." + name);
+        stack.emplace_back(&m.value, path + "." + name);
       }
     }
   }

@@ -405,14 +405,19 @@ Result<HttpResponse> consistency(ServiceContext& ctx, HttpRequest& req) {
                             ",\"consistency\":" + hashesJson(*proof) + "}");
 }
 
-// GET /v1/transparency/entries/{index}: the leaf hash; the leaf only for seal events (a
-// certificate event names a certificate id: see docs/transparency-log.md, "What is public").
-Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
+// The log entry at path parameter {index}.
+Result<certs::LogEntry> entryAtIndex(ServiceContext& ctx, HttpRequest& req) {
   auto h = hub(ctx);
   if (!h) return h.status();
   auto i = idParam(req.params[0], "index");
   if (!i) return i.status();
-  auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
+  return (*h)->log->entry(static_cast<uint64_t>(*i));
+}
+
+// GET /v1/transparency/entries/{index}: the leaf hash; the leaf only for seal events (a
+// certificate event names a certificate id: see docs/transparency-log.md, "What is public").
+Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
+  auto e = entryAtIndex(ctx, req);
   if (!e) return e.status();
   return HttpResponse::json(certs::publicEntryJson(*e));
 }
@@ -420,15 +425,11 @@ Result<HttpResponse> entry(ServiceContext& ctx, HttpRequest& req) {
 // GET /v1/transparency/entries/{index}/leaf (signed): the full leaf, to the issuing department
 // of a certificate event (or anyone signed, for a seal event).
 Result<HttpResponse> entryLeaf(ServiceContext& ctx, HttpRequest& req) {
-  auto h = hub(ctx);
-  if (!h) return h.status();
-  auto i = idParam(req.params[0], "index");
-  if (!i) return i.status();
-  auto e = (*h)->log->entry(static_cast<uint64_t>(*i));
+  auto e = entryAtIndex(ctx, req);
   if (!e) return e.status();
   if (!certs::isPublicEntry(*e) && certs::entryIssuer(*e) != req.caller->department_code) {
     return Status(ErrorCode::kPermissionDenied,
-                  "log entry " + std::to_string(*i) + " is about another department's certificate",
+                  "log entry " + req.params[0] + " is about another department's certificate",
                   "index");
   }
   return HttpResponse::json(certs::fullEntryJson(*e));
