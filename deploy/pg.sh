@@ -75,20 +75,35 @@ case "$cmd" in
       while port_busy "$port"; do port=$((port + 1)); done
       echo "$port" >"$dir/port"
     fi
-    {
-      echo "port = $port"
-      echo "listen_addresses = '127.0.0.1'"
-      echo "unix_socket_directories = '$data'"
-      echo "max_connections = 200"
-      echo "shared_buffers = 256MB"
-      echo "logging_collector = off"
-      for s in ${TONGBAN_PG_SETTINGS:-}; do echo "${s%%=*} = '${s#*=}'"; done
-    } | as_pg tee "$data/tongban.conf" >/dev/null
-    if ! as_pg "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start >/dev/null; then
+    # Another program (a cluster started at the same moment, say) may take the port between the
+    # check above and the server's bind: then try the next free port, a few times.
+    for attempt in 1 2 3 4 5; do
+      {
+        echo "port = $port"
+        echo "listen_addresses = '127.0.0.1'"
+        echo "unix_socket_directories = '$data'"
+        echo "max_connections = 200"
+        echo "shared_buffers = 256MB"
+        echo "logging_collector = off"
+        for s in ${TONGBAN_PG_SETTINGS:-}; do echo "${s%%=*} = '${s#*=}'"; done
+      } | as_pg tee "$data/tongban.conf" >/dev/null
+      seen=$(as_pg cat "$data/server.log" 2>/dev/null | wc -l || true)
+      if as_pg "$pgbin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 start \
+        >/dev/null 2>"$dir/pg_ctl.err"; then
+        break
+      fi
+      if [ "$attempt" -lt 5 ] &&
+        as_pg tail -n "+$((seen + 1))" "$data/server.log" | grep -q "Address already in use"; then
+        port=$((port + 1))
+        while port_busy "$port"; do port=$((port + 1)); done
+        echo "$port" >"$dir/port"
+        continue
+      fi
+      cat "$dir/pg_ctl.err" >&2
       echo "pg.sh: server did not start; last lines of $data/server.log:" >&2
-      tail -n 20 "$data/server.log" >&2
+      as_pg tail -n 20 "$data/server.log" >&2
       exit 1
-    fi
+    done
     conninfo | tee "$dir/conninfo"
     ;;
   stop)
