@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy/pg.sh start when the port it picks is taken between its check and the server's bind (a
+# deploy/pg.sh start when the port it would use is taken between its check and the server's bind (a
 # socket bound but not listening looks free to the check): it moves to the next free port, prints
 # only the conninfo on stdout, and nothing on stderr.
 #   pg_port_taken_test.sh PG_SH WORKDIR
@@ -10,17 +10,19 @@ fail() { echo "FAIL: $*" >&2; "$pg_sh" stop "$work/pg" >/dev/null 2>&1; exit 1; 
 "$pg_sh" destroy "$work/pg" >/dev/null 2>&1
 mkdir -p "$work/pg"
 dir=$(cd "$work/pg" && pwd -P)
-wanted=$((54320 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 2000))
+# Hold a free port (bound, not listening) and give it to pg.sh as the port it used before.
 python3 -c "
 import socket, sys, time
 s = socket.socket()
-s.bind(('127.0.0.1', $wanted))
-sys.stdout.write('bound\n'); sys.stdout.flush()
+s.bind(('127.0.0.1', 0))
+sys.stdout.write('bound %d\\n' % s.getsockname()[1]); sys.stdout.flush()
 time.sleep(60)" >"$work/holder.out" &
 holder=$!
 trap 'kill $holder 2>/dev/null' EXIT
 for _ in $(seq 1 50); do grep -q bound "$work/holder.out" 2>/dev/null && break; sleep 0.1; done
-grep -q bound "$work/holder.out" || fail "could not hold port $wanted"
+grep -q bound "$work/holder.out" || fail "could not hold a port"
+wanted=$(awk '/bound/ {print $2}' "$work/holder.out")
+echo "$wanted" >"$dir/port"
 out=$("$pg_sh" start "$dir" 2>"$work/stderr") || fail "start failed: $(cat "$work/stderr")"
 [ ! -s "$work/stderr" ] || fail "start wrote to stderr: $(cat "$work/stderr")"
 got=$(cat "$dir/port")
