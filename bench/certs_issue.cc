@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     pqxx::connection conn(conninfo);
     if (!db::migrate(conn)) return 1;
   }
-  exec(conninfo, std::string("INSERT INTO exchange.departments VALUES ('") + kIssuer +
+  exec(conninfo, std::string("INSERT INTO directory.departments VALUES ('") + kIssuer +
                      "', '北京市市场监督管理局', '110000', now(), 'bench');"
                      "INSERT INTO legal_entity.entities (credit_code, name, entity_type, "
                      "legal_rep_citizen_id, established_on, region_code, address, business_scope) "

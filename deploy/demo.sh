@@ -251,7 +251,7 @@ demo_parties() {
   if [ -s "$var/consumer.json" ]; then
     local app_id
     app_id=$(grep -o '"app_id":"[^"]*"' "$var/consumer.json" | cut -d'"' -f4)
-    if [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM exchange.applications WHERE app_id = '$app_id'")" != "1" ]; then
+    if [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM directory.applications WHERE app_id = '$app_id'")" != "1" ]; then
       rm -f "$var/admin.json" "$var/consumer.json" "$var/issuer.json" "$var/seal.json"
     fi
   fi

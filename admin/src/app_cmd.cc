@@ -6,7 +6,7 @@
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
 #include "tongban/common/log.h"
-#include "tongban/exchange/app_registry.h"
+#include "tongban/directory/app_registry.h"
 
 namespace tongban::admin {
 
@@ -63,9 +63,9 @@ int withRegistry(const ParsedArgs& args, const char* cmd, std::ostream& err, Fn&
     return 2;
   }
   const std::string key = std::move(*secret);
-  std::optional<exchange::SecretBox> box;  // listing and disabling need none
+  std::optional<directory::SecretBox> box;  // listing and disabling need none
   if (!key.empty()) {
-    auto opened = exchange::SecretBox::fromBase64(key);
+    auto opened = directory::SecretBox::fromBase64(key);
     if (!opened) {
       err << "tongban-admin " << cmd << ": " << opened.status().toString() << "\n";
       return 2;
@@ -73,7 +73,7 @@ int withRegistry(const ParsedArgs& args, const char* cmd, std::ostream& err, Fn&
     box = std::move(*opened);
   }
   db::ConnectionPool pool({*db, 1, std::chrono::milliseconds(5000), nullptr});
-  exchange::AppRegistry registry(pool, std::move(box));
+  directory::AppRegistry registry(pool, std::move(box));
   Status s = fn(registry, key.empty());
   if (!s) {
     err << "tongban-admin " << cmd << ": " << s.toString() << "\n";
@@ -92,7 +92,7 @@ Status needKey(bool missing) {
   return Status::ok();
 }
 
-void printKey(std::ostream& out, const exchange::IssuedKey& k) {
+void printKey(std::ostream& out, const directory::IssuedKey& k) {
   out << "{\"app_id\":" << q(k.app_id) << ",\"key_id\":" << q(k.key_id)
       << ",\"secret\":" << q(k.secret) << "}\n";
 }
@@ -112,7 +112,7 @@ int runDepartment(const Args& a, std::ostream& out, std::ostream& err) {
       err << kDepartmentUsage;
       return 2;
     }
-    return withRegistry(*args, "department add", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "department add", err, [&](directory::AppRegistry& r, bool) {
       auto d = r.createDepartment(args->get("--code"), args->get("--name"), args->get("--region"),
                                   "cli:" + cliUser());
       if (!d) return d.status();
@@ -122,7 +122,7 @@ int runDepartment(const Args& a, std::ostream& out, std::ostream& err) {
     });
   }
   if (verb == "list") {
-    return withRegistry(*args, "department list", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "department list", err, [&](directory::AppRegistry& r, bool) {
       auto list = r.listDepartments();
       if (!list) return list.status();
       for (const auto& d : *list) {
@@ -151,7 +151,7 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
       err << kAppUsage;
       return 2;
     }
-    return withRegistry(*args, "app add", err, [&](exchange::AppRegistry& r, bool no_key) {
+    return withRegistry(*args, "app add", err, [&](directory::AppRegistry& r, bool no_key) {
       if (Status s = needKey(no_key); !s) return s;
       auto k = r.createApplication(args->get("--department"), args->get("--name"),
                                    args->get("--role", "consumer"), actor);
@@ -162,7 +162,7 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
     });
   }
   if (verb == "list" && args->positional.size() == 1) {
-    return withRegistry(*args, "app list", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "app list", err, [&](directory::AppRegistry& r, bool) {
       auto list = r.listApplications(args->get("--department"));
       if (!list) return list.status();
       for (const auto& x : *list) {
@@ -174,7 +174,7 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
     });
   }
   if ((verb == "disable" || verb == "enable") && args->positional.size() == 2) {
-    return withRegistry(*args, "app", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "app", err, [&](directory::AppRegistry& r, bool) {
       auto x = r.setApplicationStatus(args->positional[1], verb == "enable" ? "active" : "disabled",
                                       actor);
       if (!x) return x.status();
@@ -187,7 +187,7 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
       err << kAppUsage;
       return 2;
     }
-    return withRegistry(*args, "app", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "app", err, [&](directory::AppRegistry& r, bool) {
       const std::string sha = verb == "bind-cert" ? args->get("--sha256") : "";
       if (Status s = r.setClientCertificate(args->positional[1], sha, actor); !s) return s;
       out << "{\"app_id\":" << q(args->positional[1])
@@ -215,7 +215,7 @@ int runKey(const Args& a, std::ostream& out, std::ostream& err) {
       err << "tongban-admin key rotate: --overlap-seconds must be a number of seconds\n";
       return 2;
     }
-    return withRegistry(*args, "key rotate", err, [&](exchange::AppRegistry& r, bool no_key) {
+    return withRegistry(*args, "key rotate", err, [&](directory::AppRegistry& r, bool no_key) {
       if (Status s = needKey(no_key); !s) return s;
       auto k = r.rotateKey(args->positional[1], std::chrono::seconds(std::stol(overlap)), actor);
       if (!k) return k.status();
@@ -226,7 +226,7 @@ int runKey(const Args& a, std::ostream& out, std::ostream& err) {
     });
   }
   if (verb == "disable") {
-    return withRegistry(*args, "key disable", err, [&](exchange::AppRegistry& r, bool) {
+    return withRegistry(*args, "key disable", err, [&](directory::AppRegistry& r, bool) {
       if (Status s = r.disableKey(args->positional[1], actor); !s) return s;
       out << "{\"key_id\":" << q(args->positional[1]) << ",\"status\":\"disabled\"}\n";
       return Status::ok();

@@ -331,7 +331,7 @@ Result<std::vector<std::string>> departmentCodes(db::ConnectionPool& pool) {
   return db::withConnection(pool, [](pqxx::connection& conn) -> Result<std::vector<std::string>> {
     pqxx::read_transaction tx(conn);
     std::vector<std::string> codes;
-    for (const auto& row : tx.exec("SELECT code FROM exchange.departments ORDER BY code")) {
+    for (const auto& row : tx.exec("SELECT code FROM directory.departments ORDER BY code")) {
       codes.push_back(row[0].c_str());
     }
     return codes;

@@ -8,6 +8,7 @@
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/catalog/sources.h"
+#include "tongban/directory/references.h"
 
 namespace tongban::catalog {
 
@@ -26,10 +27,9 @@ Result<AccessRequest> CatalogStore::applyForAccess(const AccessApplication& app,
   const TimePoint now = clock_();
   return run(pool_, [&](pqxx::connection& conn) -> Result<AccessRequest> {
     pqxx::work tx(conn);
-    const pqxx::result app_rows =
-        tx.exec_params("SELECT status FROM exchange.applications WHERE app_id = $1", actor.id);
-    if (app_rows.empty()) return denied("unknown application " + actor.id);
-    if (app_rows[0][0].as<std::string>() != "active") {
+    const std::optional<std::string> app_status = directory::applicationStatus(tx, actor.id);
+    if (!app_status) return denied("unknown application " + actor.id);
+    if (*app_status != "active") {
       return denied("application " + actor.id + " is disabled");
     }
     std::optional<Resource> resource = loadResource(tx, app.resource_code, std::nullopt);

@@ -8,6 +8,7 @@
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/catalog/sources.h"
+#include "tongban/directory/references.h"
 
 namespace tongban::catalog {
 
@@ -150,9 +151,7 @@ Result<Resource> CatalogStore::createResource(const ResourceDraft& draft, const 
   if (Status s = validateDraft(draft); !s) return s;
   return run(pool_, [&](pqxx::connection& conn) -> Result<Resource> {
     pqxx::work tx(conn);
-    if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1",
-                       draft.provider_department)
-            .empty()) {
+    if (!directory::departmentExists(tx, draft.provider_department)) {
       return Status::invalid("provider_department",
                              "unknown department '" + draft.provider_department + "'");
     }

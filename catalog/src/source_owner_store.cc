@@ -5,6 +5,7 @@
 #include "store_support.h"
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/sources.h"
+#include "tongban/directory/references.h"
 
 namespace tongban::catalog {
 
@@ -59,7 +60,7 @@ Result<SourceOwner> CatalogStore::setSourceOwner(const std::string& source,
   if (Status s = validateText("reason", reason, kMaxTextChars, false); !s) return s;
   return run(pool_, [&](pqxx::connection& conn) -> Result<SourceOwner> {
     pqxx::work tx(conn);
-    if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", department).empty()) {
+    if (!directory::departmentExists(tx, department)) {
       return Status::invalid("department_code", "unknown department '" + department + "'");
     }
     const pqxx::result old = tx.exec_params(

@@ -56,7 +56,7 @@ std::string certColumns() {
 }
 constexpr const char* kCertFrom =
     " FROM certs.certificates c JOIN certs.certificate_types t ON t.code = c.type_code "
-    "JOIN exchange.departments d ON d.code = c.issuer_code";
+    "JOIN directory.departments d ON d.code = c.issuer_code";
 
 std::string text(const pqxx::field& f) { return f.is_null() ? std::string() : f.c_str(); }
 

@@ -76,7 +76,7 @@ constexpr const char* kSuperseded =
     "ORDER BY certificate_id FOR UPDATE";
 
 constexpr const char* kDepartments =
-    "SELECT code::text, name FROM exchange.departments WHERE code = ANY($1::bpchar[])";
+    "SELECT code::text, name FROM directory.departments WHERE code = ANY($1::bpchar[])";
 
 // Reserves n serials per (issuer, year); the row locks are held until COMMIT, so serials come
 // out gap-free and in commit order, across processes too.

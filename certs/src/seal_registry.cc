@@ -13,6 +13,7 @@
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
 #include "tongban/common/time_format.h"
+#include "tongban/directory/references.h"
 #include "transparency_log_append.h"
 
 namespace tongban::certs {
@@ -194,10 +195,9 @@ Result<Seal> SealRegistry::create(const SealRequest& request) {
 
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::string> {
     pqxx::work tx(conn);
-    pqxx::result dept =
-        tx.exec_params("SELECT name FROM exchange.departments WHERE code = $1", *owner);
-    if (dept.empty()) return Status::notFound("no department " + *owner);
-    const std::string owner_name = dept[0][0].c_str();
+    const std::optional<std::string> department = directory::departmentName(tx, *owner);
+    if (!department) return Status::notFound("no department " + *owner);
+    const std::string& owner_name = *department;
     char digits[16];
     std::snprintf(digits, sizeof digits, "%06lld",
                   static_cast<long long>(
@@ -291,7 +291,7 @@ Result<Seal> SealRegistry::get(const std::string& seal_id, bool with_picture) {
     pqxx::read_transaction tx(conn);
     pqxx::result r = tx.exec_params(
         "SELECT " + sealColumns() + (with_picture ? ", s.picture_png" : "") +
-            " FROM certs.seals s JOIN exchange.departments d ON d.code = s.owner_code "
+            " FROM certs.seals s JOIN directory.departments d ON d.code = s.owner_code "
             "WHERE s.seal_id = $1",
         seal_id);
     if (r.empty()) return Status::notFound("no seal " + seal_id);
@@ -307,7 +307,7 @@ Result<std::vector<Seal>> SealRegistry::listByOwner(const std::string& owner_cod
     std::vector<Seal> out;
     for (const auto& row : tx.exec_params(
              "SELECT " + sealColumns() +
-                 " FROM certs.seals s JOIN exchange.departments d ON d.code = s.owner_code "
+                 " FROM certs.seals s JOIN directory.departments d ON d.code = s.owner_code "
                  "WHERE s.owner_code = $1 ORDER BY s.seal_id",
              owner_code)) {
       out.push_back(sealFromRow(row));

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "tongban/common/identifiers.h"
+#include "tongban/directory/references.h"
 
 namespace tongban::certs {
 namespace {
@@ -125,7 +126,7 @@ Status CertificateTypeRegistry::define(const CertificateType& type) {
                                      : std::optional<int>(),
         type.unique_per_holder);
     for (const std::string& issuer : type.issuer_codes) {
-      if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", issuer).empty()) {
+      if (!directory::departmentExists(tx, issuer)) {
         return Status::notFound("no department " + issuer);
       }
       tx.exec_params("INSERT INTO certs.type_issuers VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -148,8 +149,7 @@ Status CertificateTypeRegistry::authorizeIssuer(const std::string& type_code,
             .empty()) {
       return Status::notFound("no certificate type " + type_code);
     }
-    if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", department_code)
-            .empty()) {
+    if (!directory::departmentExists(tx, department_code)) {
       return Status::notFound("no department " + department_code);
     }
     tx.exec_params("INSERT INTO certs.type_issuers VALUES ($1, $2) ON CONFLICT DO NOTHING",

@@ -35,7 +35,7 @@ Result<std::unique_ptr<rapidjson::Document>> optionalBody(
 
 // --- departments, applications, keys -----------------------------------------------------------
 
-std::string departmentJson(const Department& d) {
+std::string departmentJson(const directory::Department& d) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -47,7 +47,7 @@ std::string departmentJson(const Department& d) {
   return json::done(buf);
 }
 
-std::string applicationJson(const Application& a) {
+std::string applicationJson(const directory::Application& a) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();
@@ -61,7 +61,7 @@ std::string applicationJson(const Application& a) {
   return json::done(buf);
 }
 
-std::string issuedKeyJson(const IssuedKey& k) {
+std::string issuedKeyJson(const directory::IssuedKey& k) {
   rapidjson::StringBuffer buf;
   json::Writer w(buf);
   w.StartObject();

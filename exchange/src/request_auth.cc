@@ -34,11 +34,11 @@ size_t NonceCache::size() const {
   return n;
 }
 
-RequestAuthenticator::RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew,
-                                           NonceStore* shared_nonces)
+RequestAuthenticator::RequestAuthenticator(directory::AppRegistry& registry,
+                                           std::chrono::seconds max_skew, NonceStore* shared_nonces)
     : registry_(registry), max_skew_(max_skew.count()), shared_nonces_(shared_nonces) {}
 
-Result<std::pair<ParsedAuthorization, KeyInfo>> RequestAuthenticator::checkHead(
+Result<std::pair<ParsedAuthorization, directory::KeyInfo>> RequestAuthenticator::checkHead(
     std::string_view authorization, int64_t now, std::string* key_id_out, bool* unknown_key) {
   const auto refuse = [](const std::string& why) {
     return Status(ErrorCode::kUnauthenticated, why, "Authorization");
@@ -87,7 +87,7 @@ Result<Caller> RequestAuthenticator::authenticate(const SignedRequest& request,
   auto head = checkHead(authorization, now, key_id_out, nullptr);
   if (!head) return head.status();
   const ParsedAuthorization* parsed = &head->first;
-  const KeyInfo* key = &head->second;
+  const directory::KeyInfo* key = &head->second;
   std::string expected =
       hmacSha256(key->secret, stringToSign(request, parsed->timestamp, parsed->nonce));
   if (!constantTimeEqual(expected, parsed->signature)) {

@@ -182,7 +182,7 @@ constexpr const char* kRefusalLabels[kRefusalKinds] = {
 struct ServerState {
   ExchangeConfig config;
   std::unique_ptr<db::ConnectionPool> pool;
-  std::unique_ptr<AppRegistry> registry;
+  std::unique_ptr<directory::AppRegistry> registry;
   std::unique_ptr<PgNonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
@@ -683,7 +683,7 @@ class ExchangeServerImpl : public ExchangeServer {
 
   Status init() {
     const ExchangeConfig& config = state_.config;
-    auto box = SecretBox::fromBase64(config.master_key);
+    auto box = directory::SecretBox::fromBase64(config.master_key);
     if (!box) return box.status();
     const std::string conninfo = withConnectTimeout(config.database_url, 3);
     db::PoolOptions opts;
@@ -692,7 +692,7 @@ class ExchangeServerImpl : public ExchangeServer {
     opts.acquire_timeout = std::chrono::milliseconds(config.pool_acquire_timeout_ms);
     opts.on_connect = prepareQueryStatements;
     state_.pool = std::make_unique<db::ConnectionPool>(std::move(opts));
-    state_.registry = std::make_unique<AppRegistry>(
+    state_.registry = std::make_unique<directory::AppRegistry>(
         *state_.pool, std::move(*box), std::chrono::milliseconds(config.key_cache_ms),
         std::chrono::milliseconds(config.unknown_key_cache_ms));
     state_.nonces = std::make_unique<PgNonceStore>(*state_.pool, conninfo);
@@ -921,7 +921,7 @@ class ExchangeServerImpl : public ExchangeServer {
                             "Unauthenticated requests refused with 401, by reason (audited one "
                             "row per key id and minute, not one each).",
                             std::move(refusals));
-    AppRegistry* registry = state_.registry.get();
+    directory::AppRegistry* registry = state_.registry.get();
     state_.metrics.addGauge(
         "tongban_auth_unknown_key_cache_hits_total", "counter",
         "Unknown key ids answered from the negative cache, without a database query.",

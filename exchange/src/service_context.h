@@ -22,7 +22,7 @@
 #include "tongban/certs/transparency_log.h"
 #include "tongban/certs/type_registry.h"
 #include "tongban/common/db_pool.h"
-#include "tongban/exchange/app_registry.h"
+#include "tongban/directory/app_registry.h"
 #include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/exchange_config.h"
 #include "tongban/exchange/http.h"
@@ -49,7 +49,7 @@ struct CertsServices {
 struct ServiceContext {
   ExchangeConfig config;
   db::ConnectionPool* pool = nullptr;
-  AppRegistry* registry = nullptr;
+  directory::AppRegistry* registry = nullptr;
   catalog::CatalogStore* catalog = nullptr;
   // The sources resources read from, by name (the local registries; adapters add remote ones).
   std::unique_ptr<catalog::RecordSourceRegistry> record_sources;

@@ -102,7 +102,7 @@ TEST_F(AppCmdTest, ClientCertificatesAreBoundAndUnbound) {
   pqxx::connection c(db_->conninfo());
   pqxx::nontransaction tx(c);
   EXPECT_EQ(
-      tx.exec_params1("SELECT client_cert_sha256 FROM exchange.applications WHERE app_id = $1",
+      tx.exec_params1("SELECT client_cert_sha256 FROM directory.applications WHERE app_id = $1",
                       app_id)[0]
           .as<std::string>(),
       "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
@@ -113,7 +113,7 @@ TEST_F(AppCmdTest, ClientCertificatesAreBoundAndUnbound) {
   CmdResult unbound = run(runApp, withDb({"unbind-cert", app_id}));
   ASSERT_EQ(unbound.code, 0) << unbound.err;
   EXPECT_TRUE(
-      tx.exec_params1("SELECT client_cert_sha256 FROM exchange.applications WHERE app_id = $1",
+      tx.exec_params1("SELECT client_cert_sha256 FROM directory.applications WHERE app_id = $1",
                       app_id)[0]
           .is_null());
 }

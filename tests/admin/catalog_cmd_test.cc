@@ -98,7 +98,7 @@ class CatalogCmdTest : public ::testing::Test {
     pqxx::connection conn(db_->conninfo());
     pqxx::work tx(conn);
     tx.exec_params(
-        "INSERT INTO exchange.applications (app_id, department_code, name, role, created_by)"
+        "INSERT INTO directory.applications (app_id, department_code, name, role, created_by)"
         " VALUES ($1, '11110000000010022N', $2, 'consumer', 'test')",
         std::string(id), "cli test app " + std::to_string(n));
     tx.commit();

@@ -38,7 +38,7 @@ class CatalogStoreTest : public ::testing::Test {
     db_ = new testing::TestDatabase("catalog_store");
     db_->migrate();
     pool_ = new db::ConnectionPool({db_->conninfo(), 4, std::chrono::milliseconds(5000), nullptr});
-    exec("INSERT INTO exchange.departments (code, name, region_code, created_by) VALUES ('" +
+    exec("INSERT INTO directory.departments (code, name, region_code, created_by) VALUES ('" +
          std::string(kOtherDept) + "', '福州市某局', '350100', 'test')");
   }
   static void TearDownTestSuite() {
@@ -58,13 +58,13 @@ class CatalogStoreTest : public ::testing::Test {
     return tx.exec1(sql)[0].as<int64_t>();
   }
 
-  // A new application of `department` in exchange.applications, as an Actor.
+  // A new application of `department` in directory.applications, as an Actor.
   static Actor app(const std::string& department, Role role) {
     static int n = 0;
     char id[32];
     std::snprintf(id, sizeof id, "app_%016x", ++n);
     exec(
-        "INSERT INTO exchange.applications (app_id, department_code, name, role, created_by)"
+        "INSERT INTO directory.applications (app_id, department_code, name, role, created_by)"
         " VALUES ('" +
         std::string(id) + "', '" + department + "', 'test app " + std::to_string(n) + "', '" +
         toString(role) + "', 'test')");
@@ -570,7 +570,8 @@ TEST_F(CatalogStoreTest, WhoMayApply) {
   EXPECT_CODE(store().applyForAccess(a, Actor{"app_ffffffffffffffff", kOtherDept, Role::kConsumer}),
               ErrorCode::kPermissionDenied);
   const Actor disabled = app(kOtherDept, Role::kConsumer);
-  exec("UPDATE exchange.applications SET status = 'disabled' WHERE app_id = '" + disabled.id + "'");
+  exec("UPDATE directory.applications SET status = 'disabled' WHERE app_id = '" + disabled.id +
+       "'");
   EXPECT_CODE(store().applyForAccess(a, disabled), ErrorCode::kPermissionDenied);
   EXPECT_TRUE(store().applyForAccess(a, app(kOtherDept, Role::kProvider)).isOk());
 }

@@ -32,7 +32,7 @@ Hub::Hub(const std::string& tag, size_t pool_size) : db(tag) {
   dir = pattern;
   pool = std::make_unique<db::ConnectionPool>(
       db::PoolOptions{db.conninfo(), pool_size, std::chrono::milliseconds(10000), nullptr});
-  exec(std::string("INSERT INTO exchange.departments (code, name, region_code, created_by) VALUES "
+  exec(std::string("INSERT INTO directory.departments (code, name, region_code, created_by) VALUES "
                    "('") +
        kSamr + "', '北京市市场监督管理局', '110000', 'test'), ('" + kPolice +
        "', '北京市公安局', '110000', 'test'), ('" + kCivil +

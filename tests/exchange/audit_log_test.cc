@@ -600,10 +600,10 @@ TEST(AuditRead, HolderSeesAllowedAccessesNewestFirst) {
     pqxx::connection conn(db.conninfo());
     pqxx::work tx(conn);
     tx.exec(
-        "INSERT INTO exchange.departments (code, name, region_code, created_by) VALUES "
+        "INSERT INTO directory.departments (code, name, region_code, created_by) VALUES "
         "('11100000000000001X', '北京市民政局', '110000', 'test')");
     tx.exec(
-        "INSERT INTO exchange.applications (app_id, department_code, name, created_by) "
+        "INSERT INTO directory.applications (app_id, department_code, name, created_by) "
         "VALUES ('app_00000000000000a1', '11100000000000001X', '婚姻登记系统', 'test')");
     tx.commit();
   }

@@ -15,7 +15,6 @@
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
 #include "tongban/common/log.h"
-#include "tongban/exchange/app_registry.h"
 #include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/exchange_client.h"
 #include "tongban/exchange/http.h"
@@ -260,32 +259,6 @@ TEST_F(EdgeTest, AKnownKeyStillSendsItsBody) {
   testenv::Client c = env_->client(app);
   testenv::Reply r = c.call("POST", "/v1/access-requests", "{\"resource_code\":1}");
   EXPECT_EQ(r.status, 400) << r.body;  // the body was read and checked after authentication
-}
-
-TEST_F(EdgeTest, UnknownKeysAreRememberedBrieflyAndForgottenWhenAKeyIsCreated) {
-  db::ConnectionPool pool(
-      db::PoolOptions{env_->conninfo(), 1, std::chrono::milliseconds(5000), nullptr});
-  AppRegistry registry(pool, *SecretBox::fromBase64(testenv::kMasterKey),
-                       std::chrono::milliseconds(0), std::chrono::milliseconds(600000));
-  auto first = registry.lookupKey("key_0000000000000000");
-  ASSERT_FALSE(first);
-  EXPECT_EQ(first.status().code(), ErrorCode::kNotFound);
-  const uint64_t queries = pool.stats().acquired;
-  for (int i = 0; i < 100; ++i) {
-    auto again = registry.lookupKey("key_0000000000000000");
-    ASSERT_FALSE(again);
-    EXPECT_EQ(again.status().code(), ErrorCode::kNotFound);
-  }
-  EXPECT_EQ(pool.stats().acquired, queries);  // no query for a key known to be unknown
-  EXPECT_EQ(registry.unknownKeyCacheHits(), 100u);
-  // A key created through the registry clears what it remembered.
-  auto created = registry.createApplication(testenv::kTaxBureau, "负缓存测试", "consumer", "test");
-  ASSERT_TRUE(created) << created.status().toString();
-  const uint64_t after_create = pool.stats().acquired;
-  auto looked = registry.lookupKey("key_0000000000000000");
-  ASSERT_FALSE(looked);
-  EXPECT_EQ(pool.stats().acquired, after_create + 1);
-  EXPECT_TRUE(registry.lookupKey(created->key_id));
 }
 
 }  // namespace

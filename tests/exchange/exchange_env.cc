@@ -69,8 +69,8 @@ ExchangeEnv::ExchangeEnv(const std::string& tag, void (*configure)(ExchangeConfi
   if (configure) configure(config_);
   pool_ = std::make_unique<db::ConnectionPool>(
       db::PoolOptions{db_.conninfo(), 2, std::chrono::milliseconds(5000), nullptr});
-  auto box = SecretBox::fromBase64(kMasterKey);
-  registry_ = std::make_unique<AppRegistry>(*pool_, std::move(*box));
+  auto box = directory::SecretBox::fromBase64(kMasterKey);
+  registry_ = std::make_unique<directory::AppRegistry>(*pool_, std::move(*box));
   for (auto [code, name, region] : {std::tuple{kCivilAffairs, "市民政局", "110000"},
                                     std::tuple{kTaxBureau, "杭州市税务局", "330100"}}) {
     auto d = registry_->createDepartment(code, name, region, "test");

@@ -11,7 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "support/test_db.h"
-#include "tongban/exchange/app_registry.h"
+#include "tongban/directory/app_registry.h"
 #include "tongban/exchange/exchange_client.h"
 #include "tongban/exchange/server.h"
 
@@ -82,7 +82,7 @@ class ExchangeEnv {
   testing::TestDatabase db_;
   ExchangeConfig config_;
   std::unique_ptr<db::ConnectionPool> pool_;
-  std::unique_ptr<AppRegistry> registry_;
+  std::unique_ptr<directory::AppRegistry> registry_;
   std::unique_ptr<ExchangeServer> server_;
   App admin_;
 };

@@ -30,7 +30,7 @@ enum class Sensitivity { kPublic, kInternal, kSensitive, kSecret };
 enum class MaskingRule { kNone, kCitizenId, kCreditCode, kName, kPhone, kAddress, kDate, kFull };
 enum class RequestState { kPending, kApproved, kRejected, kWithdrawn };
 enum class GrantState { kActive, kSuspended, kRevoked };
-// An application's role (exchange.applications.role).
+// An application's role (directory.applications.role).
 enum class Role { kConsumer, kProvider, kAdmin };
 
 const char* toString(SharingType v);
@@ -82,7 +82,7 @@ struct ResourceDraft {
   std::string code;
   std::string name;
   std::string description;
-  std::string provider_department;  // exchange.departments.code (credit code of the department)
+  std::string provider_department;  // directory.departments.code (credit code of the department)
   std::string source;               // a registry source of sources.h, e.g. "population.persons"
   std::vector<std::string> key_fields;
   SharingType sharing_type = SharingType::kConditional;

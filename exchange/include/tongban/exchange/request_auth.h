@@ -23,7 +23,7 @@
 #include <utility>
 
 #include "tongban/common/result.h"
-#include "tongban/exchange/app_registry.h"
+#include "tongban/directory/app_registry.h"
 #include "tongban/exchange/nonce_store.h"
 #include "tongban/exchange/request_signing.h"
 
@@ -59,7 +59,7 @@ class NonceCache {
 class RequestAuthenticator {
  public:
   // `shared_nonces` (not owned, may be null: this process's memory only) must outlive this.
-  RequestAuthenticator(AppRegistry& registry, std::chrono::seconds max_skew,
+  RequestAuthenticator(directory::AppRegistry& registry, std::chrono::seconds max_skew,
                        NonceStore* shared_nonces = nullptr);
 
   // `request.path` and `.query` as sent on the request line, `.host` and `.idempotency_key` the
@@ -84,11 +84,10 @@ class RequestAuthenticator {
                   bool* unknown_key);
 
  private:
-  Result<std::pair<ParsedAuthorization, KeyInfo>> checkHead(std::string_view authorization,
-                                                            int64_t now, std::string* key_id_out,
-                                                            bool* unknown_key);
+  Result<std::pair<ParsedAuthorization, directory::KeyInfo>> checkHead(
+      std::string_view authorization, int64_t now, std::string* key_id_out, bool* unknown_key);
 
-  AppRegistry& registry_;
+  directory::AppRegistry& registry_;
   const int64_t max_skew_;
   NonceCache nonces_;
   NonceStore* const shared_nonces_;

@@ -1,4 +1,4 @@
-#include "tongban/exchange/secret_box.h"
+#include "tongban/directory/secret_box.h"
 
 #include <openssl/evp.h>
 
@@ -7,7 +7,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 
-namespace tongban::exchange {
+namespace tongban::directory {
 
 namespace {
 
@@ -71,4 +71,4 @@ Result<std::string> SecretBox::open(std::string_view sealed, std::string_view aa
   return out;
 }
 
-}  // namespace tongban::exchange
+}  // namespace tongban::directory

@@ -11,7 +11,7 @@
 
 #include "tongban/common/result.h"
 
-namespace tongban::exchange {
+namespace tongban::directory {
 
 class SecretBox {
  public:
@@ -28,4 +28,4 @@ class SecretBox {
   std::string key_;  // 32 bytes
 };
 
-}  // namespace tongban::exchange
+}  // namespace tongban::directory

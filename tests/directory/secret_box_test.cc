@@ -1,8 +1,8 @@
-#include "tongban/exchange/secret_box.h"
+#include "tongban/directory/secret_box.h"
 
 #include <gtest/gtest.h>
 
-namespace tongban::exchange {
+namespace tongban::directory {
 namespace {
 
 constexpr const char* kKeyA = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";  // bytes 0..31
@@ -51,4 +51,4 @@ TEST(SecretBox, RefusesAlteredMovedOrForeignCiphertexts) {
 }
 
 }  // namespace
-}  // namespace tongban::exchange
+}  // namespace tongban::directory

@@ -1,4 +1,4 @@
-#include "tongban/exchange/app_registry.h"
+#include "tongban/directory/app_registry.h"
 
 #include <cctype>
 
@@ -6,7 +6,7 @@
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
 
-namespace tongban::exchange {
+namespace tongban::directory {
 
 namespace {
 
@@ -18,7 +18,7 @@ std::string newSecret() { return "tbs_" + base64UrlEncode(randomBytes(32)); }
 void recordEvent(pqxx::work& tx, const std::string& actor, const std::string& type,
                  const std::string& id, const std::string& action) {
   tx.exec_params(
-      "INSERT INTO exchange.admin_events (actor, object_type, object_id, action) "
+      "INSERT INTO directory.admin_events (actor, object_type, object_id, action) "
       "VALUES ($1, $2, $3, $4)",
       actor, type, id, action);
 }
@@ -78,12 +78,12 @@ Result<Department> AppRegistry::createDepartment(const std::string& code, const 
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Department> {
     pqxx::work tx(conn);
     auto exists = tx.exec_params(
-        "SELECT code FROM exchange.departments WHERE code = $1 OR name = $2", *c, name);
+        "SELECT code FROM directory.departments WHERE code = $1 OR name = $2", *c, name);
     if (!exists.empty()) {
       return Status(ErrorCode::kConflict, "a department with this code or name exists", "code");
     }
     auto row = tx.exec_params1(
-        "INSERT INTO exchange.departments (code, name, region_code, created_by) "
+        "INSERT INTO directory.departments (code, name, region_code, created_by) "
         "VALUES ($1, $2, $3, $4) RETURNING " +
             ts("created_at"),
         *c, name, *region, actor);
@@ -98,7 +98,7 @@ Result<std::vector<Department>> AppRegistry::listDepartments() {
     pqxx::read_transaction tx(conn);
     std::vector<Department> out;
     for (const auto& r : tx.exec("SELECT code, name, region_code, " + ts("created_at") +
-                                 " FROM exchange.departments ORDER BY code")) {
+                                 " FROM directory.departments ORDER BY code")) {
       out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                      r[3].as<std::string>()});
     }
@@ -112,7 +112,7 @@ Result<IssuedKey> AppRegistry::insertKey(pqxx::work& tx, const std::string& app_
   IssuedKey k{app_id, newId("key_"), newSecret()};
   std::string sealed = box_->seal(k.secret, k.key_id);
   tx.exec_params(
-      "INSERT INTO exchange.app_keys (key_id, app_id, secret_enc, created_by) VALUES ($1, $2, $3, "
+      "INSERT INTO directory.app_keys (key_id, app_id, secret_enc, created_by) VALUES ($1, $2, $3, "
       "$4)",
       k.key_id, app_id, pqxx::binarystring(sealed.data(), sealed.size()), actor);
   recordEvent(tx, actor, "key", k.key_id, "create");
@@ -130,11 +130,11 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
   if (!dept) return dept.status();
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
     pqxx::work tx(conn);
-    if (tx.exec_params("SELECT 1 FROM exchange.departments WHERE code = $1", *dept).empty()) {
+    if (tx.exec_params("SELECT 1 FROM directory.departments WHERE code = $1", *dept).empty()) {
       return Status::notFound("no department " + *dept);
     }
     if (!tx.exec_params(
-               "SELECT 1 FROM exchange.applications WHERE department_code = $1 AND name = $2",
+               "SELECT 1 FROM directory.applications WHERE department_code = $1 AND name = $2",
                *dept, name)
              .empty()) {
       return Status(ErrorCode::kConflict,
@@ -142,7 +142,7 @@ Result<IssuedKey> AppRegistry::createApplication(const std::string& department_c
     }
     std::string app_id = newId("app_");
     tx.exec_params(
-        "INSERT INTO exchange.applications (app_id, department_code, name, role, created_by) "
+        "INSERT INTO directory.applications (app_id, department_code, name, role, created_by) "
         "VALUES ($1, $2, $3, $4, $5)",
         app_id, *dept, name, role, actor);
     recordEvent(tx, actor, "application", app_id, "create");
@@ -161,10 +161,10 @@ Result<std::vector<Application>> AppRegistry::listApplications(const std::string
     std::vector<Application> out;
     pqxx::result rows =
         department_code.empty()
-            ? tx.exec("SELECT " + appColumns() + " FROM exchange.applications ORDER BY app_id")
+            ? tx.exec("SELECT " + appColumns() + " FROM directory.applications ORDER BY app_id")
             : tx.exec_params(
                   "SELECT " + appColumns() +
-                      " FROM exchange.applications WHERE department_code = $1 ORDER BY app_id",
+                      " FROM directory.applications WHERE department_code = $1 ORDER BY app_id",
                   department_code);
     for (const auto& r : rows) out.push_back(appFromRow(r));
     return out;
@@ -175,7 +175,7 @@ Result<Application> AppRegistry::getApplication(const std::string& app_id) {
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Application> {
     pqxx::read_transaction tx(conn);
     auto r = tx.exec_params(
-        "SELECT " + appColumns() + " FROM exchange.applications WHERE app_id = $1", app_id);
+        "SELECT " + appColumns() + " FROM directory.applications WHERE app_id = $1", app_id);
     if (r.empty()) return Status::notFound("no application " + app_id);
     return appFromRow(r[0]);
   });
@@ -190,7 +190,7 @@ Result<Application> AppRegistry::setApplicationStatus(const std::string& app_id,
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<Application> {
     pqxx::work tx(conn);
     auto r = tx.exec_params(
-        "UPDATE exchange.applications SET status = $2 WHERE app_id = $1 RETURNING " + appColumns(),
+        "UPDATE directory.applications SET status = $2 WHERE app_id = $1 RETURNING " + appColumns(),
         app_id, status);
     if (r.empty()) return Status::notFound("no application " + app_id);
     recordEvent(tx, actor, "application", app_id, status == "active" ? "enable" : "disable");
@@ -208,12 +208,12 @@ Result<IssuedKey> AppRegistry::rotateKey(const std::string& app_id, std::chrono:
   }
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<IssuedKey> {
     pqxx::work tx(conn);
-    if (tx.exec_params("SELECT 1 FROM exchange.applications WHERE app_id = $1 FOR UPDATE", app_id)
+    if (tx.exec_params("SELECT 1 FROM directory.applications WHERE app_id = $1 FOR UPDATE", app_id)
             .empty()) {
       return Status::notFound("no application " + app_id);
     }
     tx.exec_params(
-        "UPDATE exchange.app_keys SET not_after = LEAST(COALESCE(not_after, 'infinity'), "
+        "UPDATE directory.app_keys SET not_after = LEAST(COALESCE(not_after, 'infinity'), "
         "now() + make_interval(secs => $2)) WHERE app_id = $1 AND status = 'active'",
         app_id, static_cast<int64_t>(overlap.count()));
     auto key = insertKey(tx, app_id, actor);
@@ -229,7 +229,7 @@ Result<IssuedKey> AppRegistry::rotateKey(const std::string& app_id, std::chrono:
 Status AppRegistry::disableKey(const std::string& key_id, const std::string& actor) {
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work tx(conn);
-    auto r = tx.exec_params("UPDATE exchange.app_keys SET status = 'disabled' WHERE key_id = $1",
+    auto r = tx.exec_params("UPDATE directory.app_keys SET status = 'disabled' WHERE key_id = $1",
                             key_id);
     if (r.affected_rows() == 0) return Status::notFound("no key " + key_id);
     recordEvent(tx, actor, "key", key_id, "disable");
@@ -257,7 +257,7 @@ Status AppRegistry::setClientCertificate(const std::string& app_id, const std::s
   auto result = db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<bool> {
     pqxx::work tx(conn);
     auto r = tx.exec_params(
-        "UPDATE exchange.applications SET client_cert_sha256 = NULLIF($2, '') WHERE app_id = $1",
+        "UPDATE directory.applications SET client_cert_sha256 = NULLIF($2, '') WHERE app_id = $1",
         app_id, hex);
     if (r.affected_rows() == 0) return Status::notFound("no application " + app_id);
     recordEvent(tx, actor, "application", app_id,
@@ -289,7 +289,8 @@ Result<KeyInfo> AppRegistry::lookupKey(const std::string& key_id) {
     auto r = tx.exec_params(
         "SELECT k.key_id, k.app_id, a.department_code, a.role, k.secret_enc, k.status, a.status, "
         "floor(EXTRACT(EPOCH FROM k.not_after))::bigint, a.client_cert_sha256 "
-        "FROM exchange.app_keys k JOIN exchange.applications a USING (app_id) WHERE k.key_id = $1",
+        "FROM directory.app_keys k JOIN directory.applications a USING (app_id) WHERE k.key_id = "
+        "$1",
         key_id);
     if (r.empty()) return Status::notFound("unknown key " + key_id);
     const auto& row = r[0];
@@ -345,4 +346,4 @@ uint64_t AppRegistry::unknownKeyCacheHits() {
   return unknown_hits_;
 }
 
-}  // namespace tongban::exchange
+}  // namespace tongban::directory

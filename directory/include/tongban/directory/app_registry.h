@@ -1,11 +1,13 @@
-// Departments (部门), their applications, and the applications' signing keys — in the exchange
-// schema — with the key cache the authenticator reads on every request.
+// Departments (部门), their applications, and the applications' signing keys — in the directory
+// schema (deploy/sql/0013_directory.sql) — with the key cache the authenticator reads on every
+// request. The types are in model.h; catalog and certs check references inside their own
+// transactions with references.h.
 //
 // Secrets are random, shown once by createApplication/rotateKey, and stored sealed by SecretBox.
 // lookupKey() serves from a cache refreshed every `cache_ttl`; changes made through this object
 // invalidate it at once, changes made by another process (the CLI) are seen within the TTL.
 // Unknown key ids are remembered for a short while too (a negative cache, bounded).
-// Every change is recorded in exchange.admin_events with the actor. Thread-safe.
+// Every change is recorded in directory.admin_events with the actor. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -18,44 +20,10 @@
 
 #include "tongban/common/db_pool.h"
 #include "tongban/common/result.h"
-#include "tongban/exchange/secret_box.h"
+#include "tongban/directory/model.h"
+#include "tongban/directory/secret_box.h"
 
-namespace tongban::exchange {
-
-struct Department {
-  std::string code;  // unified social credit code
-  std::string name;
-  std::string region_code;
-  std::string created_at;
-};
-
-struct Application {
-  std::string app_id;
-  std::string department_code;
-  std::string name;
-  std::string role;    // consumer | provider | admin
-  std::string status;  // active | disabled
-  std::string created_at;
-};
-
-struct IssuedKey {
-  std::string app_id;
-  std::string key_id;
-  std::string secret;  // shown once
-};
-
-// What the authenticator needs about a key.
-struct KeyInfo {
-  std::string key_id;
-  std::string app_id;
-  std::string department_code;
-  std::string role;
-  std::string secret;
-  bool key_active = false;
-  bool app_active = false;
-  std::optional<int64_t> not_after_unix;  // end of a rotated key's overlap window
-  std::string client_cert_sha256;  // hex SHA-256 of the application's client certificate, or ""
-};
+namespace tongban::directory {
 
 class AppRegistry {
  public:
@@ -119,4 +87,4 @@ class AppRegistry {
   uint64_t unknown_hits_ = 0;
 };
 
-}  // namespace tongban::exchange
+}  // namespace tongban::directory
