@@ -349,7 +349,7 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
   auto params = queryParams(req);
   if (!params) return params.status();
   auto& q = *params;
-  AuditSearch search;
+  audit::AuditSearch search;
   search.app_id = q["app_id"];
   search.subject_key = q["subject"];
   search.resource_code = q["resource"];
@@ -366,13 +366,13 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
     }
     search.limit = std::stoi(l);
   }
-  auto records =
-      db::withConnection(*ctx.pool, [&](pqxx::connection& c) { return searchAuditLog(c, search); });
+  auto records = db::withConnection(
+      *ctx.pool, [&](pqxx::connection& c) { return audit::searchAuditLog(c, search); });
   if (!records) return records.status();
   std::string body = "{\"entries\":[";
   for (size_t i = 0; i < records->size(); ++i) {
     if (i) body += ",";
-    body += auditRecordJson((*records)[i]);
+    body += audit::auditRecordJson((*records)[i]);
   }
   return HttpResponse::json(body + "]}");
 }

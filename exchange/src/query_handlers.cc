@@ -592,7 +592,7 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
   std::optional<std::string> before;
   if (q.count("before")) before = q["before"];
   auto records = db::withConnection(*ctx.pool, [&](pqxx::connection& c) {
-    return accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
+    return audit::accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
   });
   if (!records) return records.status();
   rapidjson::StringBuffer buf;

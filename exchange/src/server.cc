@@ -186,7 +186,7 @@ struct ServerState {
   std::unique_ptr<PgNonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
-  std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<audit::AuditLog> audit;
   ServiceContext services;
   Router router;
   Metrics metrics;
@@ -313,7 +313,7 @@ const char* auditResult(int status) {
 void auditRefusalSummaries(ServerState& state,
                            const std::vector<RefusalSampler::Summary>& summaries) {
   for (const auto& s : summaries) {
-    AuditEntry e;
+    audit::AuditEntry e;
     e.key_id = s.key_id;
     e.result = "denied";
     e.http_status = 401;
@@ -431,7 +431,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   // the response is replaced: nothing is disclosed without its audit record.
   void audit(HttpRequest& req, const std::string& key_id, int status, const std::string& failure,
              HttpResponse* out) {
-    AuditEntry e;
+    audit::AuditEntry e;
     e.request_id = req.request_id;
     if (req.caller) {
       e.app_id = req.caller->app_id;
@@ -451,7 +451,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     e.http_status = status;
     e.reason = failure.empty() ? req.audit.reason : failure;
     if (req.caller && !req.caller->nonce.empty()) {
-      e.nonce_claim = AuditEntry::NonceClaim{req.caller->key_id, req.caller->nonce,
+      e.nonce_claim = audit::AuditEntry::NonceClaim{req.caller->key_id, req.caller->nonce,
                                              req.caller->nonce_expires_at, unixNow()};
     }
     auto appended = state_.audit->append(std::move(e));
@@ -685,7 +685,7 @@ class ExchangeServerImpl : public ExchangeServer {
     const ExchangeConfig& config = state_.config;
     auto box = SecretBox::fromBase64(config.master_key);
     if (!box) return box.status();
-    const std::string conninfo = withConnectTimeout(config.database_url, 3);
+    const std::string conninfo = db::withConnectTimeout(config.database_url, 3);
     db::PoolOptions opts;
     opts.conninfo = conninfo;
     opts.size = static_cast<size_t>(config.pool_size);
@@ -714,7 +714,7 @@ class ExchangeServerImpl : public ExchangeServer {
       }
     });
 
-    AuditLog::Options audit;
+    audit::AuditLog::Options audit;
     audit.conninfo = conninfo;
     audit.node_id = config.audit_node_id;
     audit.max_batch = config.audit_max_batch;
@@ -735,7 +735,7 @@ class ExchangeServerImpl : public ExchangeServer {
       if (!signer) return signer.status();
       audit.checkpoint_signer = std::shared_ptr<const certs::Signer>(std::move(*signer));
     }
-    auto log = AuditLog::open(std::move(audit));
+    auto log = audit::AuditLog::open(std::move(audit));
     if (!log) return log.status();
     state_.audit = std::move(*log);
 
@@ -927,7 +927,7 @@ class ExchangeServerImpl : public ExchangeServer {
         "Unknown key ids answered from the negative cache, without a database query.",
         {{"tongban_auth_unknown_key_cache_hits_total", "",
           [registry] { return double(registry->unknownKeyCacheHits()); }}});
-    AuditLog* audit = state_.audit.get();
+    audit::AuditLog* audit = state_.audit.get();
     state_.metrics.addGauge(
         "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",
         {{"tongban_audit_entries_total", "", [audit] { return double(audit->stats().appended); }}});

@@ -10,10 +10,10 @@
 #include <string>
 #include <utility>
 
+#include "tongban/audit/audit_log.h"
 #include "tongban/certs/algorithm.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/verification.h"
-#include "tongban/exchange/audit_log.h"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -21,7 +21,7 @@
 #include "tongban/common/encoding.h"
 #include "tongban/common/time_format.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
 
 using ReadTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
@@ -353,4 +353,4 @@ std::string auditRecordJson(const AuditRecord& r) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-}  // namespace tongban::exchange
+}  // namespace tongban::audit

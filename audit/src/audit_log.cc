@@ -5,7 +5,7 @@
 // on its position in the chain (the tail of the canonical encoding and of the row's COPY text);
 // the writer thread only assigns seq and `at`, hashes (one SHA-256 over a few hundred bytes) and
 // sends the batch. One transaction per batch, so one WAL flush covers every entry of it.
-#include "tongban/exchange/audit_log.h"
+#include "tongban/audit/audit_log.h"
 
 #include "tongban/common/encoding.h"
 #include "tongban/common/pg_copy.h"
@@ -27,9 +27,9 @@
 
 #include <pqxx/tablewriter>
 
-#include "tongban/exchange/exchange_config.h"
+#include "tongban/common/db_pool.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
 
 // Longest string kept per column; longer values (a hostile path, say) are cut at a character
@@ -451,7 +451,7 @@ class AuditLogImpl final : public AuditLog {
   Status connect() {
     conn_.reset();
     try {
-      auto conn = std::make_unique<pqxx::connection>(withConnectTimeout(options_.conninfo, 5));
+      auto conn = std::make_unique<pqxx::connection>(db::withConnectTimeout(options_.conninfo, 5));
       pqxx::nontransaction tx(*conn);
       const pqxx::row locked = tx.exec_params1(
           "SELECT pg_try_advisory_lock(hashtextextended('tongban.audit_log:' || $1, 0))",
@@ -1025,4 +1025,4 @@ Result<std::vector<AccessRecord>> accessLogForSubject(pqxx::connection& conn,
   }
 }
 
-}  // namespace tongban::exchange
+}  // namespace tongban::audit

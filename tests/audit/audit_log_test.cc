@@ -1,7 +1,7 @@
 // Tests of the audit log on a real PostgreSQL: appends and group commit, durability semantics on
 // a lost connection, the append-only triggers, checkpoints, every kind of tampering the verifier
 // must catch, and a holder's access log.
-#include "tongban/exchange/audit_log.h"
+#include "tongban/audit/audit_log.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +18,7 @@
 #include "tongban/certs/keys.h"
 #include "tongban/certs/signer.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
 
 using testing::TestDatabase;
@@ -689,4 +689,4 @@ TEST(AuditRead, SearchFilters) {
 }
 
 }  // namespace
-}  // namespace tongban::exchange
+}  // namespace tongban::audit

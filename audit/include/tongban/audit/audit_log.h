@@ -1,6 +1,6 @@
 // The audit log (电子监察): every request to the exchange, allowed or refused, appended to a
 // hash-chained, append-only table (exchange.audit_log, deploy/sql/0005_audit.sql) before the
-// response leaves.
+// response leaves. The module knows nothing of HTTP or the exchange: the exchange appends to it.
 //
 // This header has four parts: the entry and its canonical encoding (the hash an auditor
 // re-implements from docs/audit-log.md); AuditLog, the group-committing writer the server appends
@@ -21,7 +21,7 @@
 #include "tongban/certs/signer.h"
 #include "tongban/common/result.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 
 // ---------------------------------------------------------------------------------------------
 // Entries and the chain hash
@@ -263,4 +263,4 @@ Result<std::vector<AccessRecord>> accessLogForSubject(
     pqxx::connection& conn, const std::string& subject_key, int limit,
     const std::optional<std::string>& before = {});
 
-}  // namespace tongban::exchange
+}  // namespace tongban::audit
