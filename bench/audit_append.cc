@@ -1,6 +1,6 @@
-// Audit log append rate: AuditLog's group commit against the same rows INSERTed and committed one
-// per transaction (one WAL flush each), with 1, 8 and 64 concurrent appenders, in one run on one
-// database. Run it through bench/audit_append.sh, which gives it a cluster with fsync on: with
+// Audit log append rate: AuditWriter's group commit against the same rows INSERTed and committed
+// one per transaction (one WAL flush each), with 1, 8 and 64 concurrent appenders, in one run on
+// one database. Run it through bench/audit_append.sh, which gives it a cluster with fsync on: with
 // fsync off (the test cluster) a commit costs nothing and the comparison means nothing.
 //
 //   audit_append CONNINFO [SECONDS_PER_RUN] [APPENDERS,...]    (default 3 s, 1,8,64)
@@ -18,7 +18,7 @@
 
 #include <pqxx/pqxx>
 
-#include "tongban/audit/audit_log.h"
+#include "tongban/audit/writer.h"
 #include "tongban/common/migrations.h"
 
 using namespace tongban;
@@ -142,12 +142,12 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
 }
 
 Figures groupCommit(const std::string& conninfo, int threads, double seconds,
-                    audit::AuditLog::Options::WriteMethod method, const std::string& node) {
-  audit::AuditLog::Options o;
+                    audit::AuditWriter::Options::WriteMethod method, const std::string& node) {
+  audit::AuditWriter::Options o;
   o.conninfo = conninfo;
   o.node_id = node;
   o.write_method = method;
-  auto log = audit::AuditLog::open(o);
+  auto log = audit::AuditWriter::open(o);
   if (!log) {
     std::fprintf(stderr, "open: %s\n", log.status().toString().c_str());
     std::exit(1);
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  using Method = audit::AuditLog::Options::WriteMethod;
+  using Method = audit::AuditWriter::Options::WriteMethod;
   const std::pair<const char*, Method> methods[] = {
       {"auto", Method::kAuto}, {"copy", Method::kCopy}, {"unnest", Method::kUnnest}};
   std::printf(

@@ -16,7 +16,8 @@
 
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
-#include "tongban/audit/audit_log.h"
+#include "tongban/audit/search.h"
+#include "tongban/audit/verify.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/config.h"
 

@@ -6,6 +6,7 @@
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/audit/search.h"
 #include "tongban/catalog/json.h"
 
 namespace tongban::exchange {

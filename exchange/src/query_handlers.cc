@@ -13,6 +13,7 @@
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/audit/access_log.h"
 #include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/grant_view.h"
 #include "tongban/catalog/json.h"

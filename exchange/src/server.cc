@@ -37,6 +37,7 @@
 #include "tongban/common/encoding.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
+#include "tongban/audit/writer.h"
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/metrics.h"
 #include "tongban/exchange/problem.h"
@@ -186,7 +187,7 @@ struct ServerState {
   std::unique_ptr<PgNonceStore> nonces;  // shared replay guard; before auth, which uses it
   std::unique_ptr<RequestAuthenticator> auth;
   std::unique_ptr<catalog::CatalogStore> catalog;
-  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<audit::AuditWriter> audit;
   ServiceContext services;
   Router router;
   Metrics metrics;
@@ -714,7 +715,7 @@ class ExchangeServerImpl : public ExchangeServer {
       }
     });
 
-    audit::AuditLog::Options audit;
+    audit::AuditWriter::Options audit;
     audit.conninfo = conninfo;
     audit.node_id = config.audit_node_id;
     audit.max_batch = config.audit_max_batch;
@@ -735,7 +736,7 @@ class ExchangeServerImpl : public ExchangeServer {
       if (!signer) return signer.status();
       audit.checkpoint_signer = std::shared_ptr<const certs::Signer>(std::move(*signer));
     }
-    auto log = audit::AuditLog::open(std::move(audit));
+    auto log = audit::AuditWriter::open(std::move(audit));
     if (!log) return log.status();
     state_.audit = std::move(*log);
 
@@ -927,7 +928,7 @@ class ExchangeServerImpl : public ExchangeServer {
         "Unknown key ids answered from the negative cache, without a database query.",
         {{"tongban_auth_unknown_key_cache_hits_total", "",
           [registry] { return double(registry->unknownKeyCacheHits()); }}});
-    audit::AuditLog* audit = state_.audit.get();
+    audit::AuditWriter* audit = state_.audit.get();
     state_.metrics.addGauge(
         "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",
         {{"tongban_audit_entries_total", "", [audit] { return double(audit->stats().appended); }}});

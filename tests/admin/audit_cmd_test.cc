@@ -13,7 +13,7 @@
 
 #include "support/test_db.h"
 #include "tongban/admin/commands.h"
-#include "tongban/audit/audit_log.h"
+#include "tongban/audit/writer.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/pki.h"
 #include "tongban/certs/signer.h"
@@ -58,11 +58,11 @@ class AuditCmd : public ::testing::Test {
     db_ = std::make_unique<TestDatabase>("audit_cmd");
     db_->migrate();
     signer_ = makeSigner();
-    audit::AuditLog::Options o;
+    audit::AuditWriter::Options o;
     o.conninfo = db_->conninfo();
     o.checkpoint_signer = signer_;
     o.checkpoint_every_entries = 4;
-    auto log = audit::AuditLog::open(o);
+    auto log = audit::AuditWriter::open(o);
     ASSERT_TRUE(log.isOk()) << log.status().toString();
     for (int i = 1; i <= 10; ++i) {
       audit::AuditEntry e;

@@ -14,7 +14,7 @@
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
-#include "tongban/audit/audit_log.h"
+#include "tongban/audit/verify.h"
 #include "tongban/common/log.h"
 #include "tongban/exchange/app_registry.h"
 #include "tongban/exchange/exchange_client.h"

@@ -10,7 +10,7 @@
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
-#include "tongban/audit/audit_log.h"
+#include "tongban/audit/verify.h"
 #include "tongban/catalog/model.h"
 #include "tongban/certs/keys.h"
 #include "tongban/exchange/holder_token.h"
