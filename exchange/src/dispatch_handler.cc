@@ -70,14 +70,15 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     if (!saneRequestId(request_id)) {
       request_id = state_.request_id_prefix + std::to_string(state_.request_counter.fetch_add(1));
     }
-    HttpRequest req{raw, raw.getMethod(), "", "", {}, "", request_id, std::nullopt, {}, ""};
+    HttpRequest req{raw, raw.getMethod(), "", "", {}, "", request_id, std::nullopt, ""};
     size_t route_index = state_.unmatched_route;
     std::string route_label = "unmatched";
     const Router::Route* route = nullptr;
     std::string key_id;
     bool body_read = false;
     Refusal refusal = Refusal::kNone;
-    Result<HttpResponse> result = dispatch(req, &route, &key_id, &body_read, &refusal);
+    HandlerResult handled = dispatch(req, &route, &key_id, &body_read, &refusal);
+    Result<HttpResponse>& result = handled.response;
     if (route) {
       route_index = route->metrics_index;
       route_label = route->pattern;
@@ -114,11 +115,11 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
         std::vector<RefusalSampler::Summary> done;
         const std::string sample_key = key_id.size() <= 64 ? key_id : key_id.substr(0, 64);
         if (state_.refusals.note(sample_key, unixNow(), &done)) {
-          audit(req, key_id, out.status, failure, &out);
+          audit(req, handled.audit, key_id, out.status, failure, &out);
         }
         auditRefusalSummaries(state_, done);
       } else {
-        audit(req, key_id, out.status, failure, &out);
+        audit(req, handled.audit, key_id, out.status, failure, &out);
       }
     }
     send(raw, resp, out, request_id, close);
@@ -156,8 +157,8 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
 
   // Appends the request to the audit log before the response leaves. If the log cannot take it,
   // the response is replaced: nothing is disclosed without its audit record.
-  void audit(HttpRequest& req, const std::string& key_id, int status, const std::string& failure,
-             HttpResponse* out) {
+  void audit(HttpRequest& req, AuditFacts& facts, const std::string& key_id, int status,
+             const std::string& failure, HttpResponse* out) {
     audit::AuditEntry e;
     e.request_id = req.request_id;
     if (req.caller) {
@@ -169,14 +170,14 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     }
     e.method = req.method;
     e.path = req.path;
-    e.resource_code = req.audit.resource_code;
-    e.fields = req.audit.fields;
-    e.subject_keys = req.audit.subject_keys;
-    e.matter_code = req.audit.matter_code;
-    e.case_id = req.audit.case_id;
+    e.resource_code = std::move(facts.resource_code);
+    e.fields = std::move(facts.fields);
+    e.subject_keys = std::move(facts.subject_keys);
+    e.matter_code = std::move(facts.matter_code);
+    e.case_id = std::move(facts.case_id);
     e.result = auditResult(status);
     e.http_status = status;
-    e.reason = failure.empty() ? req.audit.reason : failure;
+    e.reason = failure.empty() ? std::move(facts.reason) : failure;
     if (req.caller && !req.caller->nonce.empty()) {
       e.nonce_claim = audit::AuditEntry::NonceClaim{req.caller->key_id, req.caller->nonce,
                                                     req.caller->nonce_expires_at, unixNow()};
@@ -197,8 +198,8 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     }
   }
 
-  Result<HttpResponse> dispatch(HttpRequest& req, const Router::Route** route_out,
-                                std::string* key_id, bool* body_read, Refusal* refusal) {
+  HandlerResult dispatch(HttpRequest& req, const Router::Route** route_out, std::string* key_id,
+                         bool* body_read, Refusal* refusal) {
     const std::string& target = req.raw.getURI();
     if (Status s = splitTarget(target, &req.path, &req.query); !s) return s;
     Router::Match m = state_.router.match(req.method, req.path);
