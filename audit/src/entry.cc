@@ -2,7 +2,7 @@
 // reading a stored entry back from its row.
 #include "tongban/audit/entry.h"
 
-#include <openssl/sha.h>
+#include "tongban/common/crypto.h"
 
 #include "encoding_impl.h"
 #include "pg_rows_impl.h"
@@ -28,16 +28,19 @@ void putStr(std::string* out, std::string_view s) {
   putU32(out, static_cast<uint32_t>(s.size()));
   out->append(s.data(), s.size());
 }
+void putInt(std::string* out, int64_t v) {
+  out->push_back('\x01');
+  putI64(out, v);
+}
+
+namespace {
+
 void putOptStr(std::string* out, const std::optional<std::string>& s) {
   if (s) {
     putStr(out, *s);
   } else {
     out->push_back('\x00');
   }
-}
-void putInt(std::string* out, int64_t v) {
-  out->push_back('\x01');
-  putI64(out, v);
 }
 void putOptInt(std::string* out, const std::optional<int64_t>& v) {
   if (v) {
@@ -51,6 +54,8 @@ void putArr(std::string* out, const std::vector<std::string>& items) {
   putU32(out, static_cast<uint32_t>(items.size()));
   for (const auto& item : items) putStr(out, item);
 }
+
+}  // namespace
 
 void encodeHead(std::string* out, std::string_view node_id, int64_t seq, int64_t at_micros) {
   putStr(out, kAuditEntryTag);
@@ -80,9 +85,7 @@ std::string sha256Of(std::string_view a, std::string_view b, std::string_view c)
   std::string buf;
   buf.reserve(a.size() + b.size() + c.size());
   buf.append(a.data(), a.size()).append(b.data(), b.size()).append(c.data(), c.size());
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+  return tongban::sha256(buf);
 }
 
 }  // namespace internal
