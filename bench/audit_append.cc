@@ -1,6 +1,6 @@
-// Audit log append rate: AuditLog's group commit against the same rows INSERTed and committed one
-// per transaction (one WAL flush each), with 1, 8 and 64 concurrent appenders, in one run on one
-// database. Run it through bench/audit_append.sh, which gives it a cluster with fsync on: with
+// Audit log append rate: AuditWriter's group commit against the same rows INSERTed and committed
+// one per transaction (one WAL flush each), with 1, 8 and 64 concurrent appenders, in one run on
+// one database. Run it through bench/audit_append.sh, which gives it a cluster with fsync on: with
 // fsync off (the test cluster) a commit costs nothing and the comparison means nothing.
 //
 //   audit_append CONNINFO [SECONDS_PER_RUN] [APPENDERS,...]    (default 3 s, 1,8,64)
@@ -18,16 +18,16 @@
 
 #include <pqxx/pqxx>
 
+#include "tongban/audit/writer.h"
 #include "tongban/common/migrations.h"
-#include "tongban/exchange/audit_log.h"
 
 using namespace tongban;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-exchange::AuditEntry sampleEntry(int64_t i) {
-  exchange::AuditEntry e;
+audit::AuditEntry sampleEntry(int64_t i) {
+  audit::AuditEntry e;
   e.request_id = "req-" + std::to_string(i);
   e.app_id = "app_00000000000000a1";
   e.department_code = "11100000000000001X";
@@ -107,8 +107,8 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
         "$17, $18, $19)");
   }
   return drive(threads, seconds, [&](int t, int64_t i) {
-    exchange::AuditEntry e = sampleEntry(i);
-    exchange::AuditRecord r;
+    audit::AuditEntry e = sampleEntry(i);
+    audit::AuditRecord r;
     r.node_id = "baseline-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" +
                 std::to_string(t);
     r.seq = i + 1;
@@ -129,7 +129,7 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
     r.result = e.result;
     r.http_status = e.http_status;
     r.prev_hash = prev[t];
-    r.hash = exchange::computeAuditHash(r.prev_hash, r);
+    r.hash = audit::computeAuditHash(r.prev_hash, r);
     prev[t] = r.hash;
     pqxx::nontransaction tx(*conns[t]);  // autocommit: one commit, one flush per row
     tx.exec_prepared("one", r.node_id, r.seq, r.at_micros, *r.request_id, *r.app_id,
@@ -142,12 +142,12 @@ Figures baseline(const std::string& conninfo, int threads, double seconds, int r
 }
 
 Figures groupCommit(const std::string& conninfo, int threads, double seconds,
-                    exchange::AuditLog::Options::WriteMethod method, const std::string& node) {
-  exchange::AuditLog::Options o;
+                    audit::AuditWriter::Options::WriteMethod method, const std::string& node) {
+  audit::AuditWriter::Options o;
   o.conninfo = conninfo;
   o.node_id = node;
   o.write_method = method;
-  auto log = exchange::AuditLog::open(o);
+  auto log = audit::AuditWriter::open(o);
   if (!log) {
     std::fprintf(stderr, "open: %s\n", log.status().toString().c_str());
     std::exit(1);
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", e.what());
     return 1;
   }
-  using Method = exchange::AuditLog::Options::WriteMethod;
+  using Method = audit::AuditWriter::Options::WriteMethod;
   const std::pair<const char*, Method> methods[] = {
       {"auto", Method::kAuto}, {"copy", Method::kCopy}, {"unnest", Method::kUnnest}};
   std::printf(

@@ -16,9 +16,10 @@
 
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
+#include "tongban/audit/search.h"
+#include "tongban/audit/verify.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/config.h"
-#include "tongban/exchange/audit_log.h"
 
 namespace tongban::admin {
 namespace {
@@ -106,7 +107,7 @@ std::optional<int64_t> parseTimestamp(const std::string& text) {
 struct AuditArgs {
   std::string sub;
   std::optional<std::string> db, config, checkpoint_key;
-  exchange::AuditSearch search;
+  audit::AuditSearch search;
 };
 
 // Empty on success, else what is wrong.
@@ -155,7 +156,7 @@ std::string parseArgs(const Args& args, AuditArgs* a) {
 }
 
 int runVerify(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std::ostream& err) {
-  exchange::AuditVerifyOptions options;
+  audit::AuditVerifyOptions options;
   if (a.checkpoint_key) {
     std::ifstream in(*a.checkpoint_key, std::ios::binary);
     if (!in) {
@@ -178,7 +179,7 @@ int runVerify(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std
       }
     }
   }
-  Result<exchange::AuditVerifyReport> report = exchange::verifyAuditChain(conn, options);
+  Result<audit::AuditVerifyReport> report = audit::verifyAuditChain(conn, options);
   if (!report) {
     err << "tongban-admin audit verify: " << report.status().toString() << "\n";
     return report.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
@@ -195,18 +196,18 @@ int runVerify(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std
   }
   for (const auto& p : report->problems) {
     out << "BROKEN node " << p.node_id << " seq " << p.seq << ": "
-        << exchange::auditProblemKindName(p.kind) << ": " << p.message << "\n";
+        << audit::auditProblemKindName(p.kind) << ": " << p.message << "\n";
   }
   return 1;
 }
 
 int runSearch(pqxx::connection& conn, const AuditArgs& a, std::ostream& out, std::ostream& err) {
-  Result<std::vector<exchange::AuditRecord>> rows = exchange::searchAuditLog(conn, a.search);
+  Result<std::vector<audit::AuditRecord>> rows = audit::searchAuditLog(conn, a.search);
   if (!rows) {
     err << "tongban-admin audit search: " << rows.status().toString() << "\n";
     return 1;
   }
-  for (const auto& r : *rows) out << exchange::auditRecordJson(r) << "\n";
+  for (const auto& r : *rows) out << audit::auditRecordJson(r) << "\n";
   return 0;
 }
 

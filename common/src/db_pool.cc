@@ -2,6 +2,12 @@
 
 namespace tongban::db {
 
+std::string withConnectTimeout(const std::string& conninfo, int seconds) {
+  if (conninfo.find("://") != std::string::npos) return conninfo;  // URI: leave it alone
+  if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
+  return conninfo + " connect_timeout=" + std::to_string(seconds);
+}
+
 Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_), conn_(std::move(other.conn_)), discard_(other.discard_) {
   other.pool_ = nullptr;

@@ -6,6 +6,7 @@
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/audit/search.h"
 #include "tongban/catalog/json.h"
 
 namespace tongban::exchange {
@@ -177,10 +178,10 @@ Result<HttpResponse> disableKey(ServiceContext& ctx, HttpRequest& req) {
 
 // --- catalog ---------------------------------------------------------------------------------
 
-Result<HttpResponse> createResource(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> createResource(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto draft = catalog::parseResourceDraft(req.body);
   if (!draft) return draft.status();
-  req.audit.resource_code = draft->code;
+  audit.resource_code = draft->code;
   auto r = ctx.catalog->createResource(*draft, actorOf(*req.caller));
   if (!r) return r.status();
   return HttpResponse::json(catalog::toJson(*r), 201);
@@ -204,8 +205,8 @@ Result<HttpResponse> listAllResources(ServiceContext& ctx, HttpRequest& req) {
   return jsonList("resources", *list);
 }
 
-Result<HttpResponse> publishResource(ServiceContext& ctx, HttpRequest& req) {
-  req.audit.resource_code = req.params[0];
+Result<HttpResponse> publishResource(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
+  audit.resource_code = req.params[0];
   auto version = idParam(req.params[1], "version");
   if (!version) return version.status();
   if (*version > 1000000) return Status::invalid("version", "no such version");
@@ -216,8 +217,8 @@ Result<HttpResponse> publishResource(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(catalog::toJson(*r));
 }
 
-Result<HttpResponse> retireResource(ServiceContext& ctx, HttpRequest& req) {
-  req.audit.resource_code = req.params[0];
+Result<HttpResponse> retireResource(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
+  audit.resource_code = req.params[0];
   auto r = ctx.catalog->retireResource(req.params[0], actorOf(*req.caller));
   if (!r) return r.status();
   ctx.invalidateCaches();
@@ -266,7 +267,7 @@ Result<HttpResponse> listRequests(ServiceContext& ctx, HttpRequest& req) {
   return jsonList("access_requests", *list);
 }
 
-Result<HttpResponse> approve(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> approve(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto id = idParam(req.params[0], "id");
   if (!id) return id.status();
   auto options = catalog::parseApprovalOptions(req.body);
@@ -274,7 +275,7 @@ Result<HttpResponse> approve(ServiceContext& ctx, HttpRequest& req) {
   auto a = ctx.catalog->approveRequest(*id, actorOf(*req.caller), *options);
   if (!a) return a.status();
   ctx.invalidateCaches();
-  req.audit.resource_code = a->request.resource_code;
+  audit.resource_code = a->request.resource_code;
   return HttpResponse::json("{\"request\":" + catalog::toJson(a->request) +
                             ",\"grant\":" + catalog::toJson(a->grant) + "}");
 }
@@ -288,14 +289,14 @@ Result<std::string> reasonFrom(const HttpRequest& req, bool required) {
   return reason->value_or("");
 }
 
-Result<HttpResponse> reject(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> reject(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto id = idParam(req.params[0], "id");
   if (!id) return id.status();
   auto reason = reasonFrom(req, true);
   if (!reason) return reason.status();
   auto r = ctx.catalog->rejectRequest(*id, actorOf(*req.caller), *reason);
   if (!r) return r.status();
-  req.audit.resource_code = r->resource_code;
+  audit.resource_code = r->resource_code;
   return HttpResponse::json(catalog::toJson(*r));
 }
 
@@ -317,7 +318,8 @@ Result<HttpResponse> listGrants(ServiceContext& ctx, HttpRequest& req) {
 
 enum class GrantChange { kSuspend, kResume, kRevoke };
 
-Result<HttpResponse> changeGrant(ServiceContext& ctx, HttpRequest& req, GrantChange change) {
+Result<HttpResponse> changeGrant(ServiceContext& ctx, HttpRequest& req, GrantChange change,
+                                 AuditFacts& audit) {
   auto id = idParam(req.params[0], "id");
   if (!id) return id.status();
   auto reason = reasonFrom(req, change != GrantChange::kResume);
@@ -328,7 +330,7 @@ Result<HttpResponse> changeGrant(ServiceContext& ctx, HttpRequest& req, GrantCha
                                             : ctx.catalog->revokeGrant(*id, actor, *reason);
   if (!g) return g.status();
   ctx.invalidateCaches();
-  req.audit.resource_code = g->resource_code;
+  audit.resource_code = g->resource_code;
   return HttpResponse::json(catalog::toJson(*g));
 }
 
@@ -349,7 +351,7 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
   auto params = queryParams(req);
   if (!params) return params.status();
   auto& q = *params;
-  AuditSearch search;
+  audit::AuditSearch search;
   search.app_id = q["app_id"];
   search.subject_key = q["subject"];
   search.resource_code = q["resource"];
@@ -366,13 +368,13 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
     }
     search.limit = std::stoi(l);
   }
-  auto records =
-      db::withConnection(*ctx.pool, [&](pqxx::connection& c) { return searchAuditLog(c, search); });
+  auto records = db::withConnection(
+      *ctx.pool, [&](pqxx::connection& c) { return audit::searchAuditLog(c, search); });
   if (!records) return records.status();
   std::string body = "{\"entries\":[";
   for (size_t i = 0; i < records->size(); ++i) {
     if (i) body += ",";
-    body += auditRecordJson((*records)[i]);
+    body += audit::auditRecordJson((*records)[i]);
   }
   return HttpResponse::json(body + "]}");
 }
@@ -380,10 +382,8 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
 }  // namespace
 
 void addAdminRoutes(Router& r, ServiceContext& ctx) {
-  auto route = [&](const char* method, const char* pattern,
-                   Result<HttpResponse> (*fn)(ServiceContext&, HttpRequest&)) {
-    r.add(method, pattern, [&ctx, fn](HttpRequest& req) { return fn(ctx, req); }).access =
-        Access::kSigned;
+  auto route = [&](const char* method, const char* pattern, auto fn) {
+    r.add(method, pattern, handlerOf(ctx, fn)).access = Access::kSigned;
   };
   route("GET", "/v1/admin/departments", listDepartments);
   route("POST", "/v1/admin/departments", createDepartment);
@@ -408,15 +408,18 @@ void addAdminRoutes(Router& r, ServiceContext& ctx) {
   route("POST", "/v1/admin/access-requests/{id}/approve", approve);
   route("POST", "/v1/admin/access-requests/{id}/reject", reject);
   route("GET", "/v1/admin/grants", listGrants);
-  r.add("POST", "/v1/admin/grants/{id}/suspend", [&ctx](HttpRequest& req) {
-     return changeGrant(ctx, req, GrantChange::kSuspend);
-   }).access = Access::kSigned;
-  r.add("POST", "/v1/admin/grants/{id}/resume", [&ctx](HttpRequest& req) {
-     return changeGrant(ctx, req, GrantChange::kResume);
-   }).access = Access::kSigned;
-  r.add("POST", "/v1/admin/grants/{id}/revoke", [&ctx](HttpRequest& req) {
-     return changeGrant(ctx, req, GrantChange::kRevoke);
-   }).access = Access::kSigned;
+  route("POST", "/v1/admin/grants/{id}/suspend",
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return changeGrant(c, req, GrantChange::kSuspend, audit);
+        });
+  route("POST", "/v1/admin/grants/{id}/resume",
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return changeGrant(c, req, GrantChange::kResume, audit);
+        });
+  route("POST", "/v1/admin/grants/{id}/revoke",
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return changeGrant(c, req, GrantChange::kRevoke, audit);
+        });
   route("GET", "/v1/admin/audit", searchAudit);
 }
 

@@ -30,10 +30,10 @@ Result<CertsServices*> hub(ServiceContext& ctx) {
   return ctx.certs.get();
 }
 
-Result<std::string> certificateId(HttpRequest& req) {
+Result<std::string> certificateId(HttpRequest& req, AuditFacts& audit) {
   auto id = ids::normalizeCertificateId(req.params[0], "certificate_id");
   if (!id) return id.status();
-  req.audit.subject_keys = {*id};
+  audit.subject_keys = {*id};
   return id;
 }
 
@@ -41,10 +41,10 @@ std::string actorName(const HttpRequest& req) { return req.caller->app_id; }
 
 // The holder and every citizen id or credit code in the surface (a marriage certificate names
 // both spouses) are subjects of a read: the read appears in each one's access log.
-void addSubjects(HttpRequest& req, const certs::Certificate& c) {
-  std::set<std::string> seen(req.audit.subject_keys.begin(), req.audit.subject_keys.end());
+void addSubjects(AuditFacts& audit, const certs::Certificate& c) {
+  std::set<std::string> seen(audit.subject_keys.begin(), audit.subject_keys.end());
   auto add = [&](const std::string& key) {
-    if (seen.insert(key).second) req.audit.subject_keys.push_back(key);
+    if (seen.insert(key).second) audit.subject_keys.push_back(key);
   };
   add(c.holder_code);
   rapidjson::Document surface;
@@ -75,17 +75,18 @@ void addSubjects(HttpRequest& req, const certs::Certificate& c) {
 // kResourceExhausted past the grant's quota; kNotFound for an unknown certificate (only once the
 // caller is authorised for its type, so nobody else learns which ids exist).
 Result<certs::Certificate> readableCertificate(ServiceContext& ctx, CertsServices& h,
-                                               HttpRequest& req, const std::string& id) {
+                                               HttpRequest& req, const std::string& id,
+                                               AuditFacts& audit) {
   auto parts = certs::parseCertificateId(id);
   if (!parts) return parts.status();
   const std::string resource_code = catalog::certificateResourceCode(parts->type_code);
-  req.audit.resource_code = resource_code;
-  req.audit.fields = {"certificate"};
+  audit.resource_code = resource_code;
+  audit.fields = {"certificate"};
   if (req.caller->department_code != parts->issuer_code) {
     auto purpose = purposeFromQuery(req);
     if (purpose) {
-      req.audit.matter_code = purpose->matter_code;
-      req.audit.case_id = purpose->case_id;
+      audit.matter_code = purpose->matter_code;
+      audit.case_id = purpose->case_id;
     }
     auto resource = publishedResource(ctx, resource_code);
     if (!resource) {
@@ -118,18 +119,18 @@ Result<certs::Certificate> readableCertificate(ServiceContext& ctx, CertsService
     if (params->count("matter_code") || params->count("case_id")) {
       auto purpose = purposeFromQuery(req);
       if (!purpose) return purpose.status();
-      req.audit.matter_code = purpose->matter_code;
-      req.audit.case_id = purpose->case_id;
+      audit.matter_code = purpose->matter_code;
+      audit.case_id = purpose->case_id;
     }
   }
   auto c = h.certificates->get(id);
   if (!c) return c.status();
-  addSubjects(req, *c);
+  addSubjects(audit, *c);
   return c;
 }
 
 // POST /v1/certificates (Idempotency-Key required)
-Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
   std::string key = req.raw.get("Idempotency-Key", "");
@@ -141,11 +142,11 @@ Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
   auto request =
       certs::parseIssueRequest(req.body, req.caller->department_code, key, actorName(req));
   if (!request) return request.status();
-  req.audit.resource_code = request->type_code;
-  req.audit.subject_keys = {request->holder_code};
+  audit.resource_code = request->type_code;
+  audit.subject_keys = {request->holder_code};
   auto issued = (*h)->certificates->issue(*request);
   if (!issued) return issued.status();
-  req.audit.subject_keys.push_back(issued->certificate.certificate_id);
+  audit.subject_keys.push_back(issued->certificate.certificate_id);
   HttpResponse out =
       HttpResponse::json(certs::certificateJson(issued->certificate), issued->replayed ? 200 : 201);
   if (issued->replayed) out.headers.emplace_back("Idempotent-Replayed", "true");
@@ -154,24 +155,24 @@ Result<HttpResponse> issue(ServiceContext& ctx, HttpRequest& req) {
 }
 
 // GET /v1/certificates/{id}: the offline bundle, to the issuer or under a grant.
-Result<HttpResponse> bundle(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> bundle(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
-  auto c = readableCertificate(ctx, **h, req, *id);
+  auto c = readableCertificate(ctx, **h, req, *id, audit);
   if (!c) return c.status();
   auto b = (*h)->certificates->bundle(*id);
   if (!b) return b.status();
   return HttpResponse::json(std::move(*b));
 }
 
-Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
-  if (auto c = readableCertificate(ctx, **h, req, *id); !c) return c.status();
+  if (auto c = readableCertificate(ctx, **h, req, *id, audit); !c) return c.status();
   auto events = (*h)->certificates->history(*id);
   if (!events) return events.status();
   rapidjson::StringBuffer buf;
@@ -198,10 +199,11 @@ Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req) {
 
 enum class Change { kSuspend, kResume, kRevoke };
 
-Result<HttpResponse> change(ServiceContext& ctx, HttpRequest& req, Change change) {
+Result<HttpResponse> change(ServiceContext& ctx, HttpRequest& req, Change change,
+                            AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
   auto doc = json::parseObject(req.body.empty() ? "{}" : req.body);
   if (!doc) return doc.status();
@@ -224,10 +226,10 @@ Result<HttpResponse> change(ServiceContext& ctx, HttpRequest& req, Change change
   return HttpResponse::json(certs::certificateJson(*c));
 }
 
-Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
   auto doc = json::parseObject(req.body);
   if (!doc) return doc.status();
@@ -255,7 +257,7 @@ Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
   }
   auto corrected = (*h)->certificates->correct(c);
   if (!corrected) return corrected.status();
-  req.audit.subject_keys.push_back(corrected->certificate_id);
+  audit.subject_keys.push_back(corrected->certificate_id);
   return HttpResponse::json(certs::certificateJson(*corrected), 201);
 }
 
@@ -281,10 +283,10 @@ std::string objectionJson(int64_t id, const certs::Objection& o) {
 }
 
 // POST /v1/certificates/{id}/objections — a verifier (any application) files one.
-Result<HttpResponse> fileObjection(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> fileObjection(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
   auto doc = json::parseObject(req.body);
   if (!doc) return doc.status();
@@ -296,12 +298,12 @@ Result<HttpResponse> fileObjection(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(objectionJson(o->objection_id, *o), 201);
 }
 
-Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto id = certificateId(req);
+  auto id = certificateId(req, audit);
   if (!id) return id.status();
-  if (auto c = readableCertificate(ctx, **h, req, *id); !c) return c.status();
+  if (auto c = readableCertificate(ctx, **h, req, *id, audit); !c) return c.status();
   auto list = (*h)->certificates->objections(*id);
   if (!list) return list.status();
   std::string body = "{\"objections\":[";
@@ -312,7 +314,7 @@ Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req) {
 }
 
 // POST /v1/objections/{n}/resolve — the issuer decides.
-Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
   auto n = idParam(req.params[0], "objection_id");
@@ -328,7 +330,7 @@ Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req) {
   auto o = (*h)->certificates->resolveObjection(*n, req.caller->department_code, **upheld,
                                                 *resolution, actorName(req));
   if (!o) return o.status();
-  req.audit.subject_keys = {o->certificate_id};
+  audit.subject_keys = {o->certificate_id};
   return HttpResponse::json(objectionJson(o->objection_id, *o));
 }
 
@@ -439,20 +441,22 @@ Result<HttpResponse> entryLeaf(ServiceContext& ctx, HttpRequest& req) {
 
 // The holder code of the path (a citizen id or a credit code), once the request's holder token
 // is shown to be that holder's; it is the request's audit subject either way.
-Result<std::string> authenticatedHolder(ServiceContext& ctx, HttpRequest& req, bool person) {
+Result<std::string> authenticatedHolder(ServiceContext& ctx, HttpRequest& req, bool person,
+                                        AuditFacts& audit) {
   const char* field = person ? "citizen_id" : "credit_code";
   auto code = person ? ids::normalizeCitizenId(req.params[0], field)
                      : ids::normalizeCreditCode(req.params[0], field);
   if (!code) return code.status();
-  req.audit.subject_keys = {*code};
-  if (Status s = authenticateHolder(ctx, req, *code, field); !s) return s;
+  audit.subject_keys = {*code};
+  if (Status s = authenticateHolder(ctx, req, *code, field, audit); !s) return s;
   return code;
 }
 
-Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, bool person) {
+Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, bool person,
+                                        AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto code = authenticatedHolder(ctx, req, person);
+  auto code = authenticatedHolder(ctx, req, person, audit);
   if (!code) return code.status();
   auto params = queryParams(req);
   if (!params) return params.status();
@@ -467,17 +471,18 @@ Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, b
 
 // GET /v1/holders/{persons|entities}/{code}/certificates/{certificate_id}: a holder's own
 // certificate bundle, with the holder's token.
-Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool person) {
+Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool person,
+                                  AuditFacts& audit) {
   auto h = hub(ctx);
   if (!h) return h.status();
-  auto code = authenticatedHolder(ctx, req, person);
+  auto code = authenticatedHolder(ctx, req, person, audit);
   if (!code) return code.status();
   auto id = ids::normalizeCertificateId(req.params[1], "certificate_id");
   if (!id) return id.status();
   auto parts = certs::parseCertificateId(*id);
   if (!parts) return parts.status();
-  req.audit.resource_code = catalog::certificateResourceCode(parts->type_code);
-  req.audit.fields = {"certificate"};
+  audit.resource_code = catalog::certificateResourceCode(parts->type_code);
+  audit.fields = {"certificate"};
   auto c = (*h)->certificates->get(*id);
   if (!c && c.status().code() != ErrorCode::kNotFound) return c.status();
   // An unknown id and another holder's certificate get the same answer.
@@ -485,8 +490,8 @@ Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool pe
     return Status(ErrorCode::kPermissionDenied,
                   "certificate " + *id + " is not a certificate of this holder", "certificate_id");
   }
-  addSubjects(req, *c);
-  req.audit.subject_keys.push_back(*id);
+  addSubjects(audit, *c);
+  audit.subject_keys.push_back(*id);
   auto b = (*h)->certificates->bundle(*id);
   if (!b) return b.status();
   return HttpResponse::json(std::move(*b));
@@ -495,22 +500,24 @@ Result<HttpResponse> holderBundle(ServiceContext& ctx, HttpRequest& req, bool pe
 }  // namespace
 
 void addCertificateRoutes(Router& r, ServiceContext& ctx) {
-  auto route = [&](const char* method, const char* pattern, Access access,
-                   Result<HttpResponse> (*fn)(ServiceContext&, HttpRequest&)) {
-    r.add(method, pattern, [&ctx, fn](HttpRequest& req) { return fn(ctx, req); }).access = access;
+  auto route = [&](const char* method, const char* pattern, Access access, auto fn) {
+    r.add(method, pattern, handlerOf(ctx, fn)).access = access;
   };
   route("POST", "/v1/certificates", Access::kSigned, issue);
   route("GET", "/v1/certificates/{certificate_id}", Access::kSigned, bundle);
   route("GET", "/v1/certificates/{certificate_id}/history", Access::kSigned, history);
-  r.add("POST", "/v1/certificates/{certificate_id}/suspend", [&ctx](HttpRequest& req) {
-     return change(ctx, req, Change::kSuspend);
-   }).access = Access::kSigned;
-  r.add("POST", "/v1/certificates/{certificate_id}/resume", [&ctx](HttpRequest& req) {
-     return change(ctx, req, Change::kResume);
-   }).access = Access::kSigned;
-  r.add("POST", "/v1/certificates/{certificate_id}/revoke", [&ctx](HttpRequest& req) {
-     return change(ctx, req, Change::kRevoke);
-   }).access = Access::kSigned;
+  route("POST", "/v1/certificates/{certificate_id}/suspend", Access::kSigned,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return change(c, req, Change::kSuspend, audit);
+        });
+  route("POST", "/v1/certificates/{certificate_id}/resume", Access::kSigned,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return change(c, req, Change::kResume, audit);
+        });
+  route("POST", "/v1/certificates/{certificate_id}/revoke", Access::kSigned,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return change(c, req, Change::kRevoke, audit);
+        });
   route("POST", "/v1/certificates/{certificate_id}/correct", Access::kSigned, correct);
   route("POST", "/v1/certificates/{certificate_id}/objections", Access::kSigned, fileObjection);
   route("GET", "/v1/certificates/{certificate_id}/objections", Access::kSigned, listObjections);
@@ -520,18 +527,22 @@ void addCertificateRoutes(Router& r, ServiceContext& ctx) {
   route("GET", "/v1/transparency/proof/consistency", Access::kPublic, consistency);
   route("GET", "/v1/transparency/entries/{index}", Access::kPublic, entry);
   route("GET", "/v1/transparency/entries/{index}/leaf", Access::kSigned, entryLeaf);
-  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates", [&ctx](HttpRequest& req) {
-     return holderCertificates(ctx, req, true);
-   }).access = Access::kHolder;
-  r.add("GET", "/v1/holders/entities/{credit_code}/certificates", [&ctx](HttpRequest& req) {
-     return holderCertificates(ctx, req, false);
-   }).access = Access::kHolder;
-  r.add("GET", "/v1/holders/persons/{citizen_id}/certificates/{certificate_id}",
-        [&ctx](HttpRequest& req) { return holderBundle(ctx, req, true); })
-      .access = Access::kHolder;
-  r.add("GET", "/v1/holders/entities/{credit_code}/certificates/{certificate_id}",
-        [&ctx](HttpRequest& req) { return holderBundle(ctx, req, false); })
-      .access = Access::kHolder;
+  route("GET", "/v1/holders/persons/{citizen_id}/certificates", Access::kHolder,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return holderCertificates(c, req, true, audit);
+        });
+  route("GET", "/v1/holders/entities/{credit_code}/certificates", Access::kHolder,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return holderCertificates(c, req, false, audit);
+        });
+  route("GET", "/v1/holders/persons/{citizen_id}/certificates/{certificate_id}", Access::kHolder,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return holderBundle(c, req, true, audit);
+        });
+  route("GET", "/v1/holders/entities/{credit_code}/certificates/{certificate_id}", Access::kHolder,
+        [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+          return holderBundle(c, req, false, audit);
+        });
 }
 
 }  // namespace tongban::exchange

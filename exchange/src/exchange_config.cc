@@ -103,10 +103,4 @@ Status checkServeConfig(const ExchangeConfig& e) {
   return Status::ok();
 }
 
-std::string withConnectTimeout(const std::string& conninfo, int seconds) {
-  if (conninfo.find("://") != std::string::npos) return conninfo;  // URI: leave it alone
-  if (conninfo.find("connect_timeout") != std::string::npos) return conninfo;
-  return conninfo + " connect_timeout=" + std::to_string(seconds);
-}
-
 }  // namespace tongban::exchange

@@ -45,7 +45,7 @@ catalog::Actor actorOf(const Caller& c) {
 }
 
 Status authenticateHolder(ServiceContext& ctx, HttpRequest& req, const std::string& subject,
-                          const char* field) {
+                          const char* field, AuditFacts& audit) {
   if (!ctx.holder_idp_key) {
     return Status::unavailable("holder access is not configured (holders.idp_public_key_file)");
   }
@@ -60,7 +60,7 @@ Status authenticateHolder(ServiceContext& ctx, HttpRequest& req, const std::stri
   auto claims = verifyHolderToken(std::string_view(auth).substr(7), ctx.holder_idp_key.get(), now,
                                   ctx.config.holder_audience);
   if (!claims) return claims.status();
-  req.audit.reason = "holder " + claims->subject;
+  audit.reason = "holder " + claims->subject;
   if (claims->subject != subject) {
     return Status(ErrorCode::kPermissionDenied, "the token is for another holder", field);
   }

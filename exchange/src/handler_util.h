@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "service_context.h"
@@ -39,9 +41,28 @@ HttpResponse jsonList(const char* key, const std::vector<T>& items) {
 }
 
 // Checks the request's "Authorization: Bearer <holder token>" against the identity provider's
-// key and that its subject is `subject`. kUnauthenticated (no or bad token), kPermissionDenied
-// (another holder's token, field `field`), kUnavailable (holders not configured).
+// key and that its subject is `subject`; records the token's subject in `audit.reason`.
+// kUnauthenticated (no or bad token), kPermissionDenied (another holder's token, field `field`),
+// kUnavailable (holders not configured).
 Status authenticateHolder(ServiceContext& ctx, HttpRequest& req, const std::string& subject,
-                          const char* field);
+                          const char* field, AuditFacts& audit);
+
+// The Router handler for a handler function `fn` of this module's two shapes:
+//   Result<HttpResponse> fn(ServiceContext&, HttpRequest&)              records no audit facts;
+//   Result<HttpResponse> fn(ServiceContext&, HttpRequest&, AuditFacts&) records them as it learns
+//     them, so that every way out (a refusal half-way included) carries what was known by then.
+// Either way the facts go back to the dispatcher in the HandlerResult, not through the request.
+template <typename Fn>
+Handler handlerOf(ServiceContext& ctx, Fn fn) {
+  return [&ctx, fn](HttpRequest& req) -> HandlerResult {
+    if constexpr (std::is_invocable_v<Fn, ServiceContext&, HttpRequest&, AuditFacts&>) {
+      AuditFacts audit;
+      Result<HttpResponse> response = fn(ctx, req, audit);
+      return {std::move(response), std::move(audit)};
+    } else {
+      return fn(ctx, req);
+    }
+  };
+}
 
 }  // namespace tongban::exchange

@@ -17,6 +17,7 @@
 #include <pqxx/pqxx>
 
 #include "tongban/common/config.h"
+#include "tongban/common/db_pool.h"
 #include "tongban/common/log.h"
 #include "tongban/common/migrations.h"
 #include "tongban/exchange/exchange_config.h"
@@ -97,7 +98,7 @@ class ExchangeApp : public Poco::Util::ServerApplication {
       const std::string& url = apply && !config.database_owner_url.empty()
                                    ? config.database_owner_url
                                    : config.database_url;
-      pqxx::connection conn(tongban::exchange::withConnectTimeout(url, 5));
+      pqxx::connection conn(tongban::db::withConnectTimeout(url, 5));
       if (!apply) {
         Status s = tongban::db::checkMigrationsCurrent(conn);
         return s ? EXIT_OK : fail(EXIT_UNAVAILABLE, s);
@@ -144,7 +145,7 @@ class ExchangeApp : public Poco::Util::ServerApplication {
 
   static bool migrationsCurrent(const tongban::exchange::ExchangeConfig& config) {
     try {
-      pqxx::connection conn(tongban::exchange::withConnectTimeout(config.database_url, 5));
+      pqxx::connection conn(tongban::db::withConnectTimeout(config.database_url, 5));
       return static_cast<bool>(tongban::db::checkMigrationsCurrent(conn));
     } catch (const std::exception&) {
       return false;  // migrate() reports why

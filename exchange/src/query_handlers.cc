@@ -13,6 +13,7 @@
 #include "handler_util.h"
 #include "json_util.h"
 #include "service_context.h"
+#include "tongban/audit/access_log.h"
 #include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/grant_view.h"
 #include "tongban/catalog/json.h"
@@ -226,9 +227,9 @@ std::vector<std::string> plus(std::vector<std::string> fields, const char* also)
 // ---------------------------------------------------------------------------------------------
 // POST /v1/query/{resource_code}
 
-Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   const std::string code = req.params[0];
-  req.audit.resource_code = code;
+  audit.resource_code = code;
   auto doc = json::parseObject(req.body);
   if (!doc) return doc.status();
   const json::Value& root = **doc;
@@ -236,7 +237,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   auto fields = json::optStringArray(root, "fields", "", true, true);
   if (!fields) return fields.status();
   if ((*fields)->empty()) return Status::invalid("fields", "name at least one field");
-  req.audit.fields = **fields;
+  audit.fields = **fields;
   auto purpose_obj = json::optObject(root, "purpose", "", true);
   if (!purpose_obj) return purpose_obj.status();
   if (Status s = json::onlyMembers(**purpose_obj, {"matter_code", "case_id"}, "purpose"); !s)
@@ -248,8 +249,8 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
     if (!v) return v.status();
     *out = **v;
   }
-  req.audit.matter_code = purpose.matter_code;
-  req.audit.case_id = purpose.case_id;
+  audit.matter_code = purpose.matter_code;
+  audit.case_id = purpose.case_id;
   if (Status s = checkPurpose(purpose, "purpose."); !s) return s;
   auto keys_obj = json::optObject(root, "keys", "", true);
   if (!keys_obj) return keys_obj.status();
@@ -271,7 +272,7 @@ Result<HttpResponse> query(ServiceContext& ctx, HttpRequest& req) {
   if (!raw_key) return raw_key.status();
   auto key = normalizeKey(key_field, **raw_key, "keys." + key_field);
   if (!key) return key.status();
-  req.audit.subject_keys = {*key};
+  audit.subject_keys = {*key};
   for (size_t i = 0; i < (*fields)->size(); ++i) {
     if (!resource->field((**fields)[i])) {
       return Status::invalid("fields[" + std::to_string(i) + "]",
@@ -332,22 +333,22 @@ Result<Part> partFor(ServiceContext& ctx, HttpRequest& req, const char* code, co
   return part;
 }
 
-void recordAccess(HttpRequest& req, const Part& part) {
-  if (!req.audit.resource_code.empty()) req.audit.resource_code += ",";
-  req.audit.resource_code += part.resource->code;
+void recordAccess(AuditFacts& audit, const Part& part) {
+  if (!audit.resource_code.empty()) audit.resource_code += ",";
+  audit.resource_code += part.resource->code;
   for (const auto& f : part.grant->view) {
-    req.audit.fields.push_back(part.resource->code + "." + f.name);
+    audit.fields.push_back(part.resource->code + "." + f.name);
   }
 }
 
-Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto id = ids::normalizeCitizenId(req.params[0], "citizen_id");
   if (!id) return id.status();
-  req.audit.subject_keys = {*id};
+  audit.subject_keys = {*id};
   auto purpose = purposeFromQuery(req);
   if (!purpose) return purpose.status();
-  req.audit.matter_code = purpose->matter_code;
-  req.audit.case_id = purpose->case_id;
+  audit.matter_code = purpose->matter_code;
+  audit.case_id = purpose->case_id;
   auto person = partFor(ctx, req, kPersonResource, *purpose);
   if (!person) return person.status();
   auto entities = partFor(ctx, req, kEntityResource, *purpose);
@@ -363,7 +364,7 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
   std::vector<std::pair<std::string, std::string>> omitted;
   bool found = false;
   if (person->grant) {
-    recordAccess(req, *person);
+    recordAccess(audit, *person);
     auto source = sourceOf(ctx, *person->resource);
     if (!source) return source.status();
     const std::vector<std::string> person_fields = person->grant->fieldNames();
@@ -380,7 +381,7 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
     omitted.emplace_back(kPersonResource, person->omitted);
   }
   if (entities->grant) {
-    recordAccess(req, *entities);
+    recordAccess(audit, *entities);
     auto source = sourceOf(ctx, *entities->resource);
     if (!source) return source.status();
     const std::vector<std::string> entity_fields = entities->grant->fieldNames();
@@ -393,7 +394,7 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
       found = true;
       writeRecord(w, *entities->grant, r, entity_fields, nullptr);
       if (auto credit_code = r.value("credit_code")) {
-        req.audit.subject_keys.push_back(std::move(*credit_code));
+        audit.subject_keys.push_back(std::move(*credit_code));
       }
     }
     w.EndArray();
@@ -416,18 +417,18 @@ Result<HttpResponse> personView(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(json::done(buf));
 }
 
-Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto code = ids::normalizeCreditCode(req.params[0], "credit_code");
   if (!code) return code.status();
-  req.audit.subject_keys = {*code};
+  audit.subject_keys = {*code};
   auto purpose = purposeFromQuery(req);
   if (!purpose) return purpose.status();
-  req.audit.matter_code = purpose->matter_code;
-  req.audit.case_id = purpose->case_id;
+  audit.matter_code = purpose->matter_code;
+  audit.case_id = purpose->case_id;
   auto entity = partFor(ctx, req, kEntityResource, *purpose);
   if (!entity) return entity.status();
   if (!entity->grant) return Status(ErrorCode::kPermissionDenied, entity->omitted, "resource_code");
-  recordAccess(req, *entity);
+  recordAccess(audit, *entity);
   auto source = sourceOf(ctx, *entity->resource);
   if (!source) return source.status();
   auto row = (*source)->lookup(*code, plus(entity->grant->fieldNames(), "legal_rep_citizen_id"));
@@ -446,8 +447,8 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
   std::optional<catalog::Record> rep;
   auto rep_id = (*row)->value("legal_rep_citizen_id");
   if (person->grant && rep_id) {
-    recordAccess(req, *person);
-    req.audit.subject_keys.push_back(*rep_id);
+    recordAccess(audit, *person);
+    audit.subject_keys.push_back(*rep_id);
     auto person_source = sourceOf(ctx, *person->resource);
     if (!person_source) return person_source.status();
     auto r = (*person_source)->lookup(*rep_id, person->grant->fieldNames());
@@ -474,23 +475,23 @@ Result<HttpResponse> entityView(ServiceContext& ctx, HttpRequest& req) {
 // GET /v1/registry/{persons|entities}/{id}: one record with every field the caller's grant
 // allows for the matter, masked as the grant says.
 Result<HttpResponse> registryLookup(ServiceContext& ctx, HttpRequest& req, const char* code,
-                                    bool person) {
+                                    bool person, AuditFacts& audit) {
   auto key = person ? ids::normalizeCitizenId(req.params[0], "citizen_id")
                     : ids::normalizeCreditCode(req.params[0], "credit_code");
   if (!key) return key.status();
-  req.audit.subject_keys = {*key};
-  req.audit.resource_code = code;
+  audit.subject_keys = {*key};
+  audit.resource_code = code;
   auto purpose = purposeFromQuery(req);
   if (!purpose) return purpose.status();
-  req.audit.matter_code = purpose->matter_code;
-  req.audit.case_id = purpose->case_id;
+  audit.matter_code = purpose->matter_code;
+  audit.case_id = purpose->case_id;
   auto published = publishedResource(ctx, code);
   if (!published) return published.status();
   const Resource* resource = published->get();
   auto grant = authorise(ctx, *req.caller, *resource, {}, purpose->matter_code, "fields");
   if (!grant) return grant.status();
   const std::vector<std::string> fields = grant->fieldNames();
-  req.audit.fields = fields;
+  audit.fields = fields;
   if (Status s = takeQuota(ctx, **grant, req); !s) return s;
   auto source = sourceOf(ctx, *resource);
   if (!source) return source.status();
@@ -534,11 +535,11 @@ Result<HttpResponse> getResource(ServiceContext& ctx, HttpRequest& req) {
   return HttpResponse::json(catalog::toJson(*r));
 }
 
-Result<HttpResponse> applyForAccess(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> applyForAccess(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto application = catalog::parseAccessApplication(req.body);
   if (!application) return application.status();
-  req.audit.resource_code = application->resource_code;
-  req.audit.fields = application->fields;
+  audit.resource_code = application->resource_code;
+  audit.fields = application->fields;
   auto r = ctx.catalog->applyForAccess(*application, actorOf(*req.caller));
   if (!r) return r.status();
   ctx.grants.clear();
@@ -579,11 +580,11 @@ Result<HttpResponse> listMyGrants(ServiceContext& ctx, HttpRequest& req) {
 // ---------------------------------------------------------------------------------------------
 // GET /v1/holders/persons/{citizen_id}/access-log (Authorization: Bearer <holder token>)
 
-Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
+Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req, AuditFacts& audit) {
   auto id = ids::normalizeCitizenId(req.params[0], "citizen_id");
   if (!id) return id.status();
-  req.audit.subject_keys = {*id};
-  if (Status s = authenticateHolder(ctx, req, *id, "citizen_id"); !s) return s;
+  audit.subject_keys = {*id};
+  if (Status s = authenticateHolder(ctx, req, *id, "citizen_id", audit); !s) return s;
   auto params = queryParams(req);
   if (!params) return params.status();
   auto& q = *params;
@@ -592,7 +593,7 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
   std::optional<std::string> before;
   if (q.count("before")) before = q["before"];
   auto records = db::withConnection(*ctx.pool, [&](pqxx::connection& c) {
-    return accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
+    return audit::accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
   });
   if (!records) return records.status();
   rapidjson::StringBuffer buf;
@@ -651,30 +652,29 @@ void listenForCatalogChanges(ServiceContext& ctx, const std::string& conninfo) {
 void prepareQueryStatements(pqxx::connection& conn) { catalog::preparePgRecordSources(conn); }
 
 void addConsumerRoutes(Router& r, ServiceContext& ctx) {
-  auto signed_route = [&](const char* method, const char* pattern,
-                          Result<HttpResponse> (*fn)(ServiceContext&, HttpRequest&)) {
-    r.add(method, pattern, [&ctx, fn](HttpRequest& req) { return fn(ctx, req); }).access =
-        Access::kSigned;
+  auto signed_route = [&](const char* method, const char* pattern, auto fn) {
+    r.add(method, pattern, handlerOf(ctx, fn)).access = Access::kSigned;
   };
   signed_route("POST", "/v1/query/{resource_code}", query);
   r.routes().back().reads_only = true;  // the criteria travel in the body; nothing is written
   signed_route("GET", "/v1/subjects/persons/{citizen_id}", personView);
   signed_route("GET", "/v1/subjects/entities/{credit_code}", entityView);
-  r.add("GET", "/v1/registry/persons/{citizen_id}", [&ctx](HttpRequest& req) {
-     return registryLookup(ctx, req, kPersonResource, true);
-   }).access = Access::kSigned;
-  r.add("GET", "/v1/registry/entities/{credit_code}", [&ctx](HttpRequest& req) {
-     return registryLookup(ctx, req, kEntityResource, false);
-   }).access = Access::kSigned;
+  signed_route("GET", "/v1/registry/persons/{citizen_id}",
+               [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+                 return registryLookup(c, req, kPersonResource, true, audit);
+               });
+  signed_route("GET", "/v1/registry/entities/{credit_code}",
+               [](ServiceContext& c, HttpRequest& req, AuditFacts& audit) {
+                 return registryLookup(c, req, kEntityResource, false, audit);
+               });
   signed_route("GET", "/v1/catalog/resources", listResources);
   signed_route("GET", "/v1/catalog/resources/{code}", getResource);
   signed_route("POST", "/v1/access-requests", applyForAccess);
   signed_route("GET", "/v1/access-requests", listMyRequests);
   signed_route("POST", "/v1/access-requests/{id}/withdraw", withdraw);
   signed_route("GET", "/v1/grants", listMyGrants);
-  r.add("GET", "/v1/holders/persons/{citizen_id}/access-log", [&ctx](HttpRequest& req) {
-     return holderAccessLog(ctx, req);
-   }).access = Access::kHolder;
+  r.add("GET", "/v1/holders/persons/{citizen_id}/access-log", handlerOf(ctx, holderAccessLog))
+      .access = Access::kHolder;
 }
 
 }  // namespace tongban::exchange

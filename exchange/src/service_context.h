@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "tongban/audit/appender.h"
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/invalidating_cache.h"
@@ -23,7 +24,6 @@
 #include "tongban/certs/type_registry.h"
 #include "tongban/common/db_pool.h"
 #include "tongban/directory/app_registry.h"
-#include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/exchange_config.h"
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/rate_limiter.h"
@@ -53,7 +53,8 @@ struct ServiceContext {
   catalog::CatalogStore* catalog = nullptr;
   // The sources resources read from, by name (the local registries; adapters add remote ones).
   std::unique_ptr<catalog::RecordSourceRegistry> record_sources;
-  AuditLog* audit = nullptr;
+  // Where requests' audit entries go; the dispatcher appends (server wiring sets it).
+  audit::AuditAppender* audit = nullptr;
   RateLimiter limiter;
   certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503

@@ -13,10 +13,10 @@
 
 #include "support/test_db.h"
 #include "tongban/admin/commands.h"
+#include "tongban/audit/writer.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/pki.h"
 #include "tongban/certs/signer.h"
-#include "tongban/exchange/audit_log.h"
 
 namespace tongban::admin {
 namespace {
@@ -58,14 +58,14 @@ class AuditCmd : public ::testing::Test {
     db_ = std::make_unique<TestDatabase>("audit_cmd");
     db_->migrate();
     signer_ = makeSigner();
-    exchange::AuditLog::Options o;
+    audit::AuditWriter::Options o;
     o.conninfo = db_->conninfo();
     o.checkpoint_signer = signer_;
     o.checkpoint_every_entries = 4;
-    auto log = exchange::AuditLog::open(o);
+    auto log = audit::AuditWriter::open(o);
     ASSERT_TRUE(log.isOk()) << log.status().toString();
     for (int i = 1; i <= 10; ++i) {
-      exchange::AuditEntry e;
+      audit::AuditEntry e;
       e.request_id = "req-" + std::to_string(i);
       e.app_id = i <= 6 ? "app_00000000000000a1" : "app_00000000000000b2";
       e.resource_code = "population.persons";

@@ -14,8 +14,8 @@
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
+#include "tongban/audit/verify.h"
 #include "tongban/common/log.h"
-#include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/exchange_client.h"
 #include "tongban/exchange/http.h"
 
@@ -209,7 +209,7 @@ TEST_F(EdgeTest, RefusalSummariesAccountForEveryRefusal) {
   }
   // Summary rows are ordinary links of the hash chain.
   pqxx::connection conn(env_->conninfo());
-  auto report = verifyAuditChain(conn);
+  auto report = audit::verifyAuditChain(conn);
   ASSERT_TRUE(report) << report.status().toString();
   EXPECT_TRUE(report->intact());
 }

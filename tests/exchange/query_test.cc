@@ -10,9 +10,9 @@
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
+#include "tongban/audit/verify.h"
 #include "tongban/catalog/model.h"
 #include "tongban/certs/keys.h"
-#include "tongban/exchange/audit_log.h"
 #include "tongban/exchange/holder_token.h"
 
 namespace tongban::exchange {
@@ -587,7 +587,7 @@ TEST_F(QueryTest, AGrantIsPinnedToTheVersionItWasApprovedFor) {
 
 TEST_F(QueryTest, TheAuditChainStaysIntact) {
   pqxx::connection c(env_->conninfo());
-  auto report = verifyAuditChain(c);
+  auto report = audit::verifyAuditChain(c);
   ASSERT_TRUE(report) << report.status().toString();
   EXPECT_TRUE(report->intact());
   ASSERT_FALSE(report->nodes.empty());

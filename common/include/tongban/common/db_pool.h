@@ -25,6 +25,10 @@
 
 namespace tongban::db {
 
+// conninfo with connect_timeout added when it has none (key=value form only), so that a database
+// that does not answer fails a request in seconds rather than hanging.
+std::string withConnectTimeout(const std::string& conninfo, int seconds);
+
 struct PoolOptions {
   std::string conninfo;  // libpq connection string or URI
   size_t size = 8;

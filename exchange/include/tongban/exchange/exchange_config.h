@@ -65,8 +65,4 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& config);
 // What `serve` needs beyond what `migrate` does: the master key.
 Status checkServeConfig(const ExchangeConfig& config);
 
-// conninfo with connect_timeout added when it has none (key=value form only), so that a database
-// that does not answer fails a request in seconds rather than hanging.
-std::string withConnectTimeout(const std::string& conninfo, int seconds);
-
 }  // namespace tongban::exchange

@@ -1,9 +1,11 @@
 // The exchange's small HTTP layer over POCO: requests and responses as values, and a router that
 // maps "METHOD /path/{param}" patterns to handlers.
 //
-// Handlers return Result<HttpResponse>; an error Status becomes a problem document (problem.h),
-// so a handler never writes to the socket itself. The router is built before serving and is
-// read-only afterwards (thread-safe for lookups).
+// Handlers return a HandlerResult: the response, or an error Status that becomes a problem
+// document (problem.h), together with the audit facts the handler learnt about the request. A
+// handler never writes to the socket or the audit log itself: the dispatcher appends the audit
+// record and sends the response only after that append succeeded. The router is built before
+// serving and is read-only afterwards (thread-safe for lookups).
 #pragma once
 
 #include <functional>
@@ -28,8 +30,10 @@ enum class Access {
   kHolder,  // a holder's bearer token, checked by the handler; audited
 };
 
-// What a handler tells the audit log about the request (the server adds who, when, the outcome).
-struct AuditInfo {
+// What a handler tells the audit log about the request (the dispatcher adds who, when, the
+// outcome). Returned in HandlerResult, also when the handler refuses: a refusal half-way is
+// audited with what the handler knew by then (the resource, the subject).
+struct AuditFacts {
   std::string resource_code;
   std::vector<std::string> fields;
   std::vector<std::string> subject_keys;
@@ -47,8 +51,7 @@ struct HttpRequest {
   std::string body;
   std::string request_id;
   std::optional<Caller> caller;  // set for Access::kSigned routes before the handler runs
-  AuditInfo audit;
-  std::string retry_after;  // set by a handler refusing with kResourceExhausted
+  std::string retry_after;       // set by a handler refusing with kResourceExhausted
 };
 
 struct HttpResponse {
@@ -65,7 +68,22 @@ struct HttpResponse {
   }
 };
 
-using Handler = std::function<Result<HttpResponse>(HttpRequest&)>;
+// What a handler returns. Constructible from what handlers return without audit facts (an
+// HttpResponse, a Status, a Result<HttpResponse>), so a route that records nothing needs no
+// ceremony; `return {std::move(response), std::move(audit)}` otherwise.
+struct HandlerResult {
+  HandlerResult(Result<HttpResponse> r, AuditFacts a = {})  // NOLINT: implicit by design
+      : response(std::move(r)), audit(std::move(a)) {}
+  HandlerResult(HttpResponse r, AuditFacts a = {})  // NOLINT: implicit by design
+      : response(std::move(r)), audit(std::move(a)) {}
+  HandlerResult(Status s, AuditFacts a = {})  // NOLINT: implicit by design
+      : response(std::move(s)), audit(std::move(a)) {}
+
+  Result<HttpResponse> response;
+  AuditFacts audit;
+};
+
+using Handler = std::function<HandlerResult(HttpRequest&)>;
 
 class Router {
  public:

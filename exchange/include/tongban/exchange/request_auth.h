@@ -70,7 +70,7 @@ class RequestAuthenticator {
   // With `defer_shared_claim`, the pair is checked against this process's memory only and the
   // returned Caller carries the nonce and its expiry: the caller must then claim it in the shared
   // guard before any of the answer leaves (the server does so in the request's audit entry,
-  // AuditEntry::nonce_claim, for methods that change nothing).
+  // audit::AuditEntry::nonce_claim, for methods that change nothing).
   Result<Caller> authenticate(const SignedRequest& request, std::string_view authorization,
                               int64_t now_unix, std::string* key_id_out,
                               bool defer_shared_claim = false);

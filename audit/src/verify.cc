@@ -7,56 +7,32 @@
 // reordered or inserted row), the row's own hash (a mismatch is an edited row), then each
 // checkpoint at that seq (signature, then hash). Checkpoints beyond the last row mean the tail was
 // cut off. The first problem of a node ends that node's verification.
+#include "tongban/audit/verify.h"
+
+#include <optional>
 #include <string>
 #include <utility>
+
+#include "checkpoint_impl.h"
+#include "tongban/audit/checkpoint.h"
+#include "tongban/audit/entry.h"
 
 #include "tongban/certs/algorithm.h"
 #include "tongban/certs/keys.h"
 #include "tongban/certs/verification.h"
-#include "tongban/exchange/audit_log.h"
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "tongban/common/encoding.h"
-#include "tongban/common/time_format.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
 
+using internal::CheckpointRow;
 using ReadTx = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
-
-bool hexToBytes(const std::string& hex, std::string* out) {
-  if (hex.size() % 2 != 0) return false;
-  out->clear();
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int v = 0;
-    for (size_t k = 0; k < 2; ++k) {
-      const char c = hex[i + k];
-      int n = -1;
-      if (c >= '0' && c <= '9') n = c - '0';
-      if (c >= 'a' && c <= 'f') n = c - 'a' + 10;
-      if (n < 0) return false;
-      v = v * 16 + n;
-    }
-    out->push_back(static_cast<char>(v));
-  }
-  return true;
-}
 
 // The first 8 bytes in hex, for messages.
 std::string shortHex(const std::string& bytes) {
   return hexEncode(std::string_view(bytes).substr(0, 8)) + (bytes.size() > 8 ? "..." : "");
 }
-
-struct Checkpoint {
-  int64_t seq = 0;
-  std::string hash;
-  int64_t signed_at = 0;
-  std::string algorithm;
-  std::string signature;
-  std::string public_key_pem;
-};
 
 // Reads a cursor in chunks of `fetch` rows.
 class CursorReader {
@@ -107,13 +83,8 @@ class NodeVerifier {
                              " FROM exchange.audit_log a WHERE a.node_id = " + node +
                              " ORDER BY a.seq",
                          options_.fetch_rows);
-    CursorReader checkpoints(
-        tx_, "audit_verify_checkpoints",
-        "SELECT seq, encode(hash, 'hex'), (extract(epoch FROM signed_at) * 1000000)::bigint, "
-        "algorithm, encode(signature, 'hex'), public_key_pem FROM exchange.audit_checkpoints "
-        "WHERE node_id = " +
-            node + " ORDER BY seq",
-        options_.fetch_rows);
+    CursorReader checkpoints(tx_, "audit_verify_checkpoints",
+                             internal::checkpointsOfNodeQuery(node), options_.fetch_rows);
     std::optional<AuditProblem> problem = walk(entries, checkpoints);
     entries.close();
     checkpoints.close();
@@ -132,17 +103,8 @@ class NodeVerifier {
     return p;
   }
 
-  bool readCheckpoint(const pqxx::row& row, Checkpoint* cp) {
-    cp->seq = row[0].as<int64_t>();
-    cp->signed_at = row[2].as<int64_t>();
-    cp->algorithm = row[3].as<std::string>();
-    cp->public_key_pem = row[5].as<std::string>();
-    return hexToBytes(row[1].as<std::string>(), &cp->hash) &&
-           hexToBytes(row[4].as<std::string>(), &cp->signature);
-  }
-
   // Signature of one checkpoint; nullopt when it verifies.
-  std::optional<AuditProblem> checkSignature(const Checkpoint& cp) {
+  std::optional<AuditProblem> checkSignature(const CheckpointRow& cp) {
     ++report_.checkpoints_checked;
     Result<certs::SignatureAlgorithm> alg = certs::parseAlgorithm(cp.algorithm);
     if (!alg) {
@@ -167,12 +129,12 @@ class NodeVerifier {
   std::optional<AuditProblem> walk(CursorReader& entries, CursorReader& checkpoints) {
     std::string prev(kAuditHashSize, '\0');
     int64_t expected = 1;
-    Checkpoint cp;
+    CheckpointRow cp;
     bool have_cp = false;
     auto advanceCp = [&]() -> std::optional<AuditProblem> {
       const pqxx::row* row = checkpoints.next();
       have_cp = row != nullptr;
-      if (have_cp && !readCheckpoint(*row, &cp)) {
+      if (have_cp && !internal::readCheckpoint(*row, &cp)) {
         return problem(cp.seq, AuditProblemKind::kBadCheckpointSignature,
                        "checkpoint row cannot be read (bad hex)");
       }
@@ -301,56 +263,4 @@ Result<AuditVerifyReport> verifyAuditChain(pqxx::connection& conn,
   }
 }
 
-std::string auditRecordJson(const AuditRecord& r) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  auto str = [&w](const char* key, const std::string& v) {
-    w.Key(key);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  };
-  auto opt = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) {
-      str(key, *v);
-    } else {
-      w.Key(key);
-      w.Null();
-    }
-  };
-  auto arr = [&w](const char* key, const std::vector<std::string>& items) {
-    w.Key(key);
-    w.StartArray();
-    for (const auto& item : items) {
-      w.String(item.data(), static_cast<rapidjson::SizeType>(item.size()));
-    }
-    w.EndArray();
-  };
-  w.StartObject();
-  str("node_id", r.node_id);
-  w.Key("seq");
-  w.Int64(r.seq);
-  str("at", formatRfc3339Micros(r.at_micros));
-  opt("request_id", r.request_id);
-  opt("app_id", r.app_id);
-  opt("department_code", r.department_code);
-  opt("key_id", r.key_id);
-  opt("method", r.method);
-  opt("path", r.path);
-  opt("resource_code", r.resource_code);
-  arr("fields", r.fields);
-  arr("subject_keys", r.subject_keys);
-  opt("matter_code", r.matter_code);
-  opt("case_id", r.case_id);
-  str("result", r.result);
-  w.Key("http_status");
-  if (r.http_status) {
-    w.Int64(*r.http_status);
-  } else {
-    w.Null();
-  }
-  opt("reason", r.reason);
-  str("hash", hexEncode(r.hash));
-  w.EndObject();
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-}  // namespace tongban::exchange
+}  // namespace tongban::audit

@@ -1,7 +1,11 @@
 // Tests of the audit log on a real PostgreSQL: appends and group commit, durability semantics on
 // a lost connection, the append-only triggers, checkpoints, every kind of tampering the verifier
 // must catch, and a holder's access log.
-#include "tongban/exchange/audit_log.h"
+#include "tongban/audit/access_log.h"
+#include "tongban/audit/checkpoint.h"
+#include "tongban/audit/search.h"
+#include "tongban/audit/verify.h"
+#include "tongban/audit/writer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -18,7 +22,7 @@
 #include "tongban/certs/keys.h"
 #include "tongban/certs/signer.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
 
 using testing::TestDatabase;
@@ -55,15 +59,15 @@ std::shared_ptr<const certs::Signer> makeSigner() {
   return std::shared_ptr<const certs::Signer>(std::move(*signer));
 }
 
-std::unique_ptr<AuditLog> openLog(const TestDatabase& db, const std::string& node = "node-1",
-                                  std::shared_ptr<const certs::Signer> signer = nullptr,
-                                  int64_t checkpoint_every = 10000) {
-  AuditLog::Options o;
+std::unique_ptr<AuditWriter> openLog(const TestDatabase& db, const std::string& node = "node-1",
+                                     std::shared_ptr<const certs::Signer> signer = nullptr,
+                                     int64_t checkpoint_every = 10000) {
+  AuditWriter::Options o;
   o.conninfo = db.conninfo();
   o.node_id = node;
   o.checkpoint_signer = std::move(signer);
   o.checkpoint_every_entries = checkpoint_every;
-  auto log = AuditLog::open(o);
+  auto log = AuditWriter::open(o);
   EXPECT_TRUE(log.isOk()) << log.status().toString();
   return log.isOk() ? std::move(*log) : nullptr;
 }
@@ -136,12 +140,12 @@ TEST(AuditLog, AwkwardTextRoundTripsThroughEveryWriteMethod) {
   const std::string nasty = "tab\there\nnew\\line \"quoted\" {brace,comma} NULL \\N 北京 \r";
   int node = 0;
   for (auto method :
-       {AuditLog::Options::WriteMethod::kCopy, AuditLog::Options::WriteMethod::kUnnest}) {
-    AuditLog::Options o;
+       {AuditWriter::Options::WriteMethod::kCopy, AuditWriter::Options::WriteMethod::kUnnest}) {
+    AuditWriter::Options o;
     o.conninfo = db.conninfo();
     o.node_id = "node-" + std::to_string(++node);
     o.write_method = method;
-    auto log = AuditLog::open(o);
+    auto log = AuditWriter::open(o);
     ASSERT_TRUE(log.isOk()) << log.status().toString();
     AuditEntry e = entry(1);
     e.path = nasty;
@@ -265,7 +269,7 @@ TEST(AuditLog, ConcurrentAppendersShareCommits) {
 
   std::sort(seqs.begin(), seqs.end());
   for (int i = 0; i < kThreads; ++i) EXPECT_EQ(seqs[i], i + 1);
-  const AuditLog::Stats stats = log->stats();
+  const AuditWriter::Stats stats = log->stats();
   EXPECT_EQ(stats.appended, static_cast<uint64_t>(kThreads));
   EXPECT_EQ(stats.batches, 2u);
   EXPECT_EQ(stats.last_batch_size, static_cast<uint64_t>(kThreads - 1));
@@ -322,9 +326,9 @@ TEST(AuditLog, LostConnectionFailsTheBatchAndKeepsTheHead) {
 }
 
 TEST(AuditLog, OpenFailsWhenTheDatabaseIsDown) {
-  AuditLog::Options o;
+  AuditWriter::Options o;
   o.conninfo = "host=127.0.0.1 port=1 dbname=nothing connect_timeout=2";
-  auto log = AuditLog::open(o);
+  auto log = AuditWriter::open(o);
   ASSERT_FALSE(log.isOk());
   EXPECT_EQ(log.status().code(), ErrorCode::kUnavailable);
 }
@@ -334,10 +338,10 @@ TEST(AuditLog, OneWriterPerNode) {
   db.migrate();
   auto first = openLog(db, "node-1");
   ASSERT_TRUE(first);
-  AuditLog::Options o;
+  AuditWriter::Options o;
   o.conninfo = db.conninfo();
   o.node_id = "node-1";
-  auto second = AuditLog::open(o);
+  auto second = AuditWriter::open(o);
   ASSERT_FALSE(second.isOk());
   EXPECT_EQ(second.status().code(), ErrorCode::kConflict);
   auto other = openLog(db, "node-2");  // another node is fine
@@ -689,4 +693,4 @@ TEST(AuditRead, SearchFilters) {
 }
 
 }  // namespace
-}  // namespace tongban::exchange
+}  // namespace tongban::audit

@@ -1,16 +1,11 @@
-// AuditLog: the group-committing writer of exchange.audit_log, the chain hash, and the read side
-// (audit search, a holder's access log). Format and rationale: docs/audit-log.md.
+// AuditWriter: the group-committing writer of exchange.audit_log. Format and rationale:
+// docs/audit-log.md.
 //
 // Work split: the calling thread normalises its entry and renders everything that does not depend
 // on its position in the chain (the tail of the canonical encoding and of the row's COPY text);
 // the writer thread only assigns seq and `at`, hashes (one SHA-256 over a few hundred bytes) and
 // sends the batch. One transaction per batch, so one WAL flush covers every entry of it.
-#include "tongban/exchange/audit_log.h"
-
-#include "tongban/common/encoding.h"
-#include "tongban/common/pg_copy.h"
-
-#include <openssl/sha.h>
+#include "tongban/audit/writer.h"
 
 #include <algorithm>
 #include <atomic>
@@ -27,99 +22,28 @@
 
 #include <pqxx/tablewriter>
 
-#include "tongban/exchange/exchange_config.h"
+#include "checkpoint_impl.h"
+#include "encoding_impl.h"
+#include "pg_rows_impl.h"
+#include "tongban/common/db_pool.h"
+#include "tongban/common/pg_copy.h"
 
-namespace tongban::exchange {
+namespace tongban::audit {
 namespace {
+
+using internal::CheckpointRow;
+using internal::dbError;
+using internal::encodeHead;
+using internal::encodeTail;
+using internal::fromHex;
+using internal::toHex;
 
 // Longest string kept per column; longer values (a hostile path, say) are cut at a character
 // boundary. Keeps one request from bloating a batch.
 constexpr size_t kMaxValueBytes = 4096;
 constexpr size_t kMaxArrayItems = 256;
 
-// ---- canonical encoding (docs/audit-log.md) --------------------------------------------------
-
-void putU32(std::string* out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
-}
-void putI64(std::string* out, int64_t value) {
-  const auto v = static_cast<uint64_t>(value);
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
-}
-void putStr(std::string* out, std::string_view s) {
-  out->push_back('\x01');
-  putU32(out, static_cast<uint32_t>(s.size()));
-  out->append(s.data(), s.size());
-}
-void putOptStr(std::string* out, const std::optional<std::string>& s) {
-  if (s) {
-    putStr(out, *s);
-  } else {
-    out->push_back('\x00');
-  }
-}
-void putInt(std::string* out, int64_t v) {
-  out->push_back('\x01');
-  putI64(out, v);
-}
-void putOptInt(std::string* out, const std::optional<int64_t>& v) {
-  if (v) {
-    putInt(out, *v);
-  } else {
-    out->push_back('\x00');
-  }
-}
-void putArr(std::string* out, const std::vector<std::string>& items) {
-  out->push_back('\x01');
-  putU32(out, static_cast<uint32_t>(items.size()));
-  for (const auto& item : items) putStr(out, item);
-}
-
-void encodeHead(std::string* out, std::string_view node_id, int64_t seq, int64_t at_micros) {
-  putStr(out, kAuditEntryTag);
-  putStr(out, node_id);
-  putInt(out, seq);
-  putInt(out, at_micros);
-}
-
-void encodeTail(std::string* out, const AuditRecord& r) {
-  putOptStr(out, r.request_id);
-  putOptStr(out, r.app_id);
-  putOptStr(out, r.department_code);
-  putOptStr(out, r.key_id);
-  putOptStr(out, r.method);
-  putOptStr(out, r.path);
-  putOptStr(out, r.resource_code);
-  putArr(out, r.fields);
-  putArr(out, r.subject_keys);
-  putOptStr(out, r.matter_code);
-  putOptStr(out, r.case_id);
-  putStr(out, r.result);
-  putOptInt(out, r.http_status);
-  putOptStr(out, r.reason);
-}
-
-std::string sha256(std::string_view a, std::string_view b, std::string_view c) {
-  std::string buf;
-  buf.reserve(a.size() + b.size() + c.size());
-  buf.append(a.data(), a.size()).append(b.data(), b.size()).append(c.data(), c.size());
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(buf.data()), buf.size(), digest);
-  return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
-}
-
 // ---- text helpers ----------------------------------------------------------------------------
-
-std::string toHex(std::string_view bytes) { return hexEncode(bytes); }
-
-bool fromHex(std::string_view hex, std::string* out) {
-  auto bytes = hexDecode(hex);
-  if (!bytes) return false;
-  *out = std::move(*bytes);
-  return true;
-}
 
 // Replaces invalid UTF-8 and NUL (PostgreSQL text holds neither) with U+FFFD and cuts the value
 // at kMaxValueBytes on a character boundary. Request paths and ids come from untrusted callers: a
@@ -246,45 +170,6 @@ int64_t nowMicros() {
       .count();
 }
 
-Status dbError(const std::exception& e, const std::string& what) {
-  if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr ||
-      dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    return Status::unavailable(what + ": database unavailable: " + e.what());
-  }
-  return Status::unavailable(what + ": " + e.what());
-}
-
-// Parses a text[] field; false on a NULL element or a nested array.
-bool readTextArray(const pqxx::field& f, std::vector<std::string>* out) {
-  out->clear();
-  if (f.is_null()) return false;
-  pqxx::array_parser parser = f.as_array();
-  int depth = 0;
-  for (;;) {
-    auto [kind, value] = parser.get_next();
-    switch (kind) {
-      case pqxx::array_parser::row_start:
-        if (++depth > 1) return false;
-        break;
-      case pqxx::array_parser::row_end:
-        --depth;
-        break;
-      case pqxx::array_parser::null_value:
-        return false;
-      case pqxx::array_parser::string_value:
-        out->push_back(std::move(value));
-        break;
-      case pqxx::array_parser::done:
-        return depth == 0;
-    }
-  }
-}
-
-std::optional<std::string> optField(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<std::string>();
-}
-
 // ---- the writer ------------------------------------------------------------------------------
 
 const char kCopyColumns[] =
@@ -305,13 +190,6 @@ const char kUnnestInsert[] =
     "AS u(seq, at, prev_hash, hash, request_id, app_id, department_code, key_id, method, path, "
     "resource_code, fields, subject_keys, matter_code, case_id, result, http_status, reason)";
 
-const char kInsertCheckpoint[] =
-    "INSERT INTO exchange.audit_checkpoints "
-    "(node_id, seq, hash, signed_at, algorithm, signature, public_key_pem) "
-    "VALUES ($1, $2, decode($3, 'hex'), timestamptz 'epoch' + $4::bigint * interval '1 "
-    "microsecond', "
-    "$5, decode($6, 'hex'), $7)";
-
 constexpr const char* kReplayReason = "nonce already used: replayed request";
 // The shared replay guard's claim (nonce_store.cc has the same statement for requests that cannot
 // wait for their audit entry): a pair is stored once while its window is open.
@@ -330,10 +208,10 @@ struct Pending {
   bool replayed = false;  // its nonce was taken: stored as a refusal, answered kUnauthenticated
 };
 
-class AuditLogImpl final : public AuditLog {
+class AuditWriterImpl final : public AuditWriter {
  public:
-  explicit AuditLogImpl(Options options) : options_(std::move(options)) {}
-  ~AuditLogImpl() override { close(); }
+  explicit AuditWriterImpl(Options options) : options_(std::move(options)) {}
+  ~AuditWriterImpl() override { close(); }
 
   // Connects and reads the head; on success starts the writer thread.
   Status start() {
@@ -343,7 +221,7 @@ class AuditLogImpl final : public AuditLog {
     return Status::ok();
   }
 
-  // AuditLog
+  // AuditAppender
   Result<int64_t> append(AuditEntry entry) override {
     if (entry.result != "allowed" && entry.result != "denied" && entry.result != "error") {
       return Status::invalid("result", "audit result must be allowed, denied or error, not '" +
@@ -414,13 +292,6 @@ class AuditLogImpl final : public AuditLog {
   const std::string& nodeId() const override { return options_.node_id; }
 
  private:
-  struct CheckpointRow {
-    int64_t seq = 0;
-    std::string hash;
-    int64_t signed_at = 0;
-    std::string signature;
-  };
-
   static void renderCopyTail(const AuditRecord& r, std::string* out) {
     for (const auto* s : {&r.request_id, &r.app_id, &r.department_code, &r.key_id, &r.method,
                           &r.path, &r.resource_code}) {
@@ -451,7 +322,7 @@ class AuditLogImpl final : public AuditLog {
   Status connect() {
     conn_.reset();
     try {
-      auto conn = std::make_unique<pqxx::connection>(withConnectTimeout(options_.conninfo, 5));
+      auto conn = std::make_unique<pqxx::connection>(db::withConnectTimeout(options_.conninfo, 5));
       pqxx::nontransaction tx(*conn);
       const pqxx::row locked = tx.exec_params1(
           "SELECT pg_try_advisory_lock(hashtextextended('tongban.audit_log:' || $1, 0))",
@@ -481,7 +352,7 @@ class AuditLogImpl final : public AuditLog {
       if (options_.write_method != Options::WriteMethod::kCopy) {
         conn->prepare("audit_insert", kUnnestInsert);
       }
-      conn->prepare("audit_checkpoint", kInsertCheckpoint);
+      internal::prepareCheckpointInsert(*conn);
       head_seq_ = seq;
       head_hash_ = hash;
       last_at_ = at;
@@ -502,25 +373,12 @@ class AuditLogImpl final : public AuditLog {
 
   // Signs (node, seq, hash) now; nullopt (and the chain goes on unsigned) if the signer fails.
   std::optional<CheckpointRow> signCheckpoint(int64_t seq, const std::string& hash) {
-    CheckpointRow row;
-    row.seq = seq;
-    row.hash = hash;
-    row.signed_at = nowMicros();
-    Result<std::string> sig = options_.checkpoint_signer->sign(
-        encodeCheckpoint(options_.node_id, seq, hash, row.signed_at));
-    if (!sig) {
-      std::fprintf(stderr, "audit log: checkpoint signing failed: %s\n",
-                   sig.status().toString().c_str());
-      return std::nullopt;
-    }
-    row.signature = std::move(*sig);
-    return row;
+    return internal::signCheckpoint(*options_.checkpoint_signer, options_.node_id, seq, hash,
+                                    nowMicros());
   }
 
   void insertCheckpoint(pqxx::transaction_base& tx, const CheckpointRow& cp) {
-    tx.exec_prepared("audit_checkpoint", options_.node_id, cp.seq, toHex(cp.hash), cp.signed_at,
-                     certs::algorithmName(options_.checkpoint_signer->algorithm()),
-                     toHex(cp.signature), options_.checkpoint_signer->publicKeyPem());
+    internal::insertCheckpoint(tx, options_.node_id, *options_.checkpoint_signer, cp);
   }
 
   void noteCheckpoint(const CheckpointRow& cp) {
@@ -600,7 +458,7 @@ class AuditLogImpl final : public AuditLog {
       r.prev_hash = prev;
       head_enc.clear();
       encodeHead(&head_enc, r.node_id, r.seq, r.at_micros);
-      r.hash = sha256(prev, head_enc, p->tail_encoding);
+      r.hash = internal::sha256Of(prev, head_enc, p->tail_encoding);
       prev = r.hash;
     }
     std::optional<CheckpointRow> checkpoint;
@@ -833,63 +691,7 @@ class AuditLogImpl final : public AuditLog {
 
 }  // namespace
 
-std::string encodeAuditRecord(const AuditRecord& record) {
-  std::string out;
-  encodeHead(&out, record.node_id, record.seq, record.at_micros);
-  encodeTail(&out, record);
-  return out;
-}
-
-std::string computeAuditHash(std::string_view prev_hash, const AuditRecord& record) {
-  return sha256(prev_hash, encodeAuditRecord(record), {});
-}
-
-std::string encodeCheckpoint(std::string_view node_id, int64_t seq, std::string_view hash,
-                             int64_t signed_at_micros) {
-  std::string out;
-  putStr(&out, kAuditCheckpointTag);
-  putStr(&out, node_id);
-  putInt(&out, seq);
-  putStr(&out, hash);
-  putInt(&out, signed_at_micros);
-  return out;
-}
-
-const char* const kAuditRecordSelect =
-    "a.node_id, a.seq, (extract(epoch FROM a.at) * 1000000)::bigint, a.request_id, a.app_id, "
-    "a.department_code, a.key_id, a.method, a.path, a.resource_code, a.fields, a.subject_keys, "
-    "a.matter_code, a.case_id, a.result, a.http_status, a.reason, encode(a.prev_hash, 'hex'), "
-    "encode(a.hash, 'hex')";
-
-Result<AuditRecord> auditRecordFromRow(const pqxx::row& row) {
-  AuditRecord r;
-  r.node_id = row[0].as<std::string>();
-  r.seq = row[1].as<int64_t>();
-  r.at_micros = row[2].as<int64_t>();
-  r.request_id = optField(row[3]);
-  r.app_id = optField(row[4]);
-  r.department_code = optField(row[5]);
-  r.key_id = optField(row[6]);
-  r.method = optField(row[7]);
-  r.path = optField(row[8]);
-  r.resource_code = optField(row[9]);
-  if (!readTextArray(row[10], &r.fields)) {
-    return Status::internal("fields is NULL or holds a NULL or nested element");
-  }
-  if (!readTextArray(row[11], &r.subject_keys)) {
-    return Status::internal("subject_keys is NULL or holds a NULL or nested element");
-  }
-  r.matter_code = optField(row[12]);
-  r.case_id = optField(row[13]);
-  r.result = row[14].as<std::string>();
-  if (!row[15].is_null()) r.http_status = row[15].as<int64_t>();
-  r.reason = optField(row[16]);
-  if (!fromHex(row[17].as<std::string>(), &r.prev_hash)) return Status::internal("bad prev_hash");
-  if (!fromHex(row[18].as<std::string>(), &r.hash)) return Status::internal("bad hash");
-  return r;
-}
-
-Result<std::unique_ptr<AuditLog>> AuditLog::open(Options options) {
+Result<std::unique_ptr<AuditWriter>> AuditWriter::open(Options options) {
   if (options.conninfo.empty()) return Status::invalid("conninfo", "audit log needs a database");
   if (options.node_id.empty() || options.node_id.size() > 64 ||
       cleanText(options.node_id) != options.node_id) {
@@ -904,125 +706,10 @@ Result<std::unique_ptr<AuditLog>> AuditLog::open(Options options) {
   if (options.checkpoint_every_seconds < 1) {
     return Status::invalid("checkpoint_every_seconds", "must be at least 1");
   }
-  auto log = std::make_unique<AuditLogImpl>(std::move(options));
+  auto log = std::make_unique<AuditWriterImpl>(std::move(options));
   Status s = log->start();
   if (!s) return s;
-  return std::unique_ptr<AuditLog>(std::move(log));
+  return std::unique_ptr<AuditWriter>(std::move(log));
 }
 
-// ---- reading ---------------------------------------------------------------------------------
-
-Result<std::vector<AuditRecord>> searchAuditLog(pqxx::connection& conn, const AuditSearch& search) {
-  if (search.limit < 1 || search.limit > 10000) {
-    return Status::invalid("limit", "limit must be from 1 to 10000");
-  }
-  try {
-    pqxx::read_transaction tx(conn);
-    std::string sql =
-        std::string("SELECT ") + kAuditRecordSelect + " FROM exchange.audit_log a WHERE true";
-    // Parameters are always passed; an empty filter compares to NULL-guarded expressions so the
-    // statement text stays fixed.
-    sql +=
-        " AND ($1 = '' OR a.app_id = $1)"
-        " AND ($2 = '' OR a.subject_keys @> ARRAY[$2]::text[])"
-        " AND ($3 = '' OR a.resource_code = $3)"
-        " AND ($4::bigint IS NULL OR a.at >= timestamptz 'epoch' + $4::bigint * interval '1 "
-        "microsecond')"
-        " AND ($5::bigint IS NULL OR a.at < timestamptz 'epoch' + $5::bigint * interval '1 "
-        "microsecond')"
-        " ORDER BY a.at DESC, a.node_id DESC, a.seq DESC LIMIT $6";
-    const pqxx::result rows =
-        tx.exec_params(sql, search.app_id, search.subject_key, search.resource_code,
-                       search.from_micros, search.to_micros, search.limit);
-    std::vector<AuditRecord> out;
-    out.reserve(rows.size());
-    for (const auto& row : rows) {
-      Result<AuditRecord> r = auditRecordFromRow(row);
-      if (!r) return r.status();
-      out.push_back(std::move(*r));
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return dbError(e, "audit search");
-  }
-}
-
-namespace {
-
-// Cursor of a holder's access log page: "<at_micros>.<seq>.<node_id hex>".
-std::string makeCursor(int64_t at, int64_t seq, const std::string& node_id) {
-  return std::to_string(at) + "." + std::to_string(seq) + "." + toHex(node_id);
-}
-
-bool parseCursor(const std::string& text, int64_t* at, int64_t* seq, std::string* node_id) {
-  const size_t a = text.find('.');
-  if (a == std::string::npos) return false;
-  const size_t b = text.find('.', a + 1);
-  if (b == std::string::npos) return false;
-  auto parseInt = [](const std::string& s, int64_t* out) {
-    if (s.empty() || s.size() > 18) return false;
-    int64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return false;
-      v = v * 10 + (c - '0');
-    }
-    *out = v;
-    return true;
-  };
-  return parseInt(text.substr(0, a), at) && parseInt(text.substr(a + 1, b - a - 1), seq) &&
-         fromHex(text.substr(b + 1), node_id) && !node_id->empty();
-}
-
-}  // namespace
-
-Result<std::vector<AccessRecord>> accessLogForSubject(pqxx::connection& conn,
-                                                      const std::string& subject_key, int limit,
-                                                      const std::optional<std::string>& before) {
-  if (limit < 1 || limit > 1000) return Status::invalid("limit", "limit must be from 1 to 1000");
-  std::optional<int64_t> before_at, before_seq;
-  std::optional<std::string> before_node;
-  if (before) {
-    int64_t at = 0, seq = 0;
-    std::string node;
-    if (!parseCursor(*before, &at, &seq, &node)) {
-      return Status::invalid("before", "not a cursor returned by a previous page");
-    }
-    before_at = at;
-    before_seq = seq;
-    before_node = node;
-  }
-  try {
-    pqxx::read_transaction tx(conn);
-    const pqxx::result rows = tx.exec_params(
-        "SELECT (extract(epoch FROM a.at) * 1000000)::bigint AS at_us, a.seq, a.node_id, "
-        "coalesce(a.department_code, ''), coalesce(d.name, ''), coalesce(ap.name, ''), "
-        "coalesce(a.resource_code, ''), a.fields, coalesce(a.matter_code, '') "
-        "FROM exchange.audit_log a "
-        "LEFT JOIN directory.departments d ON d.code = a.department_code "
-        "LEFT JOIN directory.applications ap ON ap.app_id = a.app_id "
-        "WHERE a.subject_keys @> ARRAY[$1]::text[] AND a.result = 'allowed' "
-        "AND ($2::bigint IS NULL OR (a.at, a.seq, a.node_id) < "
-        "    (timestamptz 'epoch' + $2::bigint * interval '1 microsecond', $3::bigint, $4::text)) "
-        "ORDER BY a.at DESC, a.seq DESC, a.node_id DESC LIMIT $5",
-        subject_key, before_at, before_seq, before_node, limit);
-    std::vector<AccessRecord> out;
-    out.reserve(rows.size());
-    for (const auto& row : rows) {
-      AccessRecord r;
-      r.at_micros = row[0].as<int64_t>();
-      r.department_code = row[3].as<std::string>();
-      r.department_name = row[4].as<std::string>();
-      r.app_name = row[5].as<std::string>();
-      r.resource_code = row[6].as<std::string>();
-      if (!readTextArray(row[7], &r.fields)) r.fields.clear();
-      r.matter_code = row[8].as<std::string>();
-      r.cursor = makeCursor(r.at_micros, row[1].as<int64_t>(), row[2].as<std::string>());
-      out.push_back(std::move(r));
-    }
-    return out;
-  } catch (const std::exception& e) {
-    return dbError(e, "access log");
-  }
-}
-
-}  // namespace tongban::exchange
+}  // namespace tongban::audit
