@@ -1,0 +1,569 @@
+#include "tongban/adapters/flowback.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <pqxx/pqxx>
+#include <pqxx/tablewriter>
+
+#include "tongban/adapters/flowback_schema.h"
+#include "tongban/common/encoding.h"
+
+namespace tongban::flowback {
+namespace {
+
+constexpr size_t kMaxBatchBytes = 64u << 20;  // COPY text of one batch
+constexpr uint64_t kProgressEvery = 4096;     // records
+constexpr size_t kRejectRecordBytes = 1000;   // of a rejected record kept in the reject file
+
+const char* formatName(Format f) { return f == Format::kCsv ? "csv" : "jsonl"; }
+
+Result<std::string> fileSha256(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::unavailable("cannot open " + path + ": " + std::strerror(errno));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::vector<char> buf(1 << 20);
+  for (;;) {
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return Status::unavailable("cannot read " + path + ": " + std::strerror(e));
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+  }
+  ::close(fd);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return hexEncode(std::string_view(reinterpret_cast<const char*>(md), len));
+}
+
+// A CSV field: quoted when it holds a comma, quote, CR or LF.
+void appendCsvField(std::string* out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out->append(v);
+    return;
+  }
+  out->push_back('"');
+  for (char c : v) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+// The record as it goes into the reject file: cut to kRejectRecordBytes, bytes that are not
+// UTF-8 replaced with U+FFFD and NULs with "\0", so the reject file stays readable text.
+std::string printable(std::string_view raw) {
+  std::string out;
+  const std::string_view v = raw.substr(0, kRejectRecordBytes);
+  size_t i = 0;
+  while (i < v.size()) {
+    const auto c = static_cast<unsigned char>(v[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 1) {
+      if (c == 0) {
+        out += "\\0";
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+      ++i;
+    } else if (n > 0 && i + n <= v.size() && utf8Length(v.substr(i, n))) {
+      out.append(v.substr(i, n));
+      i += n;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  if (raw.size() > kRejectRecordBytes) out += "...";
+  return out;
+}
+
+// The reject file: CSV "line,reason,record", appended as batches commit.
+class RejectFile {
+ public:
+  ~RejectFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  static constexpr const char* kHeader = "line,reason,record\n";
+
+  // Opens `path`; keeps its first `keep` bytes when it has at least that many (a resumed run),
+  // else starts it afresh with the header.
+  Status open(const std::string& path, uint64_t keep) {
+    fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
+    if (fd_ < 0) {
+      return Status::invalid("reject-file", "cannot open " + path + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0) return Status::unavailable("cannot stat " + path);
+    if (keep > 0 && static_cast<uint64_t>(st.st_size) >= keep) {
+      size_ = keep;
+    } else {
+      size_ = 0;
+      pending_ = kHeader;
+    }
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) {
+      return Status::unavailable("cannot truncate " + path + ": " + std::strerror(errno));
+    }
+    return Status::ok();
+  }
+  void add(uint64_t line, const std::string& reason, std::string_view record) {
+    pending_ += std::to_string(line);
+    pending_.push_back(',');
+    appendCsvField(&pending_, printable(reason));
+    pending_.push_back(',');
+    appendCsvField(&pending_, printable(record));
+    pending_.push_back('\n');
+  }
+  // Writes what was added and fsyncs. The file's length afterwards, for the checkpoint.
+  Result<uint64_t> flush() {
+    if (pending_.empty()) return size_;
+    size_t done = 0;
+    while (done < pending_.size()) {
+      const ssize_t n = ::pwrite(fd_, pending_.data() + done, pending_.size() - done,
+                                 static_cast<off_t>(size_ + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0)
+        return Status::unavailable(std::string("cannot write the reject file: ") +
+                                   std::strerror(errno));
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd_) != 0) {
+      return Status::unavailable(std::string("cannot sync the reject file: ") +
+                                 std::strerror(errno));
+    }
+    size_ += pending_.size();
+    pending_.clear();
+    return size_;
+  }
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string pending_;
+};
+
+struct Reject {
+  uint64_t line;
+  std::string reason;
+  std::string record;
+};
+
+struct BatchRow {
+  uint64_t line;
+  uint64_t offset;
+  uint64_t end;
+  std::string copy;  // one line of COPY text
+};
+
+// SQL of the staging table and the upsert, for one column set.
+struct Statements {
+  std::string stage_name = "flowback_stage";
+  std::vector<std::string> stage_columns;  // the written columns, then "line"
+  std::string create_stage;
+  std::string upsert;       // the whole staging table
+  std::string upsert_line;  // the row of line $1
+};
+
+Statements buildStatements(const ColumnSet& set) {
+  const Registry& r = *set.registry;
+  Statements s;
+  std::string cols, selects, sets, old_values, new_values, stage_defs;
+  for (size_t i = 0; i < set.written.size(); ++i) {
+    const Column& c = r.columns[static_cast<size_t>(set.written[i])];
+    const std::string name = c.name;
+    s.stage_columns.push_back(name);
+    stage_defs += name + " text, ";
+    cols += (i ? ", " : "") + name;
+    selects += std::string(i ? ", " : "") + "s." + name + "::" + c.sql_type;
+    if (i == 0) continue;  // the key
+    sets += name + " = EXCLUDED." + name + ", ";
+    old_values += (old_values.empty() ? "" : ", ") + std::string("t.") + name;
+    new_values += (new_values.empty() ? "" : ", ") + std::string("EXCLUDED.") + name;
+  }
+  s.stage_columns.push_back("line");
+  s.create_stage = "CREATE TEMP TABLE IF NOT EXISTS " + s.stage_name + " (" + stage_defs +
+                   "line bigint NOT NULL) ON COMMIT DELETE ROWS";
+  const std::string key = r.columns[0].name;
+  // ROW(...) so that a single compared column is still a row comparison.
+  const std::string body = std::string("INSERT INTO ") + r.table + " AS t (" + cols + ") SELECT " +
+                           selects + " FROM pg_temp." + s.stage_name + " s";
+  const std::string conflict =
+      " ON CONFLICT (" + key + ") DO UPDATE SET " + sets + "updated_at = now() WHERE ROW(" +
+      old_values + ") IS DISTINCT FROM ROW(" + new_values + ") RETURNING (t.xmax = 0) AS inserted";
+  auto counted = [](const std::string& insert) {
+    return "WITH up AS (" + insert + ") SELECT count(*) FILTER (WHERE inserted), count(*) FROM up";
+  };
+  s.upsert = counted(body + conflict);
+  s.upsert_line = counted(body + " WHERE s.line = $1" + conflict);
+  return s;
+}
+
+bool isDataError(const pqxx::sql_error& e) {
+  const std::string state = e.sqlstate();
+  return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0 || state.rfind("P0", 0) == 0;
+}
+
+std::string firstLine(const char* what) {
+  std::string s = what;
+  if (s.rfind("ERROR:", 0) == 0) s.erase(0, 6);
+  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  const size_t nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+class Importer {
+ public:
+  Importer(const ImportOptions& o, const ProgressFn& progress) : o_(o), progress_(progress) {}
+
+  Result<ImportReport> run() {
+    const auto start = std::chrono::steady_clock::now();
+    const Registry* registry = findRegistry(o_.registry);
+    if (registry == nullptr) {
+      return Status::invalid("registry",
+                             "unknown registry '" + o_.registry + "': population or legal_entity");
+    }
+    if (o_.batch_rows == 0) return Status::invalid("batch-rows", "must be at least 1");
+    Result<std::unique_ptr<RecordReader>> opened = RecordReader::open(o_.path, o_.format);
+    if (!opened) return opened.status();
+    reader_ = std::move(*opened);
+
+    Result<ColumnSet> set = columnSet(*registry);
+    if (!set) return set.status();
+    set_ = std::move(*set);
+    stmts_ = buildStatements(set_);
+
+    Result<std::string> sha = fileSha256(o_.path);
+    if (!sha) return sha.status();
+    report_.file_sha256 = *sha;
+    report_.reject_path = o_.reject_path.empty() ? o_.path + ".rejects.csv" : o_.reject_path;
+
+    try {
+      Status s = importWithDatabase();
+      if (!s) return s;
+    } catch (const pqxx::broken_connection& e) {
+      return Status::unavailable(std::string("database connection lost (run again to resume): ") +
+                                 firstLine(e.what()));
+    } catch (const pqxx::sql_error& e) {
+      return Status::unavailable("database error (run again to resume): " + firstLine(e.what()));
+    } catch (const std::exception& e) {
+      return Status::internal(std::string("import failed (run again to resume): ") + e.what());
+    }
+    report_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report_;
+  }
+
+ private:
+  // CSV: the header. JSON Lines: the keys of the first record that is a JSON object.
+  Result<ColumnSet> columnSet(const Registry& registry) {
+    if (o_.format == Format::kCsv) return mapColumns(registry, reader_->header());
+    RawRecord r;
+    while (reader_->next(&r)) {
+      if (!r.error.empty()) continue;
+      Result<std::vector<std::string>> keys = jsonKeys(r.text);
+      if (!keys) continue;
+      Result<ColumnSet> set = mapColumns(registry, *keys);
+      if (!set) {
+        Status s = set.status();
+        return Status::invalid(s.field(), "line " + std::to_string(r.line) +
+                                              " (the first JSON object, "
+                                              "which sets the columns): " +
+                                              s.message());
+      }
+      return set;
+    }
+    if (!reader_->status()) return reader_->status();
+    return Status::invalid("file", "no line of the file is a JSON object");
+  }
+
+  Status importWithDatabase() {
+    conn_ = std::make_unique<pqxx::connection>(o_.conninfo);
+    conn_->set_client_encoding("UTF8");
+    {
+      // One import per registry at a time; a crashed importer's session may take a moment to
+      // go away, so wait a little for its lock.
+      pqxx::nontransaction nt(*conn_);
+      nt.exec0("SET lock_timeout = '10s'");
+      try {
+        nt.exec_params("SELECT pg_advisory_lock(hashtext('tongban.import'), hashtext($1))",
+                       o_.registry);
+      } catch (const pqxx::sql_error& e) {
+        if (e.sqlstate() == "55P03") {
+          return Status(ErrorCode::kConflict, "another import into " + o_.registry + " is running");
+        }
+        throw;
+      }
+      nt.exec0("SET lock_timeout = 0");
+      nt.exec0(stmts_.create_stage);
+    }
+    conn_->prepare("upsert", stmts_.upsert);
+    conn_->prepare("upsert_line", stmts_.upsert_line);
+    conn_->prepare("checkpoint",
+                   "UPDATE adapters.import_checkpoints SET next_offset = $3, next_line = $4, "
+                   "rows_read = rows_read + $5, inserted = inserted + $6, updated = updated + $7, "
+                   "unchanged = unchanged + $8, rejected = rejected + $9, "
+                   "superseded = superseded + $10, reject_bytes = $11, "
+                   "completed_at = CASE WHEN $12 THEN now() END, updated_at = now() "
+                   "WHERE file_sha256 = $1 AND registry = $2");
+
+    // The checkpoint: where to start.
+    uint64_t offset = reader_->dataOffset();
+    uint64_t line = reader_->dataLine();
+    uint64_t keep_rejects = 0;
+    {
+      pqxx::work tx(*conn_, "checkpoint");
+      tx.exec_params(
+          "INSERT INTO adapters.import_checkpoints (file_sha256, registry, format, file_name, "
+          "file_bytes, next_offset, next_line, reject_path, runs) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0) ON CONFLICT DO NOTHING",
+          report_.file_sha256, o_.registry, formatName(o_.format), o_.path, reader_->fileSize(),
+          offset, line, report_.reject_path);
+      const pqxx::row cp = tx.exec_params1(
+          "SELECT format, next_offset, next_line, completed_at IS NOT NULL, reject_path, "
+          "reject_bytes, runs FROM adapters.import_checkpoints "
+          "WHERE file_sha256 = $1 AND registry = $2 FOR UPDATE",
+          report_.file_sha256, o_.registry);
+      if (cp[0].as<std::string>() != formatName(o_.format)) {
+        return Status::invalid("format", "this file was imported as " + cp[0].as<std::string>() +
+                                             " before; give --format " + cp[0].as<std::string>());
+      }
+      const bool complete = cp[3].as<bool>();
+      const bool fresh = cp[6].as<int>() == 0;
+      if (complete && !o_.again) {
+        report_.already_complete = true;
+        loadTotals(tx);
+        tx.commit();
+        return Status::ok();
+      }
+      if (complete || fresh) {
+        tx.exec_params(
+            "UPDATE adapters.import_checkpoints SET next_offset = $3, next_line = $4, "
+            "rows_read = 0, inserted = 0, updated = 0, unchanged = 0, rejected = 0, "
+            "superseded = 0, reject_bytes = 0, completed_at = NULL, runs = runs + 1, "
+            "file_name = $5, reject_path = $6, started_at = now(), updated_at = now() "
+            "WHERE file_sha256 = $1 AND registry = $2",
+            report_.file_sha256, o_.registry, offset, line, o_.path, report_.reject_path);
+      } else {
+        offset = cp[1].as<uint64_t>();
+        line = cp[2].as<uint64_t>();
+        report_.resumed_at_line = line;
+        // The rejects written before the crash for records after the checkpoint are cut off;
+        // with another reject file, that one holds only the rejects from here on.
+        if (cp[4].as<std::string>() == report_.reject_path) keep_rejects = cp[5].as<uint64_t>();
+        tx.exec_params(
+            "UPDATE adapters.import_checkpoints SET runs = runs + 1, file_name = $3, "
+            "reject_path = $4, updated_at = now() WHERE file_sha256 = $1 AND registry = $2",
+            report_.file_sha256, o_.registry, o_.path, report_.reject_path);
+      }
+      tx.commit();
+    }
+    if (Status s = rejects_.open(report_.reject_path, keep_rejects); !s) return s;
+    if (Status s = reader_->seek(offset, line); !s) return s;
+
+    // The records.
+    RawRecord r;
+    Values values;
+    uint64_t end_offset = offset;
+    uint64_t end_line = line;
+    while (reader_->next(&r)) {
+      ++batch_counts_.read;
+      end_offset = r.end;
+      end_line = r.next_line;
+      if (Status s = accept(r, &values); !s) {
+        addReject(r.line, s.toString(), r.text);
+      }
+      if (batch_.size() >= o_.batch_rows || batch_bytes_ >= kMaxBatchBytes) {
+        if (Status s = commitBatch(end_offset, end_line, false); !s) return s;
+      }
+      if ((report_.run.read + batch_counts_.read) % kProgressEvery == 0) reportProgress(r.end);
+    }
+    if (!reader_->status()) return reader_->status();
+    if (Status s = commitBatch(reader_->fileSize(), end_line, true); !s) return s;
+    reportProgress(reader_->fileSize());
+    pqxx::read_transaction tx(*conn_);
+    loadTotals(tx);
+    return Status::ok();
+  }
+
+  // Maps and validates one record into the batch. The failure is the reject reason.
+  Status accept(const RawRecord& r, Values* values) {
+    if (!r.error.empty()) return Status::invalid("record", r.error);
+    Status s = o_.format == Format::kCsv ? valuesFromCsv(set_, r.fields, values)
+                                         : valuesFromJson(set_, r.text, values);
+    if (!s) return s;
+    if (Status v = validateRecord(set_, values); !v) return v;
+    std::string copy;
+    appendCopyLine(set_, *values, r.line, &copy);
+    const std::string& key = *(*values)[0];
+    auto [it, added] = batch_index_.emplace(key, batch_.size());
+    if (added) {
+      batch_bytes_ += copy.size();
+      batch_.push_back(BatchRow{r.line, r.offset, r.end, std::move(copy)});
+    } else {
+      // The same key again within the batch: the later record wins.
+      BatchRow& row = batch_[it->second];
+      batch_bytes_ += copy.size() - row.copy.size();
+      row = BatchRow{r.line, r.offset, r.end, std::move(copy)};
+      ++batch_counts_.superseded;
+    }
+    return Status::ok();
+  }
+
+  void addReject(uint64_t line, std::string reason, std::string_view record) {
+    batch_rejects_.push_back(Reject{line, std::move(reason), std::string(record)});
+  }
+
+  void reportProgress(uint64_t offset) {
+    if (!progress_) return;
+    progress_(ImportProgress{report_.run.read + batch_counts_.read, offset, reader_->fileSize()});
+  }
+
+  void copyBatch(pqxx::work& tx) {
+    if (batch_.empty()) return;
+    std::string data;
+    data.reserve(batch_bytes_);
+    for (const BatchRow& row : batch_) data += row.copy;
+    data.pop_back();  // write_raw_line adds the last '\n'
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    // As in admin/src/seed.cc: one call to libpq for the whole batch of pre-escaped lines.
+    pqxx::tablewriter writer(tx, "pg_temp." + stmts_.stage_name, stmts_.stage_columns.begin(),
+                             stmts_.stage_columns.end());
+    writer.write_raw_line(data);
+    writer.complete();
+#pragma GCC diagnostic pop
+  }
+
+  // Applies the batch and moves the checkpoint to (offset, line) in one transaction.
+  Status commitBatch(uint64_t offset, uint64_t line, bool last) {
+    bool applied = false;
+    if (!batch_.empty()) {
+      pqxx::work tx(*conn_, "import");
+      try {
+        copyBatch(tx);
+        const pqxx::row counts = tx.exec_prepared1("upsert");
+        batch_counts_.inserted += counts[0].as<uint64_t>();
+        batch_counts_.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
+        batch_counts_.unchanged += batch_.size() - counts[1].as<uint64_t>();
+        if (Status s = finishBatch(tx, offset, line, last); !s) return s;
+        applied = true;
+      } catch (const pqxx::sql_error& e) {
+        if (!isDataError(e)) throw;
+      }
+    }
+    if (!applied) {
+      pqxx::work tx(*conn_, "import");
+      if (!batch_.empty()) {
+        copyBatch(tx);
+        applyRowByRow(tx);
+      }
+      if (Status s = finishBatch(tx, offset, line, last); !s) return s;
+    }
+    report_.run.read += batch_counts_.read;
+    report_.run.inserted += batch_counts_.inserted;
+    report_.run.updated += batch_counts_.updated;
+    report_.run.unchanged += batch_counts_.unchanged;
+    report_.run.rejected += batch_counts_.rejected;
+    report_.run.superseded += batch_counts_.superseded;
+    batch_counts_ = ImportCounts{};
+    batch_.clear();
+    batch_index_.clear();
+    batch_bytes_ = 0;
+    reportProgress(offset);
+    return Status::ok();
+  }
+
+  // The batch the database refused as a whole: each row in a savepoint of its own.
+  void applyRowByRow(pqxx::work& tx) {
+    batch_counts_.inserted = batch_counts_.updated = batch_counts_.unchanged = 0;
+    std::ifstream file(o_.path, std::ios::binary);
+    for (const BatchRow& row : batch_) {
+      try {
+        pqxx::subtransaction sub(tx, "row");
+        const pqxx::row counts = sub.exec_prepared1("upsert_line", row.line);
+        sub.commit();
+        batch_counts_.inserted += counts[0].as<uint64_t>();
+        batch_counts_.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
+        batch_counts_.unchanged += 1 - counts[1].as<uint64_t>();
+      } catch (const pqxx::sql_error& e) {
+        if (!isDataError(e)) throw;
+        std::string text(row.end - row.offset, '\0');
+        file.clear();
+        file.seekg(static_cast<std::streamoff>(row.offset));
+        file.read(text.data(), static_cast<std::streamsize>(text.size()));
+        text.resize(static_cast<size_t>(file.gcount()));
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        addReject(row.line, "database refused the record: " + firstLine(e.what()), text);
+      }
+    }
+  }
+
+  // Writes the batch's rejects (synced) and the checkpoint, and commits.
+  Status finishBatch(pqxx::work& tx, uint64_t offset, uint64_t line, bool last) {
+    std::sort(batch_rejects_.begin(), batch_rejects_.end(),
+              [](const Reject& a, const Reject& b) { return a.line < b.line; });
+    for (const Reject& r : batch_rejects_) rejects_.add(r.line, r.reason, r.record);
+    batch_counts_.rejected = batch_rejects_.size();
+    batch_rejects_.clear();
+    Result<uint64_t> reject_bytes = rejects_.flush();
+    if (!reject_bytes) return reject_bytes.status();
+    const ImportCounts& c = batch_counts_;
+    tx.exec_prepared0("checkpoint", report_.file_sha256, o_.registry, offset, line, c.read,
+                      c.inserted, c.updated, c.unchanged, c.rejected, c.superseded, *reject_bytes,
+                      last);
+    tx.commit();
+    return Status::ok();
+  }
+
+  void loadTotals(pqxx::transaction_base& tx) {
+    const pqxx::row t = tx.exec_params1(
+        "SELECT rows_read, inserted, updated, unchanged, rejected, superseded, reject_path "
+        "FROM adapters.import_checkpoints WHERE file_sha256 = $1 AND registry = $2",
+        report_.file_sha256, o_.registry);
+    report_.total = ImportCounts{t[0].as<uint64_t>(), t[1].as<uint64_t>(), t[2].as<uint64_t>(),
+                                 t[3].as<uint64_t>(), t[4].as<uint64_t>(), t[5].as<uint64_t>()};
+    if (report_.already_complete) report_.reject_path = t[6].as<std::string>();
+  }
+
+  const ImportOptions& o_;
+  const ProgressFn& progress_;
+  std::unique_ptr<RecordReader> reader_;
+  ColumnSet set_;
+  Statements stmts_;
+  std::unique_ptr<pqxx::connection> conn_;
+  RejectFile rejects_;
+  ImportReport report_;
+
+  std::vector<BatchRow> batch_;
+  std::unordered_map<std::string, size_t> batch_index_;
+  size_t batch_bytes_ = 0;
+  std::vector<Reject> batch_rejects_;
+  ImportCounts batch_counts_;
+};
+
+}  // namespace
+
+Result<ImportReport> importFile(const ImportOptions& options, const ProgressFn& progress) {
+  Importer importer(options, progress);
+  return importer.run();
+}
+
+}  // namespace tongban::flowback
