@@ -495,16 +495,19 @@ class Importer {
   void applyRowByRow(pqxx::work& tx) {
     batch_counts_.inserted = batch_counts_.updated = batch_counts_.unchanged = 0;
     std::ifstream file(o_.path, std::ios::binary);
+    // Savepoints by hand: libpqxx 6.4's subtransaction leaves the transaction aborted after a
+    // failed statement.
     for (const BatchRow& row : batch_) {
+      tx.exec0("SAVEPOINT flowback_row");
       try {
-        pqxx::subtransaction sub(tx, "row");
-        const pqxx::row counts = sub.exec_prepared1("upsert_line", row.line);
-        sub.commit();
+        const pqxx::row counts = tx.exec_prepared1("upsert_line", row.line);
+        tx.exec0("RELEASE SAVEPOINT flowback_row");
         batch_counts_.inserted += counts[0].as<uint64_t>();
         batch_counts_.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
         batch_counts_.unchanged += 1 - counts[1].as<uint64_t>();
       } catch (const pqxx::sql_error& e) {
         if (!isDataError(e)) throw;
+        tx.exec0("ROLLBACK TO SAVEPOINT flowback_row");
         std::string text(row.end - row.offset, '\0');
         file.clear();
         file.seekg(static_cast<std::streamoff>(row.offset));
