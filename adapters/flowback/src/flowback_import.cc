@@ -185,7 +185,7 @@ struct Statements {
 Statements buildStatements(const ColumnSet& set) {
   const Registry& r = *set.registry;
   Statements s;
-  std::string cols, selects, sets, old_values, new_values, stage_defs;
+  std::string cols, selects, sets, old_values, new_values, stage_defs, same;
   for (size_t i = 0; i < set.written.size(); ++i) {
     const Column& c = r.columns[static_cast<size_t>(set.written[i])];
     const std::string name = c.name;
@@ -197,14 +197,23 @@ Statements buildStatements(const ColumnSet& set) {
     sets += name + " = EXCLUDED." + name + ", ";
     old_values += (old_values.empty() ? "" : ", ") + std::string("t.") + name;
     new_values += (new_values.empty() ? "" : ", ") + std::string("EXCLUDED.") + name;
+    same += std::string(same.empty() ? "" : " AND ") + "o." + name + " IS NOT DISTINCT FROM s." +
+            name + "::" + c.sql_type;
   }
   s.stage_columns.push_back("line");
   s.create_stage = "CREATE TEMP TABLE IF NOT EXISTS " + s.stage_name + " (" + stage_defs +
                    "line bigint NOT NULL) ON COMMIT DELETE ROWS";
-  const std::string key = r.columns[0].name;
   // ROW(...) so that a single compared column is still a row comparison.
+  // Rows identical to the stored ones are filtered out before the INSERT: ON CONFLICT DO UPDATE
+  // would otherwise lock (write) every conflicting row before its WHERE finds nothing to change.
+  // Measured on 40,000 identical rows: 0.75 s with the lock, 0.21-0.27 s filtered; new rows cost
+  // the same either way. The ON CONFLICT ... WHERE still decides for rows that changed meanwhile.
+  const std::string key = r.columns[0].name;
+  const Column& key_col = r.columns[0];
   const std::string body = std::string("INSERT INTO ") + r.table + " AS t (" + cols + ") SELECT " +
-                           selects + " FROM pg_temp." + s.stage_name + " s";
+                           selects + " FROM pg_temp." + s.stage_name + " s WHERE NOT EXISTS (" +
+                           "SELECT 1 FROM " + r.table + " o WHERE o." + key + " = s." + key +
+                           "::" + key_col.sql_type + " AND " + same + ")";
   const std::string conflict =
       " ON CONFLICT (" + key + ") DO UPDATE SET " + sets + "updated_at = now() WHERE ROW(" +
       old_values + ") IS DISTINCT FROM ROW(" + new_values + ") RETURNING (t.xmax = 0) AS inserted";
@@ -212,7 +221,7 @@ Statements buildStatements(const ColumnSet& set) {
     return "WITH up AS (" + insert + ") SELECT count(*) FILTER (WHERE inserted), count(*) FROM up";
   };
   s.upsert = counted(body + conflict);
-  s.upsert_line = counted(body + " WHERE s.line = $1" + conflict);
+  s.upsert_line = counted(body + " AND s.line = $1" + conflict);
   return s;
 }
 
@@ -312,6 +321,10 @@ class Importer {
         throw;
       }
       nt.exec0("SET lock_timeout = 0");
+      // The filter of identical rows probes the key index once per staged row. Without statistics
+      // on the staging table the planner may hash the whole registry table instead, every batch.
+      nt.exec0("SET enable_hashjoin = off");
+      nt.exec0("SET enable_mergejoin = off");
       nt.exec0(stmts_.create_stage);
     }
     conn_->prepare("upsert", stmts_.upsert);
