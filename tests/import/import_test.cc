@@ -311,6 +311,27 @@ TEST_F(ImportTest, UsageAndHeaderErrors) {
   EXPECT_EQ(r.code, 1);
   EXPECT_TRUE(contains(r.err, "cannot open")) << r.err;
   EXPECT_EQ(count("SELECT count(*) FROM adapters.import_checkpoints"), 0);
+
+  // The reject file may not be the input (opening it truncates it), under any name.
+  const std::string good =
+      writeFile(dir + "/good.csv", "citizen_id,name,region_code,address\n" +
+                                       citizenId("110105", "19900101", "001") + ",甲,110105,一\n");
+  const std::string before = readFile(good);
+  r = import({"population", good, "--db", db(), "--reject-file", dir + "/../usage/good.csv"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "is the file being imported")) << r.err;
+  EXPECT_EQ(readFile(good), before);
+  EXPECT_EQ(count("SELECT count(*) FROM population.persons"), 0);
+}
+
+TEST_F(ImportTest, AHeaderOnlyFileCompletesWithNothingToLoad) {
+  const std::string dir = dirFor("header-only");
+  const CmdRun r = import(
+      {"population", writeFile(dir + "/p.csv", std::string(kPersonHeader) + "\r\n"), "--db", db()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "read 0, inserted 0")) << r.out;
+  EXPECT_EQ(
+      count("SELECT count(*) FROM adapters.import_checkpoints WHERE completed_at IS NOT NULL"), 1);
 }
 
 // A persons file of `n` generated records with a malformed one (a wrong check character) after

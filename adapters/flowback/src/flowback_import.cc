@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -263,6 +264,11 @@ class Importer {
     if (!sha) return sha.status();
     report_.file_sha256 = *sha;
     report_.reject_path = o_.reject_path.empty() ? o_.path + ".rejects.csv" : o_.reject_path;
+    std::error_code same_error;
+    if (std::filesystem::equivalent(o_.path, report_.reject_path, same_error)) {
+      // Opening the reject file truncates it: never the input.
+      return Status::invalid("reject-file", report_.reject_path + " is the file being imported");
+    }
 
     try {
       Status s = importWithDatabase();
