@@ -324,6 +324,19 @@ TEST_F(ImportTest, UsageAndHeaderErrors) {
   EXPECT_EQ(count("SELECT count(*) FROM population.persons"), 0);
 }
 
+TEST_F(ImportTest, TheRuntimeRoleMayNotImport) {
+  const std::string dir = dirFor("runtime");
+  const std::string file =
+      writeFile(dir + "/p.csv", "citizen_id,name,region_code,address\n" +
+                                    citizenId("110105", "19900101", "001") + ",甲,110105,一\n");
+  const CmdRun r = import({"population", file, "--db", db_.runtimeConninfo()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "may not write population.persons")) << r.err;
+  EXPECT_TRUE(contains(r.err, "database.owner_url")) << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM population.persons"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM adapters.import_checkpoints"), 0);
+}
+
 TEST_F(ImportTest, AHeaderOnlyFileCompletesWithNothingToLoad) {
   const std::string dir = dirFor("header-only");
   const CmdRun r = import(

@@ -327,6 +327,14 @@ class Importer {
         throw;
       }
       nt.exec0("SET lock_timeout = 0");
+      // The runtime role may only read the registries: say so before anything is written.
+      if (!nt.exec_params1("SELECT has_table_privilege($1, 'INSERT, UPDATE')",
+                           set_.registry->table)[0]
+               .as<bool>()) {
+        return Status(ErrorCode::kPermissionDenied,
+                      std::string("the database role may not write ") + set_.registry->table +
+                          ": connect as the owner role, database.owner_url");
+      }
       // The filter of identical rows probes the key index once per staged row. Without statistics
       // on the staging table the planner may hash the whole registry table instead, every batch.
       nt.exec0("SET enable_hashjoin = off");
@@ -409,7 +417,10 @@ class Importer {
       if (Status s = accept(r, &values); !s) {
         addReject(r.line, s.toString(), r.text);
       }
-      if (batch_.size() >= o_.batch_rows || batch_bytes_ >= kMaxBatchBytes) {
+      // Rejected records count too: a file of nothing but bad records still commits its progress
+      // (and its rejects) batch by batch, and memory stays bounded.
+      if (batch_.size() + batch_rejects_.size() >= o_.batch_rows ||
+          batch_bytes_ >= kMaxBatchBytes) {
         if (Status s = commitBatch(end_offset, end_line, false); !s) return s;
       }
       if ((report_.run.read + batch_counts_.read) % kProgressEvery == 0) reportProgress(r.end);
@@ -447,6 +458,9 @@ class Importer {
   }
 
   void addReject(uint64_t line, std::string reason, std::string_view record) {
+    // Kept only as far as the reject file shows it (one byte more says it was cut).
+    record = record.substr(0, kRejectRecordBytes + 1);
+    batch_bytes_ += reason.size() + record.size();
     batch_rejects_.push_back(Reject{line, std::move(reason), std::string(record)});
   }
 
