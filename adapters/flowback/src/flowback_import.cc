@@ -8,11 +8,15 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -26,7 +30,6 @@ namespace tongban::flowback {
 namespace {
 
 constexpr size_t kMaxBatchBytes = 64u << 20;  // COPY text of one batch
-constexpr uint64_t kProgressEvery = 4096;     // records
 constexpr size_t kRejectRecordBytes = 1000;   // of a rejected record kept in the reject file
 
 const char* formatName(Format f) { return f == Format::kCsv ? "csv" : "jsonl"; }
@@ -172,6 +175,52 @@ struct BatchRow {
   uint64_t offset;
   uint64_t end;
   std::string copy;  // one line of COPY text
+};
+
+// Records read and validated, to be applied in one transaction.
+struct Batch {
+  std::vector<BatchRow> rows;
+  std::unordered_map<std::string, size_t> index;  // key -> rows[i]
+  std::vector<Reject> rejects;
+  size_t bytes = 0;
+  ImportCounts counts;      // read and superseded here; the rest when applied
+  uint64_t end_offset = 0;  // where the next batch starts
+  uint64_t end_line = 0;
+  bool last = false;  // the end of the file
+  Status status;      // not OK: reading failed; apply nothing of this batch
+};
+
+// One batch handed from the reading thread to the applying one. close() makes every later
+// push() fail, so the reader stops when the applier gives up.
+class BatchQueue {
+ public:
+  bool push(Batch&& batch) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return !slot_ || closed_; });
+    if (closed_) return false;
+    slot_ = std::move(batch);
+    changed_.notify_all();
+    return true;
+  }
+  Batch pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait(lock, [&] { return slot_.has_value(); });
+    Batch batch = std::move(*slot_);
+    slot_.reset();
+    changed_.notify_all();
+    return batch;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;  // guards slot_ and closed_
+  std::condition_variable changed_;
+  std::optional<Batch> slot_;
+  bool closed_ = false;
 };
 
 // SQL of the staging table and the upsert, for one column set.
@@ -405,36 +454,70 @@ class Importer {
     if (Status s = rejects_.open(report_.reject_path, keep_rejects); !s) return s;
     if (Status s = reader_->seek(offset, line); !s) return s;
 
-    // The records.
-    RawRecord r;
-    Values values;
-    uint64_t end_offset = offset;
-    uint64_t end_line = line;
-    while (reader_->next(&r)) {
-      ++batch_counts_.read;
-      end_offset = r.end;
-      end_line = r.next_line;
-      if (Status s = accept(r, &values); !s) {
-        addReject(r.line, s.toString(), r.text);
+    // The records: read and validated on a thread of their own while this one applies the
+    // previous batch (the database, not the parsing, is the slow side; this hides the parsing).
+    BatchQueue queue;
+    std::thread producer([&] { produce(offset, line, &queue); });
+    struct Joiner {
+      BatchQueue& queue;
+      std::thread& thread;
+      ~Joiner() {
+        queue.close();
+        thread.join();
       }
-      // Rejected records count too: a file of nothing but bad records still commits its progress
-      // (and its rejects) batch by batch, and memory stays bounded.
-      if (batch_.size() + batch_rejects_.size() >= o_.batch_rows ||
-          batch_bytes_ >= kMaxBatchBytes) {
-        if (Status s = commitBatch(end_offset, end_line, false); !s) return s;
+    } joiner{queue, producer};
+    for (;;) {
+      Batch batch = queue.pop();
+      if (!batch.status) return batch.status;
+      if (Status s = commitBatch(&batch); !s) return s;
+      if (progress_) {
+        progress_(ImportProgress{report_.run.read, batch.end_offset, reader_->fileSize()});
       }
-      if ((report_.run.read + batch_counts_.read) % kProgressEvery == 0) reportProgress(r.end);
+      if (batch.last) break;
     }
-    if (!reader_->status()) return reader_->status();
-    if (Status s = commitBatch(reader_->fileSize(), end_line, true); !s) return s;
-    reportProgress(reader_->fileSize());
     pqxx::read_transaction tx(*conn_);
     loadTotals(tx);
     return Status::ok();
   }
 
+  // The producer: reads and validates records from (offset, line) into batches. A reader error
+  // ends with a batch carrying it (and nothing of that batch is applied).
+  void produce(uint64_t offset, uint64_t line, BatchQueue* queue) {
+    Batch batch;
+    batch.end_offset = offset;
+    batch.end_line = line;
+    try {
+      RawRecord r;
+      Values values;
+      while (reader_->next(&r)) {
+        ++batch.counts.read;
+        batch.end_offset = r.end;
+        batch.end_line = r.next_line;
+        if (Status s = accept(r, &values, &batch); !s) {
+          addReject(&batch, r.line, s.toString(), r.text);
+        }
+        // Rejected records count too: a file of nothing but bad records still commits its
+        // progress (and its rejects) batch by batch, and memory stays bounded.
+        if (batch.rows.size() + batch.rejects.size() >= o_.batch_rows ||
+            batch.bytes >= kMaxBatchBytes) {
+          Batch next;
+          next.end_offset = batch.end_offset;
+          next.end_line = batch.end_line;
+          if (!queue->push(std::move(batch))) return;
+          batch = std::move(next);
+        }
+      }
+      batch.status = reader_->status();
+      batch.end_offset = reader_->fileSize();
+    } catch (const std::exception& e) {
+      batch.status = Status::internal(std::string("reading the file failed: ") + e.what());
+    }
+    batch.last = true;
+    queue->push(std::move(batch));
+  }
+
   // Maps and validates one record into the batch. The failure is the reject reason.
-  Status accept(const RawRecord& r, Values* values) {
+  Status accept(const RawRecord& r, Values* values, Batch* batch) {
     if (!r.error.empty()) return Status::invalid("record", r.error);
     Status s = o_.format == Format::kCsv ? valuesFromCsv(set_, r.fields, values)
                                          : valuesFromJson(set_, r.text, values);
@@ -443,37 +526,32 @@ class Importer {
     std::string copy;
     appendCopyLine(set_, *values, r.line, &copy);
     const std::string& key = *(*values)[0];
-    auto [it, added] = batch_index_.emplace(key, batch_.size());
+    auto [it, added] = batch->index.emplace(key, batch->rows.size());
     if (added) {
-      batch_bytes_ += copy.size();
-      batch_.push_back(BatchRow{r.line, r.offset, r.end, std::move(copy)});
+      batch->bytes += copy.size();
+      batch->rows.push_back(BatchRow{r.line, r.offset, r.end, std::move(copy)});
     } else {
       // The same key again within the batch: the later record wins.
-      BatchRow& row = batch_[it->second];
-      batch_bytes_ += copy.size() - row.copy.size();
+      BatchRow& row = batch->rows[it->second];
+      batch->bytes += copy.size() - row.copy.size();
       row = BatchRow{r.line, r.offset, r.end, std::move(copy)};
-      ++batch_counts_.superseded;
+      ++batch->counts.superseded;
     }
     return Status::ok();
   }
 
-  void addReject(uint64_t line, std::string reason, std::string_view record) {
+  static void addReject(Batch* batch, uint64_t line, std::string reason, std::string_view record) {
     // Kept only as far as the reject file shows it (one byte more says it was cut).
     record = record.substr(0, kRejectRecordBytes + 1);
-    batch_bytes_ += reason.size() + record.size();
-    batch_rejects_.push_back(Reject{line, std::move(reason), std::string(record)});
+    batch->bytes += reason.size() + record.size();
+    batch->rejects.push_back(Reject{line, std::move(reason), std::string(record)});
   }
 
-  void reportProgress(uint64_t offset) {
-    if (!progress_) return;
-    progress_(ImportProgress{report_.run.read + batch_counts_.read, offset, reader_->fileSize()});
-  }
-
-  void copyBatch(pqxx::work& tx) {
-    if (batch_.empty()) return;
+  void copyBatch(pqxx::work& tx, const Batch& batch) {
+    if (batch.rows.empty()) return;
     std::string data;
-    data.reserve(batch_bytes_);
-    for (const BatchRow& row : batch_) data += row.copy;
+    data.reserve(batch.bytes);
+    for (const BatchRow& row : batch.rows) data += row.copy;
     data.pop_back();  // write_raw_line adds the last '\n'
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -485,18 +563,19 @@ class Importer {
 #pragma GCC diagnostic pop
   }
 
-  // Applies the batch and moves the checkpoint to (offset, line) in one transaction.
-  Status commitBatch(uint64_t offset, uint64_t line, bool last) {
+  // Applies the batch and moves the checkpoint past it in one transaction.
+  Status commitBatch(Batch* batch) {
+    ImportCounts& c = batch->counts;
     bool applied = false;
-    if (!batch_.empty()) {
+    if (!batch->rows.empty()) {
       pqxx::work tx(*conn_, "import");
       try {
-        copyBatch(tx);
+        copyBatch(tx, *batch);
         const pqxx::row counts = tx.exec_prepared1("upsert");
-        batch_counts_.inserted += counts[0].as<uint64_t>();
-        batch_counts_.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
-        batch_counts_.unchanged += batch_.size() - counts[1].as<uint64_t>();
-        if (Status s = finishBatch(tx, offset, line, last); !s) return s;
+        c.inserted = counts[0].as<uint64_t>();
+        c.updated = counts[1].as<uint64_t>() - c.inserted;
+        c.unchanged = batch->rows.size() - counts[1].as<uint64_t>();
+        if (Status s = finishBatch(tx, batch); !s) return s;
         applied = true;
       } catch (const pqxx::sql_error& e) {
         if (!isDataError(e)) throw;
@@ -504,40 +583,36 @@ class Importer {
     }
     if (!applied) {
       pqxx::work tx(*conn_, "import");
-      if (!batch_.empty()) {
-        copyBatch(tx);
-        applyRowByRow(tx);
+      if (!batch->rows.empty()) {
+        copyBatch(tx, *batch);
+        applyRowByRow(tx, batch);
       }
-      if (Status s = finishBatch(tx, offset, line, last); !s) return s;
+      if (Status s = finishBatch(tx, batch); !s) return s;
     }
-    report_.run.read += batch_counts_.read;
-    report_.run.inserted += batch_counts_.inserted;
-    report_.run.updated += batch_counts_.updated;
-    report_.run.unchanged += batch_counts_.unchanged;
-    report_.run.rejected += batch_counts_.rejected;
-    report_.run.superseded += batch_counts_.superseded;
-    batch_counts_ = ImportCounts{};
-    batch_.clear();
-    batch_index_.clear();
-    batch_bytes_ = 0;
-    reportProgress(offset);
+    report_.run.read += c.read;
+    report_.run.inserted += c.inserted;
+    report_.run.updated += c.updated;
+    report_.run.unchanged += c.unchanged;
+    report_.run.rejected += c.rejected;
+    report_.run.superseded += c.superseded;
     return Status::ok();
   }
 
   // The batch the database refused as a whole: each row in a savepoint of its own.
-  void applyRowByRow(pqxx::work& tx) {
-    batch_counts_.inserted = batch_counts_.updated = batch_counts_.unchanged = 0;
+  void applyRowByRow(pqxx::work& tx, Batch* batch) {
+    ImportCounts& c = batch->counts;
+    c.inserted = c.updated = c.unchanged = 0;
     std::ifstream file(o_.path, std::ios::binary);
     // Savepoints by hand: libpqxx 6.4's subtransaction leaves the transaction aborted after a
     // failed statement.
-    for (const BatchRow& row : batch_) {
+    for (const BatchRow& row : batch->rows) {
       tx.exec0("SAVEPOINT flowback_row");
       try {
         const pqxx::row counts = tx.exec_prepared1("upsert_line", row.line);
         tx.exec0("RELEASE SAVEPOINT flowback_row");
-        batch_counts_.inserted += counts[0].as<uint64_t>();
-        batch_counts_.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
-        batch_counts_.unchanged += 1 - counts[1].as<uint64_t>();
+        c.inserted += counts[0].as<uint64_t>();
+        c.updated += counts[1].as<uint64_t>() - counts[0].as<uint64_t>();
+        c.unchanged += 1 - counts[1].as<uint64_t>();
       } catch (const pqxx::sql_error& e) {
         if (!isDataError(e)) throw;
         tx.exec0("ROLLBACK TO SAVEPOINT flowback_row");
@@ -547,24 +622,23 @@ class Importer {
         file.read(text.data(), static_cast<std::streamsize>(text.size()));
         text.resize(static_cast<size_t>(file.gcount()));
         while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-        addReject(row.line, "database refused the record: " + firstLine(e.what()), text);
+        addReject(batch, row.line, "database refused the record: " + firstLine(e.what()), text);
       }
     }
   }
 
   // Writes the batch's rejects (synced) and the checkpoint, and commits.
-  Status finishBatch(pqxx::work& tx, uint64_t offset, uint64_t line, bool last) {
-    std::sort(batch_rejects_.begin(), batch_rejects_.end(),
+  Status finishBatch(pqxx::work& tx, Batch* batch) {
+    std::sort(batch->rejects.begin(), batch->rejects.end(),
               [](const Reject& a, const Reject& b) { return a.line < b.line; });
-    for (const Reject& r : batch_rejects_) rejects_.add(r.line, r.reason, r.record);
-    batch_counts_.rejected = batch_rejects_.size();
-    batch_rejects_.clear();
+    for (const Reject& r : batch->rejects) rejects_.add(r.line, r.reason, r.record);
+    ImportCounts& c = batch->counts;
+    c.rejected = batch->rejects.size();
     Result<uint64_t> reject_bytes = rejects_.flush();
     if (!reject_bytes) return reject_bytes.status();
-    const ImportCounts& c = batch_counts_;
-    tx.exec_prepared0("checkpoint", report_.file_sha256, o_.registry, offset, line, c.read,
-                      c.inserted, c.updated, c.unchanged, c.rejected, c.superseded, *reject_bytes,
-                      last);
+    tx.exec_prepared0("checkpoint", report_.file_sha256, o_.registry, batch->end_offset,
+                      batch->end_line, c.read, c.inserted, c.updated, c.unchanged, c.rejected,
+                      c.superseded, *reject_bytes, batch->last);
     tx.commit();
     return Status::ok();
   }
@@ -587,12 +661,6 @@ class Importer {
   std::unique_ptr<pqxx::connection> conn_;
   RejectFile rejects_;
   ImportReport report_;
-
-  std::vector<BatchRow> batch_;
-  std::unordered_map<std::string, size_t> batch_index_;
-  size_t batch_bytes_ = 0;
-  std::vector<Reject> batch_rejects_;
-  ImportCounts batch_counts_;
 };
 
 }  // namespace

@@ -74,8 +74,9 @@ using ProgressFn = std::function<void(const ImportProgress&)>;
 // Imports `options.path`. Returns the report, or: kInvalidArgument (unknown registry, a header or
 // first JSON record that does not map to the registry's columns, an unreadable file), kConflict
 // (another import holds the registry), kUnavailable (the database cannot be reached or failed
-// mid-way: run again to resume), kInternal. `progress` (may be empty) is called every few
-// thousand records and after each batch, on the calling thread.
+// mid-way: run again to resume), kInternal. `progress` (may be empty) is called after each
+// batch commits, on the calling thread. The file is read and validated on a second thread while
+// the calling one applies the previous batch.
 Result<ImportReport> importFile(const ImportOptions& options, const ProgressFn& progress);
 
 }  // namespace tongban::flowback
