@@ -337,6 +337,24 @@ TEST_F(ImportTest, TheRuntimeRoleMayNotImport) {
   EXPECT_EQ(count("SELECT count(*) FROM adapters.import_checkpoints"), 0);
 }
 
+TEST_F(ImportTest, OneImportPerRegistryAtATime) {
+  const std::string dir = dirFor("locked");
+  const std::string file =
+      writeFile(dir + "/p.csv", "citizen_id,name,region_code,address\n" +
+                                    citizenId("110105", "19900101", "001") + ",甲,110105,一\n");
+  // Another import of the population registry holds its lock (as the importer takes it).
+  pqxx::connection holder(db());
+  pqxx::nontransaction nt(holder);
+  nt.exec1("SELECT pg_advisory_lock(hashtext('tongban.import'), hashtext('population'))");
+  CmdRun r = import({"population", file, "--db", db()});  // waits its 10 s, then gives up
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(contains(r.err, "another import into population is running")) << r.err;
+  EXPECT_EQ(count("SELECT count(*) FROM adapters.import_checkpoints"), 0);
+  nt.exec1("SELECT pg_advisory_unlock_all()");
+  r = import({"population", file, "--db", db()});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+}
+
 TEST_F(ImportTest, AHeaderOnlyFileCompletesWithNothingToLoad) {
   const std::string dir = dirFor("header-only");
   const CmdRun r = import(
