@@ -27,6 +27,7 @@ const char kUsage[] =
     "  seal create|list|suspend|resume|revoke ...    departments' electronic seals\n"
     "  type list|show|authorize ...    certificate types and who may issue them\n"
     "  call METHOD PATH [BODY]         a signed request to the exchange\n"
+    "  import population|legal_entity FILE ...      batch flow-back (CSV, JSON Lines) upserts\n"
     "Each command prints its own usage with --help.\n"
     "\n"
     "Database connection: --db, else database.url from --config FILE, else TONGBAN_DATABASE_URL.\n";
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
       {"app", tongban::admin::runApp},         {"key", tongban::admin::runKey},
       {"call", tongban::admin::runCall},       {"pki", tongban::admin::runPki},
       {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
+      {"import", tongban::admin::runImport},
   };
   for (const auto& [name, fn] : kCommands) {
     if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);

@@ -35,6 +35,7 @@ TEST(UnknownFlags, EveryAdminCommandRefusesThemNamingTheFlag) {
       "type list",
       "type show CODE",
       "id check citizen 11010519491231002X",
+      "import population persons.csv",
   };
   for (std::string flag : {"--max-age", "-x", "--db=host=x"}) {
     for (const std::string& command : commands) {

@@ -41,4 +41,8 @@ int runPki(const Args& args, std::ostream& out, std::ostream& err);
 int runSeal(const Args& args, std::ostream& out, std::ostream& err);
 int runType(const Args& args, std::ostream& out, std::ostream& err);
 
+// import population|legal_entity FILE [--format csv|jsonl] [--reject-file PATH] [--batch-rows N]
+//        [--again]: batch flow-back files into the registries  (import_cmd.cc)
+int runImport(const Args& args, std::ostream& out, std::ostream& err);
+
 }  // namespace tongban::admin
