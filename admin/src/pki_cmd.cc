@@ -39,6 +39,7 @@
 #include "tongban/common/identifiers.h"
 #include "tongban/common/json.h"
 #include "tongban/common/log.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::admin {
 namespace {
@@ -139,9 +140,7 @@ std::string subjectText(X509* certificate) {
 std::string notAfterText(X509* certificate) {
   std::tm tm{};
   if (ASN1_TIME_to_tm(X509_get0_notAfter(certificate), &tm) != 1) return "";
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  return formatRfc3339Seconds(std::chrono::system_clock::from_time_t(timegm(&tm)));
 }
 
 // The PKI directory and passphrase: `dir_flag` (when given) or pki.dir, and pki.passphrase.

@@ -43,10 +43,6 @@ int64_t unixMillis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 
-std::string sqlTime(const std::string& column) {
-  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-}
-
 void put(rapidjson::Value& object, const char* name, std::string_view value,
          rapidjson::Document::AllocatorType& a) {
   object.AddMember(

@@ -7,6 +7,7 @@
 #include "json_util.h"
 #include "service_context.h"
 #include "tongban/catalog/json.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::exchange {
 
@@ -338,10 +339,9 @@ Result<std::optional<int64_t>> timeParam(const std::map<std::string, std::string
                                          const char* name) {
   auto it = q.find(name);
   if (it == q.end()) return std::optional<int64_t>();
-  auto t = catalog::parseTimestamp(it->second);
+  const std::optional<int64_t> t = parseRfc3339Micros(it->second);
   if (!t) return Status::invalid(name, "must be an RFC 3339 time with an offset");
-  return std::optional<int64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(t->time_since_epoch()).count());
+  return std::optional<int64_t>(*t);
 }
 
 Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {

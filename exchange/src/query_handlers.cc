@@ -20,6 +20,7 @@
 #include "tongban/catalog/record_source_registry.h"
 #include "tongban/catalog/sources.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
 #include "tongban/exchange/holder_token.h"
 
 namespace tongban::exchange {
@@ -603,10 +604,7 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req) {
   w.StartArray();
   for (const auto& r : *records) {
     w.StartObject();
-    auto secs = std::chrono::system_clock::time_point(std::chrono::microseconds(r.at_micros));
-    json::str(w, "at",
-              catalog::formatTimestamp(
-                  std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs)));
+    json::str(w, "at", formatRfc3339Micros(r.at_micros));
     json::str(w, "department_code", r.department_code);
     json::str(w, "department_name", r.department_name);
     json::str(w, "application", r.app_name);
