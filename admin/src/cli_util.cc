@@ -5,8 +5,6 @@
 
 #include <cstdlib>
 
-#include "tongban/common/log.h"
-
 namespace tongban::admin {
 
 Result<ParsedArgs> parseArgs(const std::vector<std::string>& args,
@@ -80,12 +78,6 @@ int commandUsage(const Result<ParsedArgs>& args, const char* cmd, const char* te
 int commandFailed(const char* cmd, const Status& status, std::ostream& err) {
   err << "tongban-admin " << cmd << ": " << status.toString() << "\n";
   return 1;
-}
-
-std::string jsonString(const std::string& s) {
-  std::string out;
-  appendJsonString(out, s);
-  return out;
 }
 
 Result<PkiSettings> pkiSettings(const ParsedArgs& args, const std::string& dir_flag) {

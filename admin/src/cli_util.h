@@ -54,9 +54,6 @@ int commandUsage(const Result<ParsedArgs>& args, const char* cmd, const char* te
 // "tongban-admin CMD: <status>" on `err`; exit 1.
 int commandFailed(const char* cmd, const Status& status, std::ostream& err);
 
-// `s` as a JSON string, quotes included.
-std::string jsonString(const std::string& s);
-
 // The PKI directory and passphrase: `dir_flag` (when given) or pki.dir, and pki.passphrase
 // (never a command-line argument: it would show in `ps` and in shell history).
 struct PkiSettings {

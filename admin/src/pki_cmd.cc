@@ -20,6 +20,7 @@
 #include "tongban/certs/keys.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/crypto.h"
+#include "tongban/common/json_writer.h"
 #include "tongban/common/time_format.h"
 
 namespace tongban::admin {
@@ -79,34 +80,35 @@ void printPki(std::ostream& out, const std::string& dir, const certs::HubIdentit
       certs::parseCertificatePem(hub.hub_signer->certificatePem());
   Result<certs::X509Ptr> root = certs::parseCertificatePem(hub.chain_pem.back());
   if (!root) {
-    out << "{\"dir\":" << jsonString(dir) << "}\n";
+    out << json::object([&](json::Writer& w) { json::str(w, "dir", dir); }) << "\n";
     return;
   }
   Result<certs::SignatureAlgorithm> root_algorithm =
       certs::algorithmOfKey(X509_get0_pubkey(root->get()));
-  out << "{\"dir\":" << jsonString(dir)
-      << ",\"root_certificate\":" << jsonString(paths.root_certificate)
-      << ",\"hub_certificate\":" << jsonString(paths.hub_certificate)
-      << ",\"seal_ca_certificate\":" << jsonString(paths.seal_ca_certificate)
-      << ",\"status_certificate\":" << jsonString(paths.status_certificate)
-      << ",\"audit_certificate\":" << jsonString(paths.audit_certificate)
-      << ",\"key_dir\":" << jsonString(paths.key_dir)
-      << ",\"offline_root_key\":" << jsonString(paths.root_key) << ",\"root_algorithm\":"
-      << jsonString(root_algorithm ? certs::algorithmName(*root_algorithm) : "unknown")
-      << ",\"root_subject\":" << jsonString(subjectText(root->get()))
-      << ",\"root_serial\":" << jsonString(certs::serialHex(root->get()))
-      << ",\"root_not_after\":" << jsonString(notAfterText(root->get()))
-      << ",\"root_fingerprint_sha256\":" << jsonString(fingerprintSha256(root->get()))
-      << ",\"seal_ca_subject\":" << jsonString(subjectText(hub.ca_certificate.get()))
-      << ",\"key_role_arc\":" << jsonString(certs::kTongbanOidArc) << ",\"hub_signer_algorithm\":"
-      << jsonString(certs::algorithmName(hub.hub_signer->algorithm()));
-  if (hub_certificate) {
-    out << ",\"hub_signer_subject\":" << jsonString(subjectText(hub_certificate->get()))
-        << ",\"hub_signer_not_after\":" << jsonString(notAfterText(hub_certificate->get()))
-        << ",\"hub_signer_fingerprint_sha256\":"
-        << jsonString(fingerprintSha256(hub_certificate->get()));
-  }
-  out << "}\n";
+  out << json::object([&](json::Writer& w) {
+    json::str(w, "dir", dir);
+    json::str(w, "root_certificate", paths.root_certificate);
+    json::str(w, "hub_certificate", paths.hub_certificate);
+    json::str(w, "seal_ca_certificate", paths.seal_ca_certificate);
+    json::str(w, "status_certificate", paths.status_certificate);
+    json::str(w, "audit_certificate", paths.audit_certificate);
+    json::str(w, "key_dir", paths.key_dir);
+    json::str(w, "offline_root_key", paths.root_key);
+    json::str(w, "root_algorithm",
+              root_algorithm ? certs::algorithmName(*root_algorithm) : "unknown");
+    json::str(w, "root_subject", subjectText(root->get()));
+    json::str(w, "root_serial", certs::serialHex(root->get()));
+    json::str(w, "root_not_after", notAfterText(root->get()));
+    json::str(w, "root_fingerprint_sha256", fingerprintSha256(root->get()));
+    json::str(w, "seal_ca_subject", subjectText(hub.ca_certificate.get()));
+    json::str(w, "key_role_arc", certs::kTongbanOidArc);
+    json::str(w, "hub_signer_algorithm", certs::algorithmName(hub.hub_signer->algorithm()));
+    if (hub_certificate) {
+      json::str(w, "hub_signer_subject", subjectText(hub_certificate->get()));
+      json::str(w, "hub_signer_not_after", notAfterText(hub_certificate->get()));
+      json::str(w, "hub_signer_fingerprint_sha256", fingerprintSha256(hub_certificate->get()));
+    }
+  }) << "\n";
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 #include <fstream>
 #include <memory>
 #include <ostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -24,6 +23,7 @@
 #include "tongban/certs/seal_registry.h"
 #include "tongban/common/db_pool.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json_writer.h"
 
 namespace tongban::admin {
 namespace {
@@ -45,19 +45,24 @@ const char kSealUsage[] =
 
 void printSeal(std::ostream& out, const certs::Seal& seal) {
   Result<certs::X509Ptr> certificate = certs::parseCertificatePem(seal.certificate_pem);
-  std::ostringstream mm;
-  mm << ",\"width_mm\":" << seal.width_mm << ",\"height_mm\":" << seal.height_mm;
-  out << "{\"seal_id\":" << jsonString(seal.seal_id)
-      << ",\"owner_code\":" << jsonString(seal.owner_code)
-      << ",\"owner_name\":" << jsonString(seal.owner_name) << ",\"name\":" << jsonString(seal.name)
-      << ",\"kind\":" << jsonString(certs::sealKindName(seal.kind))
-      << ",\"algorithm\":" << jsonString(certs::algorithmName(seal.algorithm))
-      << ",\"status\":" << jsonString(certs::sealStatusName(seal.status))
-      << ",\"valid_from\":" << jsonString(seal.valid_from)
-      << ",\"valid_to\":" << jsonString(seal.valid_to) << mm.str()
-      << ",\"key_id\":" << jsonString(seal.key_id) << ",\"certificate_serial\":"
-      << jsonString(certificate ? certs::serialHex(certificate->get()) : "")
-      << ",\"log_index\":" << seal.last_event_index << "}\n";
+  out << json::object([&](json::Writer& w) {
+    json::str(w, "seal_id", seal.seal_id);
+    json::str(w, "owner_code", seal.owner_code);
+    json::str(w, "owner_name", seal.owner_name);
+    json::str(w, "name", seal.name);
+    json::str(w, "kind", certs::sealKindName(seal.kind));
+    json::str(w, "algorithm", certs::algorithmName(seal.algorithm));
+    json::str(w, "status", certs::sealStatusName(seal.status));
+    json::str(w, "valid_from", seal.valid_from);
+    json::str(w, "valid_to", seal.valid_to);
+    w.Key("width_mm");
+    w.Double(seal.width_mm);
+    w.Key("height_mm");
+    w.Double(seal.height_mm);
+    json::str(w, "key_id", seal.key_id);
+    json::str(w, "certificate_serial", certificate ? certs::serialHex(certificate->get()) : "");
+    json::num(w, "log_index", seal.last_event_index);
+  }) << "\n";
 }
 
 // A key store that refuses everything: the registry for listing seals and changing their status,

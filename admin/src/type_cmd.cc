@@ -9,8 +9,6 @@
 #include <vector>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
@@ -18,6 +16,7 @@
 #include "tongban/common/db_pool.h"
 #include "tongban/common/identifiers.h"
 #include "tongban/common/json.h"
+#include "tongban/common/json_writer.h"
 
 namespace tongban::admin {
 namespace {
@@ -34,33 +33,30 @@ const char kTypeUsage[] =
     "Database: --db CONNINFO, else database.url from --config FILE, else TONGBAN_DATABASE_URL.\n";
 
 void printType(std::ostream& out, const certs::CertificateType& type, bool with_schema) {
-  out << "{\"code\":" << jsonString(type.code) << ",\"name\":" << jsonString(type.name)
-      << ",\"holder_kind\":"
-      << jsonString(type.holder_kind == certs::HolderKind::kPerson ? "person" : "entity")
-      << ",\"holder_code_type\":" << jsonString(certs::holderCodeType(type.holder_kind))
-      << ",\"holder_check\":" << (type.holder_check ? "true" : "false")
-      << ",\"unique_per_holder\":" << (type.unique_per_holder ? "true" : "false")
-      << ",\"default_validity_months\":";
-  if (type.default_validity_months) {
-    out << *type.default_validity_months;
-  } else {
-    out << "null";
-  }
-  out << ",\"issuers\":[";
-  for (size_t i = 0; i < type.issuer_codes.size(); ++i) {
-    out << (i ? "," : "") << jsonString(type.issuer_codes[i]);
-  }
-  out << "]";
-  if (with_schema) {
-    // Re-serialised compactly so the line stays one line whatever the stored text looks like.
-    rapidjson::Document schema;
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    if (parseJson(type.schema_json, schema, "surface_schema") && schema.Accept(writer)) {
-      out << ",\"surface_schema\":" << buffer.GetString();
+  out << json::object([&](json::Writer& w) {
+    json::str(w, "code", type.code);
+    json::str(w, "name", type.name);
+    json::str(w, "holder_kind",
+              type.holder_kind == certs::HolderKind::kPerson ? "person" : "entity");
+    json::str(w, "holder_code_type", certs::holderCodeType(type.holder_kind));
+    json::boolean(w, "holder_check", type.holder_check);
+    json::boolean(w, "unique_per_holder", type.unique_per_holder);
+    w.Key("default_validity_months");
+    if (type.default_validity_months) {
+      w.Int64(*type.default_validity_months);
+    } else {
+      w.Null();
     }
-  }
-  out << "}\n";
+    json::strArray(w, "issuers", type.issuer_codes);
+    if (with_schema) {
+      // Re-serialised compactly so the line stays one line whatever the stored text looks like.
+      rapidjson::Document schema;
+      if (parseJson(type.schema_json, schema, "surface_schema")) {
+        w.Key("surface_schema");
+        schema.Accept(w);
+      }
+    }
+  }) << "\n";
 }
 
 }  // namespace

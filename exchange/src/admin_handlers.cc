@@ -7,6 +7,7 @@
 #include "json_util.h"
 #include "service_context.h"
 #include "tongban/catalog/json.h"
+#include "tongban/common/json_writer.h"
 #include "tongban/common/time_format.h"
 
 namespace tongban::exchange {
@@ -94,9 +95,9 @@ Result<HttpResponse> listDepartments(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
   auto list = ctx.registry->listDepartments();
   if (!list) return list.status();
-  std::string body = "{\"departments\":[";
-  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + departmentJson((*list)[i]);
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "departments", *list, departmentJson);
+  }));
 }
 
 Result<HttpResponse> createApplication(ServiceContext& ctx, HttpRequest& req) {
@@ -122,9 +123,9 @@ Result<HttpResponse> listApplications(ServiceContext& ctx, HttpRequest& req) {
   if (!params) return params.status();
   auto list = ctx.registry->listApplications((*params)["department"]);
   if (!list) return list.status();
-  std::string body = "{\"applications\":[";
-  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + applicationJson((*list)[i]);
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "applications", *list, applicationJson);
+  }));
 }
 
 Result<HttpResponse> setAppStatus(ServiceContext& ctx, HttpRequest& req, const char* status) {
@@ -165,15 +166,20 @@ Result<HttpResponse> bindClientCertificate(ServiceContext& ctx, HttpRequest& req
     return s;
   }
   ctx.invalidateCaches();
-  return HttpResponse::json("{\"app_id\":\"" + req.params[0] + "\",\"client_certificate_bound\":" +
-                            (value.empty() ? "false" : "true") + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::str(w, "app_id", req.params[0]);
+    tongban::json::boolean(w, "client_certificate_bound", !value.empty());
+  }));
 }
 
 Result<HttpResponse> disableKey(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
   if (Status s = ctx.registry->disableKey(req.params[0], actorName(req)); !s) return s;
   ctx.invalidateCaches();
-  return HttpResponse::json("{\"key_id\":\"" + req.params[0] + "\",\"status\":\"disabled\"}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::str(w, "key_id", req.params[0]);
+    tongban::json::str(w, "status", "disabled");
+  }));
 }
 
 // --- catalog ---------------------------------------------------------------------------------
@@ -276,8 +282,10 @@ Result<HttpResponse> approve(ServiceContext& ctx, HttpRequest& req) {
   if (!a) return a.status();
   ctx.invalidateCaches();
   req.audit.resource_code = a->request.resource_code;
-  return HttpResponse::json("{\"request\":" + catalog::toJson(a->request) +
-                            ",\"grant\":" + catalog::toJson(a->grant) + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::raw(w, "request", catalog::toJson(a->request));
+    tongban::json::raw(w, "grant", catalog::toJson(a->grant));
+  }));
 }
 
 Result<std::string> reasonFrom(const HttpRequest& req, bool required) {
@@ -369,12 +377,9 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
   auto records =
       db::withConnection(*ctx.pool, [&](pqxx::connection& c) { return searchAuditLog(c, search); });
   if (!records) return records.status();
-  std::string body = "{\"entries\":[";
-  for (size_t i = 0; i < records->size(); ++i) {
-    if (i) body += ",";
-    body += auditRecordJson((*records)[i]);
-  }
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "entries", *records, auditRecordJson);
+  }));
 }
 
 }  // namespace
