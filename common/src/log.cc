@@ -89,6 +89,12 @@ void appendJsonString(std::string& out, std::string_view s) {
         case '\\':
           out += "\\\\";
           break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         case '\n':
           out += "\\n";
           break;
