@@ -38,41 +38,32 @@ Result<std::unique_ptr<rapidjson::Document>> optionalBody(
 // --- departments, applications, keys -----------------------------------------------------------
 
 std::string departmentJson(const directory::Department& d) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "code", d.code);
-  json::str(w, "name", d.name);
-  json::str(w, "region_code", d.region_code);
-  json::str(w, "created_at", d.created_at);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "code", d.code);
+    json::str(w, "name", d.name);
+    json::str(w, "region_code", d.region_code);
+    json::str(w, "created_at", d.created_at);
+  });
 }
 
 std::string applicationJson(const directory::Application& a) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "app_id", a.app_id);
-  json::str(w, "department_code", a.department_code);
-  json::str(w, "name", a.name);
-  json::str(w, "role", a.role);
-  json::str(w, "status", a.status);
-  json::str(w, "created_at", a.created_at);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "app_id", a.app_id);
+    json::str(w, "department_code", a.department_code);
+    json::str(w, "name", a.name);
+    json::str(w, "role", a.role);
+    json::str(w, "status", a.status);
+    json::str(w, "created_at", a.created_at);
+  });
 }
 
 std::string issuedKeyJson(const directory::IssuedKey& k) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "app_id", k.app_id);
-  json::str(w, "key_id", k.key_id);
-  json::str(w, "secret", k.secret);
-  json::str(w, "note", "the secret is shown once; store it now");
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "app_id", k.app_id);
+    json::str(w, "key_id", k.key_id);
+    json::str(w, "secret", k.secret);
+    json::str(w, "note", "the secret is shown once; store it now");
+  });
 }
 
 Result<HttpResponse> createDepartment(ServiceContext& ctx, HttpRequest& req) {

@@ -175,26 +175,23 @@ Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req) {
   if (auto c = readableCertificate(ctx, **h, req, *id); !c) return c.status();
   auto events = (*h)->certificates->history(*id);
   if (!events) return events.status();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "certificate_id", *id);
-  w.Key("events");
-  w.StartArray();
-  for (const auto& e : *events) {
-    w.StartObject();
-    json::str(w, "at", e.at);
-    json::str(w, "action", e.action);
-    json::str(w, "from_status", e.from_status);
-    json::str(w, "to_status", e.to_status);
-    json::str(w, "reason_code", e.reason_code);
-    json::str(w, "note", e.note);
-    json::str(w, "actor", e.actor);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return HttpResponse::json(json::done(buf));
+  return HttpResponse::json(json::object([&](json::Writer& w) {
+    json::str(w, "certificate_id", *id);
+    w.Key("events");
+    w.StartArray();
+    for (const auto& e : *events) {
+      w.StartObject();
+      json::str(w, "at", e.at);
+      json::str(w, "action", e.action);
+      json::str(w, "from_status", e.from_status);
+      json::str(w, "to_status", e.to_status);
+      json::str(w, "reason_code", e.reason_code);
+      json::str(w, "note", e.note);
+      json::str(w, "actor", e.actor);
+      w.EndObject();
+    }
+    w.EndArray();
+  }));
 }
 
 enum class Change { kSuspend, kResume, kRevoke };
@@ -261,24 +258,21 @@ Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req) {
 }
 
 std::string objectionJson(int64_t id, const certs::Objection& o) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  if (id > 0) {
-    w.Key("id");
-    w.Int64(id);
-  }
-  json::str(w, "certificate_id", o.certificate_id);
-  json::str(w, "filed_by_kind", o.filed_by_kind);
-  json::str(w, "filed_by", o.filed_by);
-  json::str(w, "reason", o.reason);
-  json::str(w, "status", o.status);
-  json::str(w, "filed_at", o.filed_at);
-  json::str(w, "resolved_at", o.resolved_at);
-  json::str(w, "resolved_by", o.resolved_by);
-  json::str(w, "resolution", o.resolution);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    if (id > 0) {
+      w.Key("id");
+      w.Int64(id);
+    }
+    json::str(w, "certificate_id", o.certificate_id);
+    json::str(w, "filed_by_kind", o.filed_by_kind);
+    json::str(w, "filed_by", o.filed_by);
+    json::str(w, "reason", o.reason);
+    json::str(w, "status", o.status);
+    json::str(w, "filed_at", o.filed_at);
+    json::str(w, "resolved_at", o.resolved_at);
+    json::str(w, "resolved_by", o.resolved_by);
+    json::str(w, "resolution", o.resolution);
+  });
 }
 
 // POST /v1/certificates/{id}/objections — a verifier (any application) files one.
