@@ -5,7 +5,7 @@
 
 #include "cli_util.h"
 #include "tongban/admin/commands.h"
-#include "tongban/common/log.h"
+#include "tongban/common/json_writer.h"
 #include "tongban/directory/app_registry.h"
 
 namespace tongban::admin {
@@ -36,12 +36,6 @@ std::set<std::string> flags(std::initializer_list<const char*> extra) {
   std::set<std::string> s = kCommonFlags;
   for (const char* f : extra) s.insert(f);
   return s;
-}
-
-std::string q(const std::string& s) {
-  std::string out;
-  appendJsonString(out, s);
-  return out;
 }
 
 // Runs fn with a registry over a one-connection pool; maps failures to exit codes.
@@ -93,8 +87,11 @@ Status needKey(bool missing) {
 }
 
 void printKey(std::ostream& out, const directory::IssuedKey& k) {
-  out << "{\"app_id\":" << q(k.app_id) << ",\"key_id\":" << q(k.key_id)
-      << ",\"secret\":" << q(k.secret) << "}\n";
+  out << json::object([&](json::Writer& w) {
+    json::str(w, "app_id", k.app_id);
+    json::str(w, "key_id", k.key_id);
+    json::str(w, "secret", k.secret);
+  }) << "\n";
 }
 
 }  // namespace
@@ -116,8 +113,11 @@ int runDepartment(const Args& a, std::ostream& out, std::ostream& err) {
       auto d = r.createDepartment(args->get("--code"), args->get("--name"), args->get("--region"),
                                   "cli:" + cliUser());
       if (!d) return d.status();
-      out << "{\"code\":" << q(d->code) << ",\"name\":" << q(d->name)
-          << ",\"region_code\":" << q(d->region_code) << "}\n";
+      out << json::object([&](json::Writer& w) {
+        json::str(w, "code", d->code);
+        json::str(w, "name", d->name);
+        json::str(w, "region_code", d->region_code);
+      }) << "\n";
       return Status::ok();
     });
   }
@@ -126,9 +126,12 @@ int runDepartment(const Args& a, std::ostream& out, std::ostream& err) {
       auto list = r.listDepartments();
       if (!list) return list.status();
       for (const auto& d : *list) {
-        out << "{\"code\":" << q(d.code) << ",\"name\":" << q(d.name)
-            << ",\"region_code\":" << q(d.region_code) << ",\"created_at\":" << q(d.created_at)
-            << "}\n";
+        out << json::object([&](json::Writer& w) {
+          json::str(w, "code", d.code);
+          json::str(w, "name", d.name);
+          json::str(w, "region_code", d.region_code);
+          json::str(w, "created_at", d.created_at);
+        }) << "\n";
       }
       return Status::ok();
     });
@@ -166,9 +169,13 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
       auto list = r.listApplications(args->get("--department"));
       if (!list) return list.status();
       for (const auto& x : *list) {
-        out << "{\"app_id\":" << q(x.app_id) << ",\"department_code\":" << q(x.department_code)
-            << ",\"name\":" << q(x.name) << ",\"role\":" << q(x.role)
-            << ",\"status\":" << q(x.status) << "}\n";
+        out << json::object([&](json::Writer& w) {
+          json::str(w, "app_id", x.app_id);
+          json::str(w, "department_code", x.department_code);
+          json::str(w, "name", x.name);
+          json::str(w, "role", x.role);
+          json::str(w, "status", x.status);
+        }) << "\n";
       }
       return Status::ok();
     });
@@ -178,7 +185,10 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
       auto x = r.setApplicationStatus(args->positional[1], verb == "enable" ? "active" : "disabled",
                                       actor);
       if (!x) return x.status();
-      out << "{\"app_id\":" << q(x->app_id) << ",\"status\":" << q(x->status) << "}\n";
+      out << json::object([&](json::Writer& w) {
+        json::str(w, "app_id", x->app_id);
+        json::str(w, "status", x->status);
+      }) << "\n";
       return Status::ok();
     });
   }
@@ -190,8 +200,10 @@ int runApp(const Args& a, std::ostream& out, std::ostream& err) {
     return withRegistry(*args, "app", err, [&](directory::AppRegistry& r, bool) {
       const std::string sha = verb == "bind-cert" ? args->get("--sha256") : "";
       if (Status s = r.setClientCertificate(args->positional[1], sha, actor); !s) return s;
-      out << "{\"app_id\":" << q(args->positional[1])
-          << ",\"client_certificate_bound\":" << (sha.empty() ? "false" : "true") << "}\n";
+      out << json::object([&](json::Writer& w) {
+        json::str(w, "app_id", args->positional[1]);
+        json::boolean(w, "client_certificate_bound", !sha.empty());
+      }) << "\n";
       return Status::ok();
     });
   }
@@ -228,7 +240,10 @@ int runKey(const Args& a, std::ostream& out, std::ostream& err) {
   if (verb == "disable") {
     return withRegistry(*args, "key disable", err, [&](directory::AppRegistry& r, bool) {
       if (Status s = r.disableKey(args->positional[1], actor); !s) return s;
-      out << "{\"key_id\":" << q(args->positional[1]) << ",\"status\":\"disabled\"}\n";
+      out << json::object([&](json::Writer& w) {
+        json::str(w, "key_id", args->positional[1]);
+        json::str(w, "status", "disabled");
+      }) << "\n";
       return Status::ok();
     });
   }

@@ -1,8 +1,6 @@
 // tongban-admin audit verify|search: checks the hash-chained audit log (电子监察) from the tables
 // alone, and searches it, one JSON object per line.
-#include <time.h>
 
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <optional>
@@ -20,6 +18,7 @@
 #include "tongban/audit/verify.h"
 #include "tongban/certs/pki.h"
 #include "tongban/common/config.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::admin {
 namespace {
@@ -49,59 +48,9 @@ int usage(std::ostream& err, const std::string& problem) {
 
 // RFC 3339 ("2026-03-01T08:00:00Z", "...08:00:00.5+08:00") or a date ("2026-03-01", UTC) to
 // microseconds since the epoch.
-std::optional<int64_t> parseTimestamp(const std::string& text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, used = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) != 3 || used != 10) {
-    return std::nullopt;
-  }
-  size_t pos = 10;
-  int64_t frac_us = 0;
-  int64_t offset_s = 0;
-  if (pos < text.size()) {
-    if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
-    if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d:%2d%n", &h, &mi, &s, &used) != 3 ||
-        used != 8) {
-      return std::nullopt;
-    }
-    pos += 9;
-    if (pos < text.size() && text[pos] == '.') {
-      ++pos;
-      int digits = 0;
-      while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-        if (digits < 6) frac_us = frac_us * 10 + (text[pos] - '0');
-        ++digits;
-        ++pos;
-      }
-      if (digits == 0) return std::nullopt;
-      for (int k = digits; k < 6; ++k) frac_us *= 10;
-    }
-    if (pos >= text.size()) return std::nullopt;  // a time needs a zone
-    if (text[pos] == 'Z' || text[pos] == 'z') {
-      ++pos;
-    } else if (text[pos] == '+' || text[pos] == '-') {
-      int oh = 0, om = 0;
-      if (std::sscanf(text.c_str() + pos + 1, "%2d:%2d%n", &oh, &om, &used) != 2 || used != 5 ||
-          oh > 23 || om > 59) {
-        return std::nullopt;
-      }
-      offset_s = (text[pos] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-      pos += 6;
-    } else {
-      return std::nullopt;
-    }
-    if (pos != text.size()) return std::nullopt;
-  }
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
-  struct tm tm_utc = {};
-  tm_utc.tm_year = y - 1900;
-  tm_utc.tm_mon = mo - 1;
-  tm_utc.tm_mday = d;
-  tm_utc.tm_hour = h;
-  tm_utc.tm_min = mi;
-  tm_utc.tm_sec = s;
-  const time_t t = timegm(&tm_utc);
-  if (tm_utc.tm_mday != d) return std::nullopt;  // 2026-02-30 and the like
-  return (static_cast<int64_t>(t) - offset_s) * 1000000 + frac_us;
+std::optional<int64_t> parseTimeFlag(const std::string& text) {
+  if (text.size() == 10) return parseRfc3339Micros(text + "T00:00:00Z");
+  return parseRfc3339Micros(text);
 }
 
 struct AuditArgs {
@@ -139,7 +88,7 @@ std::string parseArgs(const Args& args, AuditArgs* a) {
     } else if (flag == "--resource") {
       a->search.resource_code = value;
     } else if (flag == "--from" || flag == "--to") {
-      std::optional<int64_t> t = parseTimestamp(value);
+      std::optional<int64_t> t = parseTimeFlag(value);
       if (!t) return flag + " must be an RFC 3339 time or a date, not '" + value + "'";
       (flag == "--from" ? a->search.from_micros : a->search.to_micros) = t;
     } else {  // --limit

@@ -64,4 +64,45 @@ std::string cliUser() {
   return "unknown";
 }
 
+int commandUsage(const Result<ParsedArgs>& args, const char* cmd, const char* text,
+                 std::ostream& out, std::ostream& err) {
+  static const char kOutputHelp[] =
+      "Output: one JSON object per line. Exit 0 done, 1 refused or failed (reason on stderr),\n"
+      "2 usage.\n";
+  if (!args) err << "tongban-admin " << cmd << ": " << args.status().message() << "\n";
+  const bool help = args && args->has("--help");
+  (help ? out : err) << text << kOutputHelp;
+  return help ? 0 : 2;
+}
+
+int commandFailed(const char* cmd, const Status& status, std::ostream& err) {
+  err << "tongban-admin " << cmd << ": " << status.toString() << "\n";
+  return 1;
+}
+
+Result<PkiSettings> pkiSettings(const ParsedArgs& args, const std::string& dir_flag) {
+  auto config = loadConfig(args);
+  if (!config) return config.status();
+  PkiSettings s;
+  s.dir =
+      !dir_flag.empty() && args.has(dir_flag) ? args.get(dir_flag) : config->getString("pki.dir");
+  auto passphrase = config->getSecret("pki.passphrase");
+  if (!passphrase) return passphrase.status();
+  s.passphrase = std::move(*passphrase);
+  if (s.dir.empty()) {
+    return Status::invalid("pki.dir",
+                           "no PKI directory: give --dir DIR, or set pki.dir in --config "
+                           "FILE or " +
+                               Config::envName("pki.dir"));
+  }
+  if (s.passphrase.empty()) {
+    return Status::invalid("pki.passphrase",
+                           "no PKI passphrase: set pki.passphrase_file (or pki.passphrase) in "
+                           "--config FILE, or " +
+                               Config::envName("pki.passphrase") +
+                               " (an empty passphrase is refused)");
+  }
+  return s;
+}
+
 }  // namespace tongban::admin

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <ostream>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,5 +45,21 @@ Result<std::string> resolveDatabase(const ParsedArgs& args);
 
 // The user running the command, for "cli:<user>" actors.
 std::string cliUser();
+
+// Prints the usage `text` (and the output note) to `out` for --help (exit 0) or to `err` otherwise
+// (exit 2), after the parse error if there was one. `cmd` names the command in the message.
+int commandUsage(const Result<ParsedArgs>& args, const char* cmd, const char* text,
+                 std::ostream& out, std::ostream& err);
+
+// "tongban-admin CMD: <status>" on `err`; exit 1.
+int commandFailed(const char* cmd, const Status& status, std::ostream& err);
+
+// The PKI directory and passphrase: `dir_flag` (when given) or pki.dir, and pki.passphrase
+// (never a command-line argument: it would show in `ps` and in shell history).
+struct PkiSettings {
+  std::string dir;
+  std::string passphrase;
+};
+Result<PkiSettings> pkiSettings(const ParsedArgs& args, const std::string& dir_flag);
 
 }  // namespace tongban::admin

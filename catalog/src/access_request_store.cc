@@ -8,6 +8,7 @@
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/masking.h"
 #include "tongban/catalog/sources.h"
+#include "tongban/common/time_format.h"
 #include "tongban/directory/references.h"
 
 namespace tongban::catalog {
@@ -199,7 +200,7 @@ Result<Approval> CatalogStore::approveRequest(int64_t id, const Actor& actor,
     }
     if (q.valid_to <= now) {
       return conflict("access request " + std::to_string(id) +
-                      " asked for a period that ended at " + formatTimestamp(q.valid_to) +
+                      " asked for a period that ended at " + formatRfc3339Seconds(q.valid_to) +
                       "; reject it and apply again");
     }
     tx.exec_params(

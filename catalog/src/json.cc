@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include "tongban/common/json.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::catalog {
 namespace {
@@ -23,7 +24,7 @@ void strList(Writer& w, const std::vector<std::string>& items) {
   for (const std::string& s : items) str(w, s);
   w.EndArray();
 }
-void time(Writer& w, TimePoint t) { str(w, formatTimestamp(t)); }
+void time(Writer& w, TimePoint t) { str(w, formatRfc3339Seconds(t)); }
 
 void writeResource(Writer& w, const Resource& r) {
   w.StartObject();
@@ -144,7 +145,7 @@ class ObjectReader {
     if (v == nullptr) return required ? missing(name) : Status::ok();
     if (!v->IsString()) return wrong(name, "an RFC 3339 timestamp string");
     text.assign(v->GetString(), v->GetStringLength());
-    *out = parseTimestamp(text);
+    *out = parseRfc3339(text);
     if (!*out) {
       return Status::invalid(where(name), where(name) + " '" + text +
                                               "' is not an RFC 3339 timestamp such as "

@@ -37,30 +37,14 @@ TimePoint fromMicros(int64_t micros) {
   return TimePoint(std::chrono::duration_cast<Clock::duration>(std::chrono::microseconds(micros)));
 }
 
-// A text[] literal: {"a","b"} with backslashes and quotes escaped.
-std::string arrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 std::vector<std::string> readArray(const pqxx::field& f) {
   std::vector<std::string> out;
   if (f.is_null()) return out;
-  pqxx::array_parser parser = f.as_array();
-  for (;;) {
-    auto [kind, value] = parser.get_next();
-    if (kind == pqxx::array_parser::done) break;
-    if (kind == pqxx::array_parser::string_value) out.push_back(std::move(value));
+  std::optional<std::vector<std::optional<std::string>>> elements =
+      db::parseArrayLiteral(f.c_str());
+  if (!elements) return out;
+  for (std::optional<std::string>& e : *elements) {
+    if (e) out.push_back(std::move(*e));
   }
   return out;
 }

@@ -22,6 +22,7 @@
 #include "tongban/catalog/catalog_store.h"
 #include "tongban/catalog/model.h"
 #include "tongban/common/db_pool.h"
+#include "tongban/common/pg_copy.h"
 #include "tongban/common/result.h"
 
 namespace tongban::catalog::store {
@@ -39,7 +40,9 @@ std::string ts(int n);
 int64_t toMicros(TimePoint t);
 TimePoint fromMicros(int64_t micros);
 // A text[] literal: {"a","b"} with backslashes and quotes escaped.
-std::string arrayLiteral(const std::vector<std::string>& items);
+using db::arrayLiteral;
+// A text[] column's elements (db::parseArrayLiteral); NULL elements, and a NULL or unreadable
+// array, are left out.
 std::vector<std::string> readArray(const pqxx::field& f);
 std::optional<std::string> optText(const pqxx::field& f);
 std::string resourceObjectId(const std::string& code, int version);

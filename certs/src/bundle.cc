@@ -17,6 +17,7 @@
 #include "tongban/certs/verification.h"
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::certs {
 namespace {
@@ -69,11 +70,10 @@ SignatureAlgorithm needAlgorithm(const rapidjson::Value& object, const char* nam
   return *a;
 }
 
-std::time_t parseRfc3339(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (end == nullptr || *end != '\0') throw Failure{"malformed_bundle", "bad time " + text};
-  return timegm(&tm);
+std::time_t needTime(const std::string& text) {
+  const std::optional<int64_t> micros = parseRfc3339Micros(text);
+  if (!micros) throw Failure{"malformed_bundle", "bad time " + text};
+  return static_cast<std::time_t>(*micros / 1000000 - (*micros % 1000000 < 0 ? 1 : 0));
 }
 
 void checkChain(const std::string& leaf_pem, const std::string& chain_pem,
@@ -231,7 +231,7 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
       optString(seal, "algorithm") != algorithmName(algorithm)) {
     throw Failure{"payload_mismatch", "the payload names another seal certificate or algorithm"};
   }
-  const std::time_t sealed_at = parseRfc3339(needString(body, "sealed_at"));
+  const std::time_t sealed_at = needTime(needString(body, "sealed_at"));
   if (sealed_at > sth.timestamp_ms / 1000 + 300) {
     throw Failure{"payload_mismatch", "the payload claims a sealing time after the tree head"};
   }
@@ -288,8 +288,8 @@ void verifyOrThrow(std::string_view text, const std::vector<X509Ptr>& roots, std
     throw Failure{"malformed_bundle",
                   "the status statement's format is not " + std::string(kStatusStatementFormat)};
   }
-  const std::time_t produced_at = parseRfc3339(needString(statement, "produced_at"));
-  const std::time_t next_update = parseRfc3339(needString(statement, "next_update"));
+  const std::time_t produced_at = needTime(needString(statement, "produced_at"));
+  const std::time_t next_update = needTime(needString(statement, "next_update"));
   out.status_produced_at = needString(statement, "produced_at");
   checkChain(status_pem, chain_pem, roots, produced_at, "status key", KeyRole::kStatus);
   if (Verification sv =

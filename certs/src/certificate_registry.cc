@@ -50,7 +50,7 @@ std::string certColumns() {
          "c.serial, c.version, c.supersedes, c.superseded_by, c.number, c.holder_name, "
          "c.holder_code, c.holder_code_type, c.surface::text AS surface, c.payload, c.signature, "
          "c.algorithm, c.seal_id, " +
-         internal::sqlTime("c.issued_at") +
+         rfc3339SecondsSql("c.issued_at") +
          " AS issued_at, c.issue_date::text AS issue_date, c.valid_from::text AS valid_from, "
          "c.valid_to::text AS valid_to, c.status, c.status_reason, c.open_objections, c.log_index";
 }
@@ -700,7 +700,7 @@ Objection objectionFromRow(const pqxx::row& r) {
 
 std::string objectionColumns() {
   return "objection_id, certificate_id, filed_by_kind, filed_by, reason, status, " +
-         internal::sqlTime("filed_at") + " AS filed_at, " + internal::sqlTime("resolved_at") +
+         rfc3339SecondsSql("filed_at") + " AS filed_at, " + rfc3339SecondsSql("resolved_at") +
          " AS resolved_at, resolved_by, resolution";
 }
 
@@ -817,7 +817,7 @@ Result<std::vector<StatusEvent>> CertificateRegistry::history(const std::string&
     pqxx::read_transaction tx(conn);
     std::vector<StatusEvent> out;
     for (const auto& r : tx.exec_params(
-             "SELECT id, certificate_id, " + internal::sqlTime("at") +
+             "SELECT id, certificate_id, " + rfc3339SecondsSql("at") +
                  " AS at, action, from_status, to_status, reason_code, note, actor, log_index "
                  "FROM certs.status_events WHERE certificate_id = $1 ORDER BY id",
              id)) {

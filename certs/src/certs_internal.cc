@@ -2,7 +2,6 @@
 #include "certs_internal.h"
 
 #include <cstdio>
-#include <ctime>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -11,16 +10,12 @@
 #include "tongban/certs/jcs.h"
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::certs::internal {
 
 std::string chinaDate(TimePoint t) {
-  const std::time_t seconds = std::chrono::system_clock::to_time_t(t) + 8 * 3600;
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
-  return buffer;
+  return formatRfc3339Seconds(t + std::chrono::hours(8)).substr(0, 10);  // "YYYY-MM-DD"
 }
 
 std::string addMonths(const std::string& date, int months) {
@@ -41,10 +36,6 @@ std::string addMonths(const std::string& date, int months) {
 
 int64_t unixMillis(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-}
-
-std::string sqlTime(const std::string& column) {
-  return "to_char(" + column + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
 }
 
 void put(rapidjson::Value& object, const char* name, std::string_view value,

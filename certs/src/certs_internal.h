@@ -43,9 +43,6 @@ std::string chinaDate(TimePoint t);
 // `date` (YYYY-MM-DD) plus `months`, clamped to the month's last day (2024-01-31 + 1 = 2024-02-29).
 std::string addMonths(const std::string& date, int months);
 int64_t unixMillis(TimePoint t);
-// SQL expression rendering a timestamptz column as formatRfc3339Seconds()
-// (tongban/common/time_format.h).
-std::string sqlTime(const std::string& column);
 
 // ---- JSON
 // ----------------------------------------------------------------------------------------

@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "tongban/common/json.h"
+#include "tongban/common/log.h"
 
 namespace tongban::certs {
 namespace {
@@ -63,45 +63,11 @@ bool utf8ToUtf16(std::string_view in, std::u16string& out) {
   return true;
 }
 
+// RFC 8785 §3.2.2.2: only valid UTF-8; escaped as common's appendJsonString does.
 bool appendString(std::string_view s, std::string& out) {
   std::u16string ignored;
   if (!utf8ToUtf16(s, ignored)) return false;
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
+  appendJsonString(out, s);
   return true;
 }
 

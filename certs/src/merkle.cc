@@ -2,26 +2,17 @@
 // verification.
 #include "tongban/certs/merkle.h"
 
+#include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
-
-#include <openssl/evp.h>
 
 #include <string>
 
 namespace tongban::certs {
 namespace {
 
-// Fetched once: EVP_Digest with a pre-fetched EVP_MD avoids a provider lookup per hash.
-const EVP_MD* sha256() {
-  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // lives for the process
-  return md;
-}
-
 MerkleHash digest(const unsigned char* data, size_t length) {
   MerkleHash out{};
-  unsigned int out_length = 0;
-  // SHA-256 over an in-memory buffer cannot fail short of memory exhaustion.
-  EVP_Digest(data, length, out.data(), &out_length, sha256(), nullptr);
+  sha256Into({reinterpret_cast<const char*>(data), length}, out.data());
   return out;
 }
 

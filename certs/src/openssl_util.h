@@ -9,6 +9,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -26,6 +27,9 @@ struct EvpMdCtxDeleter {
 };
 struct EvpPkeyCtxDeleter {
   void operator()(EVP_PKEY_CTX* ctx) const { EVP_PKEY_CTX_free(ctx); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
 };
 struct BignumDeleter {
   void operator()(BIGNUM* bn) const { BN_free(bn); }
@@ -59,6 +63,7 @@ using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxDeleter>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, EvpPkeyCtxDeleter>;
 using BignumPtr = std::unique_ptr<BIGNUM, BignumDeleter>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
 using X509StorePtr = std::unique_ptr<X509_STORE, X509StoreDeleter>;
 using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, X509StoreCtxDeleter>;
 using X509ExtensionPtr = std::unique_ptr<X509_EXTENSION, X509ExtensionDeleter>;

@@ -76,7 +76,7 @@ Status checkPicture(const std::string& png) {
 std::string sealColumns() {
   return "s.seal_id, s.owner_code, d.name AS owner_name, s.name, s.kind, s.algorithm, s.key_id, "
          "s.signer_certificate, " +
-         internal::sqlTime("s.valid_from") + " AS valid_from, " + internal::sqlTime("s.valid_to") +
+         rfc3339SecondsSql("s.valid_from") + " AS valid_from, " + rfc3339SecondsSql("s.valid_to") +
          " AS valid_to, s.status, s.record, s.hub_signature, s.hub_algorithm, "
          "s.picture_width_mm::float8 AS width_mm, s.picture_height_mm::float8 AS height_mm, "
          "(SELECT max(log_index) FROM certs.seal_events e WHERE e.seal_id = s.seal_id) AS "

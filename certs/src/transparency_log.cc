@@ -8,6 +8,7 @@
 #include "certs_internal.h"
 #include "tongban/certs/certificate.h"
 #include "tongban/common/encoding.h"
+#include "tongban/common/json_writer.h"
 #include "transparency_log_append.h"
 
 namespace tongban::certs {
@@ -213,13 +214,18 @@ std::string entryIssuer(const LogEntry& entry) {
 
 std::string publicEntryJson(const LogEntry& entry) {
   if (isPublicEntry(entry)) return fullEntryJson(entry);
-  return "{\"leaf_index\":" + std::to_string(entry.index) + ",\"leaf_hash\":\"" +
-         toHex(entry.leaf_hash) + "\"}";
+  return json::object([&](json::Writer& w) {
+    json::unsignedNum(w, "leaf_index", entry.index);
+    json::str(w, "leaf_hash", toHex(entry.leaf_hash));
+  });
 }
 
 std::string fullEntryJson(const LogEntry& entry) {
-  return "{\"leaf_index\":" + std::to_string(entry.index) + ",\"leaf_hash\":\"" +
-         toHex(entry.leaf_hash) + "\",\"leaf\":" + entry.leaf_data + "}";
+  return json::object([&](json::Writer& w) {
+    json::unsignedNum(w, "leaf_index", entry.index);
+    json::str(w, "leaf_hash", toHex(entry.leaf_hash));
+    json::raw(w, "leaf", entry.leaf_data);
+  });
 }
 
 std::string treeHeadJson(const SignedTreeHead& head) {

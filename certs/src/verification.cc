@@ -12,15 +12,11 @@
 namespace tongban::certs {
 namespace {
 
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-
 // True when `signature` is exactly one DER SEQUENCE { INTEGER r, INTEGER s } and nothing else
 // (both ECDSA and SM2 use this shape). Re-encoding catches BER leniency and trailing bytes.
 bool isStrictDerSignature(std::string_view signature) {
   const auto* cursor = reinterpret_cast<const unsigned char*>(signature.data());
-  std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter> parsed(
+  internal::EcdsaSigPtr parsed(
       d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(signature.size())));
   if (!parsed) return false;
   unsigned char* encoded = nullptr;
@@ -132,6 +128,47 @@ Verification verifySignature(std::string_view certificate_or_public_key_pem,
     key = std::move(*parsed);
   }
   return verifySignature(key.get(), algorithm, data, signature);
+}
+
+Result<std::string> ecdsaP256DerFromJose(std::string_view raw) {
+  if (raw.size() != 64) {
+    return Status::invalid(
+        "signature", "an ES256 signature is 64 bytes (r||s), not " + std::to_string(raw.size()));
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
+  internal::EcdsaSigPtr sig(ECDSA_SIG_new());
+  internal::BignumPtr r(BN_bin2bn(bytes, 32, nullptr));
+  internal::BignumPtr s(BN_bin2bn(bytes + 32, 32, nullptr));
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
+    return internal::opensslFailure("ECDSA_SIG_set0");
+  }
+  r.release();  // owned by sig now
+  s.release();
+  unsigned char* der = nullptr;
+  const int length = i2d_ECDSA_SIG(sig.get(), &der);
+  if (length <= 0) return internal::opensslFailure("i2d_ECDSA_SIG");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<std::string> ecdsaP256JoseFromDer(std::string_view der) {
+  const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+  internal::EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!sig) {
+    internal::drainErrors();
+    return Status::invalid("signature", "not a DER ECDSA signature");
+  }
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  std::string out(64, '\0');
+  auto* raw = reinterpret_cast<unsigned char*>(out.data());
+  if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32) {
+    internal::drainErrors();
+    return Status::invalid("signature", "r or s does not fit in 32 bytes");
+  }
+  return out;
 }
 
 }  // namespace tongban::certs

@@ -9,11 +9,26 @@
 
 namespace tongban {
 
-std::string sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
+namespace {
+
+// Fetched once: EVP_Digest with a pre-fetched EVP_MD avoids a provider lookup per hash.
+const EVP_MD* sha256Md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // lives for the process
+  return md;
+}
+
+}  // namespace
+
+void sha256Into(std::string_view data, unsigned char* out) {
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<char*>(md), len);
+  // SHA-256 over an in-memory buffer cannot fail short of memory exhaustion.
+  EVP_Digest(data.data(), data.size(), out, &len, sha256Md(), nullptr);
+}
+
+std::string sha256(std::string_view data) {
+  std::string out(kSha256Bytes, '\0');
+  sha256Into(data, reinterpret_cast<unsigned char*>(out.data()));
+  return out;
 }
 
 std::string hmacSha256(std::string_view key, std::string_view data) {

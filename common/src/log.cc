@@ -1,7 +1,7 @@
 #include "tongban/common/log.h"
 
+#include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <mutex>
 
@@ -13,7 +13,8 @@
 #include <Poco/FormattingChannel.h>
 #include <Poco/PatternFormatter.h>
 #include <Poco/StreamChannel.h>
-#include <Poco/Timestamp.h>
+
+#include "tongban/common/time_format.h"
 
 namespace tongban {
 
@@ -87,6 +88,12 @@ void appendJsonString(std::string& out, std::string_view s) {
           break;
         case '\\':
           out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
           break;
         case '\n':
           out += "\\n";
@@ -178,14 +185,7 @@ void shutdownLogging() {
 void logJson(Poco::Logger& logger, Poco::Message::Priority priority, std::string_view msg,
              const std::vector<LogField>& fields) {
   if (!logger.is(priority)) return;
-  Poco::Timestamp now;
-  std::time_t secs = static_cast<std::time_t>(now.epochTime());
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char ts[64];
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>((now.epochMicroseconds() / 1000) % 1000));
+  const std::string ts = formatRfc3339Millis(std::chrono::system_clock::now());
   std::string line;
   line.reserve(160 + msg.size());
   line += "{\"ts\":\"";

@@ -5,6 +5,7 @@
 #include "tongban/common/crypto.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::directory {
 
@@ -35,21 +36,13 @@ Status checkName(const std::string& name, const char* field) {
   return Status::ok();
 }
 
-const char* kTimestamp = "to_char(%s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')";
-
-std::string ts(const char* column) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, kTimestamp, column);
-  return buf;
-}
-
 Application appFromRow(const pqxx::row& r) {
   return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
           r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<std::string>()};
 }
 
 std::string appColumns() {
-  return "app_id, department_code, name, role, status, " + ts("created_at");
+  return "app_id, department_code, name, role, status, " + rfc3339SecondsSql("created_at");
 }
 
 }  // namespace
@@ -85,7 +78,7 @@ Result<Department> AppRegistry::createDepartment(const std::string& code, const 
     auto row = tx.exec_params1(
         "INSERT INTO directory.departments (code, name, region_code, created_by) "
         "VALUES ($1, $2, $3, $4) RETURNING " +
-            ts("created_at"),
+            rfc3339SecondsSql("created_at"),
         *c, name, *region, actor);
     recordEvent(tx, actor, "department", *c, "create");
     tx.commit();
@@ -97,8 +90,9 @@ Result<std::vector<Department>> AppRegistry::listDepartments() {
   return db::withConnection(pool_, [&](pqxx::connection& conn) -> Result<std::vector<Department>> {
     pqxx::read_transaction tx(conn);
     std::vector<Department> out;
-    for (const auto& r : tx.exec("SELECT code, name, region_code, " + ts("created_at") +
-                                 " FROM directory.departments ORDER BY code")) {
+    for (const auto& r :
+         tx.exec("SELECT code, name, region_code, " + rfc3339SecondsSql("created_at") +
+                 " FROM directory.departments ORDER BY code")) {
       out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                      r[3].as<std::string>()});
     }

@@ -8,6 +8,8 @@
 #include "service_context.h"
 #include "tongban/audit/search.h"
 #include "tongban/catalog/json.h"
+#include "tongban/common/json_writer.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::exchange {
 
@@ -37,41 +39,32 @@ Result<std::unique_ptr<rapidjson::Document>> optionalBody(
 // --- departments, applications, keys -----------------------------------------------------------
 
 std::string departmentJson(const directory::Department& d) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "code", d.code);
-  json::str(w, "name", d.name);
-  json::str(w, "region_code", d.region_code);
-  json::str(w, "created_at", d.created_at);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "code", d.code);
+    json::str(w, "name", d.name);
+    json::str(w, "region_code", d.region_code);
+    json::str(w, "created_at", d.created_at);
+  });
 }
 
 std::string applicationJson(const directory::Application& a) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "app_id", a.app_id);
-  json::str(w, "department_code", a.department_code);
-  json::str(w, "name", a.name);
-  json::str(w, "role", a.role);
-  json::str(w, "status", a.status);
-  json::str(w, "created_at", a.created_at);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "app_id", a.app_id);
+    json::str(w, "department_code", a.department_code);
+    json::str(w, "name", a.name);
+    json::str(w, "role", a.role);
+    json::str(w, "status", a.status);
+    json::str(w, "created_at", a.created_at);
+  });
 }
 
 std::string issuedKeyJson(const directory::IssuedKey& k) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "app_id", k.app_id);
-  json::str(w, "key_id", k.key_id);
-  json::str(w, "secret", k.secret);
-  json::str(w, "note", "the secret is shown once; store it now");
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    json::str(w, "app_id", k.app_id);
+    json::str(w, "key_id", k.key_id);
+    json::str(w, "secret", k.secret);
+    json::str(w, "note", "the secret is shown once; store it now");
+  });
 }
 
 Result<HttpResponse> createDepartment(ServiceContext& ctx, HttpRequest& req) {
@@ -94,9 +87,9 @@ Result<HttpResponse> listDepartments(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
   auto list = ctx.registry->listDepartments();
   if (!list) return list.status();
-  std::string body = "{\"departments\":[";
-  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + departmentJson((*list)[i]);
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "departments", *list, departmentJson);
+  }));
 }
 
 Result<HttpResponse> createApplication(ServiceContext& ctx, HttpRequest& req) {
@@ -122,9 +115,9 @@ Result<HttpResponse> listApplications(ServiceContext& ctx, HttpRequest& req) {
   if (!params) return params.status();
   auto list = ctx.registry->listApplications((*params)["department"]);
   if (!list) return list.status();
-  std::string body = "{\"applications\":[";
-  for (size_t i = 0; i < list->size(); ++i) body += (i ? "," : "") + applicationJson((*list)[i]);
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "applications", *list, applicationJson);
+  }));
 }
 
 Result<HttpResponse> setAppStatus(ServiceContext& ctx, HttpRequest& req, const char* status) {
@@ -165,15 +158,20 @@ Result<HttpResponse> bindClientCertificate(ServiceContext& ctx, HttpRequest& req
     return s;
   }
   ctx.invalidateCaches();
-  return HttpResponse::json("{\"app_id\":\"" + req.params[0] + "\",\"client_certificate_bound\":" +
-                            (value.empty() ? "false" : "true") + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::str(w, "app_id", req.params[0]);
+    tongban::json::boolean(w, "client_certificate_bound", !value.empty());
+  }));
 }
 
 Result<HttpResponse> disableKey(ServiceContext& ctx, HttpRequest& req) {
   if (Status s = requireAdmin(req); !s) return s;
   if (Status s = ctx.registry->disableKey(req.params[0], actorName(req)); !s) return s;
   ctx.invalidateCaches();
-  return HttpResponse::json("{\"key_id\":\"" + req.params[0] + "\",\"status\":\"disabled\"}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::str(w, "key_id", req.params[0]);
+    tongban::json::str(w, "status", "disabled");
+  }));
 }
 
 // --- catalog ---------------------------------------------------------------------------------
@@ -276,8 +274,10 @@ Result<HttpResponse> approve(ServiceContext& ctx, HttpRequest& req, AuditFacts& 
   if (!a) return a.status();
   ctx.invalidateCaches();
   audit.resource_code = a->request.resource_code;
-  return HttpResponse::json("{\"request\":" + catalog::toJson(a->request) +
-                            ",\"grant\":" + catalog::toJson(a->grant) + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::raw(w, "request", catalog::toJson(a->request));
+    tongban::json::raw(w, "grant", catalog::toJson(a->grant));
+  }));
 }
 
 Result<std::string> reasonFrom(const HttpRequest& req, bool required) {
@@ -340,10 +340,9 @@ Result<std::optional<int64_t>> timeParam(const std::map<std::string, std::string
                                          const char* name) {
   auto it = q.find(name);
   if (it == q.end()) return std::optional<int64_t>();
-  auto t = catalog::parseTimestamp(it->second);
+  const std::optional<int64_t> t = parseRfc3339Micros(it->second);
   if (!t) return Status::invalid(name, "must be an RFC 3339 time with an offset");
-  return std::optional<int64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(t->time_since_epoch()).count());
+  return std::optional<int64_t>(*t);
 }
 
 Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
@@ -371,12 +370,9 @@ Result<HttpResponse> searchAudit(ServiceContext& ctx, HttpRequest& req) {
   auto records = db::withConnection(
       *ctx.pool, [&](pqxx::connection& c) { return audit::searchAuditLog(c, search); });
   if (!records) return records.status();
-  std::string body = "{\"entries\":[";
-  for (size_t i = 0; i < records->size(); ++i) {
-    if (i) body += ",";
-    body += audit::auditRecordJson((*records)[i]);
-  }
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "entries", *records, audit::auditRecordJson);
+  }));
 }
 
 }  // namespace

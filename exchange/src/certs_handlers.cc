@@ -18,6 +18,7 @@
 #include "tongban/catalog/sources.h"
 #include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/json_writer.h"
 
 namespace tongban::exchange {
 
@@ -175,26 +176,23 @@ Result<HttpResponse> history(ServiceContext& ctx, HttpRequest& req, AuditFacts& 
   if (auto c = readableCertificate(ctx, **h, req, *id, audit); !c) return c.status();
   auto events = (*h)->certificates->history(*id);
   if (!events) return events.status();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "certificate_id", *id);
-  w.Key("events");
-  w.StartArray();
-  for (const auto& e : *events) {
-    w.StartObject();
-    json::str(w, "at", e.at);
-    json::str(w, "action", e.action);
-    json::str(w, "from_status", e.from_status);
-    json::str(w, "to_status", e.to_status);
-    json::str(w, "reason_code", e.reason_code);
-    json::str(w, "note", e.note);
-    json::str(w, "actor", e.actor);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return HttpResponse::json(json::done(buf));
+  return HttpResponse::json(json::object([&](json::Writer& w) {
+    json::str(w, "certificate_id", *id);
+    w.Key("events");
+    w.StartArray();
+    for (const auto& e : *events) {
+      w.StartObject();
+      json::str(w, "at", e.at);
+      json::str(w, "action", e.action);
+      json::str(w, "from_status", e.from_status);
+      json::str(w, "to_status", e.to_status);
+      json::str(w, "reason_code", e.reason_code);
+      json::str(w, "note", e.note);
+      json::str(w, "actor", e.actor);
+      w.EndObject();
+    }
+    w.EndArray();
+  }));
 }
 
 enum class Change { kSuspend, kResume, kRevoke };
@@ -262,24 +260,21 @@ Result<HttpResponse> correct(ServiceContext& ctx, HttpRequest& req, AuditFacts& 
 }
 
 std::string objectionJson(int64_t id, const certs::Objection& o) {
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  if (id > 0) {
-    w.Key("id");
-    w.Int64(id);
-  }
-  json::str(w, "certificate_id", o.certificate_id);
-  json::str(w, "filed_by_kind", o.filed_by_kind);
-  json::str(w, "filed_by", o.filed_by);
-  json::str(w, "reason", o.reason);
-  json::str(w, "status", o.status);
-  json::str(w, "filed_at", o.filed_at);
-  json::str(w, "resolved_at", o.resolved_at);
-  json::str(w, "resolved_by", o.resolved_by);
-  json::str(w, "resolution", o.resolution);
-  w.EndObject();
-  return json::done(buf);
+  return json::object([&](json::Writer& w) {
+    if (id > 0) {
+      w.Key("id");
+      w.Int64(id);
+    }
+    json::str(w, "certificate_id", o.certificate_id);
+    json::str(w, "filed_by_kind", o.filed_by_kind);
+    json::str(w, "filed_by", o.filed_by);
+    json::str(w, "reason", o.reason);
+    json::str(w, "status", o.status);
+    json::str(w, "filed_at", o.filed_at);
+    json::str(w, "resolved_at", o.resolved_at);
+    json::str(w, "resolved_by", o.resolved_by);
+    json::str(w, "resolution", o.resolution);
+  });
 }
 
 // POST /v1/certificates/{id}/objections — a verifier (any application) files one.
@@ -306,11 +301,10 @@ Result<HttpResponse> listObjections(ServiceContext& ctx, HttpRequest& req, Audit
   if (auto c = readableCertificate(ctx, **h, req, *id, audit); !c) return c.status();
   auto list = (*h)->certificates->objections(*id);
   if (!list) return list.status();
-  std::string body = "{\"objections\":[";
-  for (size_t i = 0; i < list->size(); ++i) {
-    body += (i ? "," : "") + objectionJson((*list)[i].objection_id, (*list)[i]);
-  }
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "objections", *list,
+                            [](const auto& o) { return objectionJson(o.objection_id, o); });
+  }));
 }
 
 // POST /v1/objections/{n}/resolve — the issuer decides.
@@ -336,12 +330,11 @@ Result<HttpResponse> resolveObjection(ServiceContext& ctx, HttpRequest& req, Aud
 
 // --- transparency log (public, like any CT log) ---------------------------------------------
 
-std::string hashesJson(const std::vector<certs::MerkleHash>& hashes) {
-  std::string out = "[";
-  for (size_t i = 0; i < hashes.size(); ++i) {
-    out += (i ? ",\"" : "\"") + certs::toHex(hashes[i]) + "\"";
-  }
-  return out + "]";
+void hashes(tongban::json::Writer& w, const char* key, const std::vector<certs::MerkleHash>& list) {
+  std::vector<std::string> hex;
+  hex.reserve(list.size());
+  for (const certs::MerkleHash& h : list) hex.push_back(certs::toHex(h));
+  tongban::json::strArray(w, key, hex);
 }
 
 Result<HttpResponse> sth(ServiceContext& ctx, HttpRequest&) {
@@ -386,8 +379,11 @@ Result<HttpResponse> inclusion(ServiceContext& ctx, HttpRequest& req) {
   }
   auto proof = (*h)->log->inclusionProof(index, *size);
   if (!proof) return proof.status();
-  return HttpResponse::json("{\"leaf_index\":" + std::to_string(index) + ",\"tree_size\":" +
-                            std::to_string(*size) + ",\"audit_path\":" + hashesJson(*proof) + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::unsignedNum(w, "leaf_index", index);
+    tongban::json::unsignedNum(w, "tree_size", *size);
+    hashes(w, "audit_path", *proof);
+  }));
 }
 
 // GET /v1/transparency/proof/consistency?first=M&second=N
@@ -402,9 +398,11 @@ Result<HttpResponse> consistency(ServiceContext& ctx, HttpRequest& req) {
   if (!second) return second.status();
   auto proof = (*h)->log->consistencyProof(*first, *second);
   if (!proof) return proof.status();
-  return HttpResponse::json("{\"first\":" + std::to_string(*first) +
-                            ",\"second\":" + std::to_string(*second) +
-                            ",\"consistency\":" + hashesJson(*proof) + "}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::unsignedNum(w, "first", *first);
+    tongban::json::unsignedNum(w, "second", *second);
+    hashes(w, "consistency", *proof);
+  }));
 }
 
 // The log entry at path parameter {index}.
@@ -463,10 +461,10 @@ Result<HttpResponse> holderCertificates(ServiceContext& ctx, HttpRequest& req, b
   bool history = (*params)["include_history"] == "true";
   auto list = (*h)->certificates->listForHolder(person ? "111" : "001", *code, history);
   if (!list) return list.status();
-  std::string body = "{\"certificates\":[";
-  for (size_t i = 0; i < list->size(); ++i)
-    body += (i ? "," : "") + certs::certificateJson((*list)[i]);
-  return HttpResponse::json(body + "]}");
+  return HttpResponse::json(tongban::json::object([&](tongban::json::Writer& w) {
+    tongban::json::rawArray(w, "certificates", *list,
+                            [](const auto& c) { return certs::certificateJson(c); });
+  }));
 }
 
 // GET /v1/holders/{persons|entities}/{code}/certificates/{certificate_id}: a holder's own

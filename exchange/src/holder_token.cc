@@ -1,43 +1,28 @@
 // Holder tokens: ES256 compact JWS verification and minting (holder_token.h).
 //
 // The token is untrusted input from the Internet: every step checks sizes and types and fails
-// with kUnauthenticated and a precise message, never an exception or a crash. JOSE's ECDSA
-// signature is the raw 64-byte r||s; OpenSSL's EVP verify wants DER, so it is converted through
-// ECDSA_SIG.
+// with kUnauthenticated and a precise message, never an exception or a crash. Signatures are made
+// and checked by the certs module (signer.h, verification.h); JOSE's raw 64-byte r||s is converted
+// to and from the DER those take (certs::ecdsaP256DerFromJose).
 #include "tongban/exchange/holder_token.h"
 
-#include "tongban/common/encoding.h"
-
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-
 #include <cmath>
-#include <cstring>
-#include <memory>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "tongban/certs/keys.h"
+#include "tongban/certs/signer.h"
+#include "tongban/certs/verification.h"
+#include "tongban/common/encoding.h"
 #include "tongban/common/identifiers.h"
 #include "tongban/common/json.h"
 
 namespace tongban::exchange {
 namespace {
 
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
-using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+constexpr certs::SignatureAlgorithm kEs256 = certs::SignatureAlgorithm::kEcdsaP256Sha256;
 
 Status unauthenticated(std::string message) {
   return Status(ErrorCode::kUnauthenticated, "holder token: " + std::move(message));
@@ -52,11 +37,9 @@ bool base64UrlDecode(std::string_view in, std::string* out) {
 }
 
 bool isP256(const EVP_PKEY* key) {
-  if (key == nullptr || !EVP_PKEY_is_a(key, "EC")) return false;
-  char group[64] = {0};
-  size_t len = 0;
-  if (EVP_PKEY_get_group_name(key, group, sizeof group, &len) != 1) return false;
-  return std::strcmp(group, "prime256v1") == 0 || std::strcmp(group, "P-256") == 0;
+  if (key == nullptr) return false;
+  Result<certs::SignatureAlgorithm> algorithm = certs::algorithmOfKey(key);
+  return algorithm && *algorithm == kEs256;
 }
 
 // A JSON object from a base64url part; `what` names the part in messages.
@@ -140,31 +123,15 @@ Result<HolderClaims> verifyHolderToken(std::string_view token, const EVP_PKEY* i
     return unauthenticated("signature is " + std::to_string(raw_sig.size()) +
                            " bytes, ES256 needs 64 (r||s)");
   }
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  BnPtr r(BN_bin2bn(reinterpret_cast<const unsigned char*>(raw_sig.data()), 32, nullptr));
-  BnPtr s(BN_bin2bn(reinterpret_cast<const unsigned char*>(raw_sig.data()) + 32, 32, nullptr));
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-    return Status::internal("holder token: OpenSSL could not build a signature");
+  Result<std::string> der = certs::ecdsaP256DerFromJose(raw_sig);
+  if (!der) return Status::internal("holder token: " + der.status().message());
+  // verifySignature takes a non-const key only to pass it on to OpenSSL, which up-references it.
+  const certs::Verification verified = certs::verifySignature(const_cast<EVP_PKEY*>(idp_public_key),
+                                                              kEs256, token.substr(0, dot2), *der);
+  if (verified.reason() == certs::VerifyReason::kOther) {
+    return Status::internal("holder token: " + verified.message());
   }
-  r.release();  // owned by sig now
-  s.release();
-  unsigned char* der = nullptr;
-  const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_len <= 0) return Status::internal("holder token: OpenSSL could not encode a signature");
-  std::unique_ptr<unsigned char, void (*)(unsigned char*)> der_owner(
-      der, [](unsigned char* p) { OPENSSL_free(p); });
-
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  // EVP_DigestVerifyInit takes a non-const key only to up-reference it.
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                                   const_cast<EVP_PKEY*>(idp_public_key)) != 1) {
-    return Status::internal("holder token: OpenSSL could not start verification");
-  }
-  const std::string_view signing_input = token.substr(0, dot2);
-  const int ok = EVP_DigestVerify(ctx.get(), der, static_cast<size_t>(der_len),
-                                  reinterpret_cast<const unsigned char*>(signing_input.data()),
-                                  signing_input.size());
-  if (ok != 1) return unauthenticated("signature does not verify with the identity provider key");
+  if (!verified) return unauthenticated("signature does not verify with the identity provider key");
 
   rapidjson::Document claims;
   if (Status st = parseJsonPart(claims_part, "claims", &claims); !st) return st;
@@ -257,34 +224,12 @@ Result<std::string> makeHolderToken(const EVP_PKEY* idp_private_key, const Holde
                                     "." +
                                     tongban::base64UrlEncode({buf.GetString(), buf.GetSize()});
 
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t der_len = 0;
-  if (!ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr,
-                         const_cast<EVP_PKEY*>(idp_private_key)) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &der_len,
-                     reinterpret_cast<const unsigned char*>(signing_input.data()),
-                     signing_input.size()) != 1) {
-    return Status::invalid("private_key", "the key cannot sign (is it a private key?)");
-  }
-  std::string der(der_len, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &der_len,
-                     reinterpret_cast<const unsigned char*>(signing_input.data()),
-                     signing_input.size()) != 1) {
-    return Status::internal("holder token: signing failed");
-  }
-  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
-  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)));
-  if (!sig) return Status::internal("holder token: OpenSSL returned an unreadable signature");
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
-  unsigned char raw[64];
-  if (BN_bn2binpad(r, raw, 32) != 32 || BN_bn2binpad(s, raw + 32, 32) != 32) {
-    return Status::internal("holder token: signature value out of range");
-  }
-  return signing_input + "." +
-         tongban::base64UrlEncode({reinterpret_cast<const char*>(raw), sizeof raw});
+  Result<std::string> der =
+      certs::signWithKey(const_cast<EVP_PKEY*>(idp_private_key), kEs256, signing_input);
+  if (!der) return Status::invalid("private_key", "the key cannot sign (is it a private key?)");
+  Result<std::string> raw = certs::ecdsaP256JoseFromDer(*der);
+  if (!raw) return Status::internal("holder token: " + raw.status().message());
+  return signing_input + "." + tongban::base64UrlEncode(*raw);
 }
 
 }  // namespace tongban::exchange

@@ -130,25 +130,4 @@ Result<const Value*> optObject(const Value& obj, const char* name, const std::st
   return &it->value;
 }
 
-void str(Writer& w, const char* key, const std::string& v) {
-  w.Key(key);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
-
-void strOrNull(Writer& w, const char* key, const std::optional<std::string>& v) {
-  w.Key(key);
-  if (v) {
-    w.String(v->c_str(), static_cast<rapidjson::SizeType>(v->size()));
-  } else {
-    w.Null();
-  }
-}
-
-void strArray(Writer& w, const char* key, const std::vector<std::string>& v) {
-  w.Key(key);
-  w.StartArray();
-  for (const auto& s : v) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
-}
-
 }  // namespace tongban::exchange::json

@@ -18,12 +18,13 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "tongban/common/json_writer.h"
 #include "tongban/common/result.h"
 
 namespace tongban::exchange::json {
 
 using Value = rapidjson::Value;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = tongban::json::Writer;
 
 inline constexpr size_t kMaxString = 4096;
 inline constexpr size_t kMaxArray = 256;
@@ -52,12 +53,12 @@ Result<std::optional<bool>> optBool(const Value& obj, const char* name, const st
 Result<const Value*> optObject(const Value& obj, const char* name, const std::string& path,
                                bool required);
 
-// Writer helpers.
-void str(Writer& w, const char* key, const std::string& v);
-void strOrNull(Writer& w, const char* key, const std::optional<std::string>& v);
-void strArray(Writer& w, const char* key, const std::vector<std::string>& v);
-inline std::string done(const rapidjson::StringBuffer& b) {
-  return std::string(b.GetString(), b.GetSize());
-}
+// Writer helpers: the common ones (tongban/common/json_writer.h).
+using tongban::json::done;
+using tongban::json::num;
+using tongban::json::object;
+using tongban::json::str;
+using tongban::json::strArray;
+using tongban::json::strOrNull;
 
 }  // namespace tongban::exchange::json

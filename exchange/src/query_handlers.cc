@@ -21,6 +21,7 @@
 #include "tongban/catalog/record_source_registry.h"
 #include "tongban/catalog/sources.h"
 #include "tongban/common/identifiers.h"
+#include "tongban/common/time_format.h"
 #include "tongban/exchange/holder_token.h"
 
 namespace tongban::exchange {
@@ -596,30 +597,24 @@ Result<HttpResponse> holderAccessLog(ServiceContext& ctx, HttpRequest& req, Audi
     return audit::accessLogForSubject(c, *id, static_cast<int>(*limit == 0 ? 1 : *limit), before);
   });
   if (!records) return records.status();
-  rapidjson::StringBuffer buf;
-  json::Writer w(buf);
-  w.StartObject();
-  json::str(w, "citizen_id", *id);
-  w.Key("accesses");
-  w.StartArray();
-  for (const auto& r : *records) {
-    w.StartObject();
-    auto secs = std::chrono::system_clock::time_point(std::chrono::microseconds(r.at_micros));
-    json::str(w, "at",
-              catalog::formatTimestamp(
-                  std::chrono::time_point_cast<std::chrono::system_clock::duration>(secs)));
-    json::str(w, "department_code", r.department_code);
-    json::str(w, "department_name", r.department_name);
-    json::str(w, "application", r.app_name);
-    json::str(w, "resource_code", r.resource_code);
-    json::strArray(w, "fields", r.fields);
-    json::str(w, "matter_code", r.matter_code);
-    json::str(w, "cursor", r.cursor);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return HttpResponse::json(json::done(buf));
+  return HttpResponse::json(json::object([&](json::Writer& w) {
+    json::str(w, "citizen_id", *id);
+    w.Key("accesses");
+    w.StartArray();
+    for (const auto& r : *records) {
+      w.StartObject();
+      json::str(w, "at", formatRfc3339Micros(r.at_micros));
+      json::str(w, "department_code", r.department_code);
+      json::str(w, "department_name", r.department_name);
+      json::str(w, "application", r.app_name);
+      json::str(w, "resource_code", r.resource_code);
+      json::strArray(w, "fields", r.fields);
+      json::str(w, "matter_code", r.matter_code);
+      json::str(w, "cursor", r.cursor);
+      w.EndObject();
+    }
+    w.EndArray();
+  }));
 }
 
 }  // namespace

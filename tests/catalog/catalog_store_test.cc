@@ -22,6 +22,7 @@
 #include "support/test_db.h"
 #include "tongban/catalog/change_listener.h"
 #include "tongban/catalog/sources.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::catalog {
 namespace {
@@ -743,7 +744,7 @@ TEST_F(CatalogStoreTest, ActiveGrantsRespectTheWindow) {
   ASSERT_TRUE(inside.isOk());
   ASSERT_EQ(inside->size(), 1u);
   EXPECT_EQ((*inside)[0].fields, (std::vector<std::string>{"name", "credit_code"}));
-  EXPECT_EQ(formatTimestamp((*inside)[0].valid_to), formatTimestamp(now + 24h * 30));
+  EXPECT_EQ(formatRfc3339Seconds((*inside)[0].valid_to), formatRfc3339Seconds(now + 24h * 30));
   EXPECT_EQ(store().activeGrants(consumer.id, "LE-ENTITY-BASIC", *a.valid_from)->size(), 1u);
   EXPECT_TRUE(store().activeGrants(consumer.id, "LE-ENTITY-BASIC", a.valid_to)->empty());
   EXPECT_TRUE(store().activeGrants(consumer.id, "LE-ENTITY-BASIC", now + 24h * 31)->empty());

@@ -205,5 +205,32 @@ TEST(PemKeyStore, GenerateSignRotateAndReopen) {
   EXPECT_EQ((*store)->storeCertificate("seal-2026-01", "garbage").field(), "certificate");
 }
 
+TEST(JoseSignature, RoundTripsAndVerifies) {
+  Result<EvpPkeyPtr> key = generateKey(SignatureAlgorithm::kEcdsaP256Sha256);
+  ASSERT_TRUE(key) << key.status().toString();
+  for (int i = 0; i < 20; ++i) {  // r or s with a leading zero byte now and then: padded to 32
+    const std::string data = "header.claims" + std::to_string(i);
+    Result<std::string> der = signWithKey(key->get(), SignatureAlgorithm::kEcdsaP256Sha256, data);
+    ASSERT_TRUE(der) << der.status().toString();
+    Result<std::string> raw = ecdsaP256JoseFromDer(*der);
+    ASSERT_TRUE(raw) << raw.status().toString();
+    EXPECT_EQ(raw->size(), 64u);
+    Result<std::string> back = ecdsaP256DerFromJose(*raw);
+    ASSERT_TRUE(back) << back.status().toString();
+    EXPECT_EQ(*back, *der);
+    EXPECT_TRUE(verifySignature(key->get(), SignatureAlgorithm::kEcdsaP256Sha256, data, *back));
+  }
+}
+
+TEST(JoseSignature, RefusesWrongShapes) {
+  EXPECT_EQ(ecdsaP256DerFromJose(std::string(63, '\1')).status().field(), "signature");
+  EXPECT_EQ(ecdsaP256DerFromJose(std::string(65, '\1')).status().field(), "signature");
+  EXPECT_EQ(ecdsaP256JoseFromDer("not der").status().field(), "signature");
+  // A DER signature whose r is 33 significant bytes does not fit JOSE's 32.
+  std::string big_r = std::string("\x30\x26\x02\x21\x01", 5) + std::string(32, '\x7f') +
+                      std::string("\x02\x01\x01", 3);
+  EXPECT_EQ(ecdsaP256JoseFromDer(big_r).status().field(), "signature");
+}
+
 }  // namespace
 }  // namespace tongban::certs

@@ -51,5 +51,50 @@ TEST(PgArray, BuildsElementByElementWithNulls) {
   EXPECT_EQ(literal, "{\"1\",NULL,\"浙江\"}");
 }
 
+using Elements = std::vector<std::optional<std::string>>;
+
+TEST(PgArrayParse, EmptyArray) {
+  EXPECT_EQ(parseArrayLiteral("{}"), Elements{});
+  EXPECT_EQ(parseArrayLiteral(" { } "), Elements{});
+  EXPECT_EQ(parseTextArray("{}"), std::vector<std::string>{});
+}
+
+TEST(PgArrayParse, UnquotedAndQuotedElements) {
+  EXPECT_EQ(parseTextArray("{a,b}"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(parseTextArray("{ a b , c }"), (std::vector<std::string>{"a b", "c"}));
+  EXPECT_EQ(parseTextArray("{\"a,b\",\"\",\"x}y\",\"{z\"}"),
+            (std::vector<std::string>{"a,b", "", "x}y", "{z"}));
+  EXPECT_EQ(parseTextArray("{浙江,\"杭州 市\"}"), (std::vector<std::string>{"浙江", "杭州 市"}));
+}
+
+TEST(PgArrayParse, BackslashesEscapeQuotedOrNot) {
+  EXPECT_EQ(parseTextArray(R"({"say \"hi\"","a\\b",c\,d,e\ })"),
+            (std::vector<std::string>{"say \"hi\"", "a\\b", "c,d", "e "}));
+}
+
+TEST(PgArrayParse, NullElementsAndTheTextNull) {
+  EXPECT_EQ(parseArrayLiteral("{NULL,null,\"NULL\",N\\ULL}"),
+            (Elements{std::nullopt, std::nullopt, std::string("NULL"), std::string("NULL")}));
+  EXPECT_FALSE(parseTextArray("{a,NULL}"));
+  EXPECT_EQ(parseTextArray("{\"NULL\"}"), std::vector<std::string>{"NULL"});
+}
+
+TEST(PgArrayParse, ReadsWhatTheBuilderWrites) {
+  const std::vector<std::string> items = {"", "NULL", "a,b", "say \"hi\"", "a\\b", "{}", " x "};
+  EXPECT_EQ(parseTextArray(arrayLiteral(items)), items);
+  std::string literal = "{";
+  appendArrayElement(literal, "1");
+  appendArrayNull(literal);
+  literal += "}";
+  EXPECT_EQ(parseArrayLiteral(literal), (Elements{std::string("1"), std::nullopt}));
+}
+
+TEST(PgArrayParse, RefusesWhatIsNotAOneDimensionalLiteral) {
+  for (const char* bad : {"", "a", "{", "}", "{a", "{a,}", "{,a}", "{a,,b}", "{\"a}", "{\"a\"b}",
+                          "{a\"b}", "{{a},{b}}", "[0:1]={a,b}", "{a} x", "{a}}", "{a\\}"}) {
+    EXPECT_FALSE(parseArrayLiteral(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tongban::db

@@ -35,6 +35,9 @@ TEST(JsonString, EscapesAndRepairsUtf8) {
   appendJsonString(out, "a\"b\\c\n\x01张");
   EXPECT_EQ(out, "\"a\\\"b\\\\c\\n\\u0001张\"");
   out.clear();
+  appendJsonString(out, "\b\f\r\t\x1f\x7f");  // the short escapes JSON has, as JCS writes them
+  EXPECT_EQ(out, "\"\\b\\f\\r\\t\\u001f\x7f\"");
+  out.clear();
   appendJsonString(out, std::string("bad\xff\xc0 end"));
   EXPECT_EQ(out, "\"bad\xEF\xBF\xBD\xEF\xBF\xBD end\"");
   out.clear();

@@ -4,6 +4,7 @@
 
 #include "tongban/catalog/model.h"
 #include "tongban/common/log.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::exchange::testenv {
 
@@ -115,8 +116,7 @@ int64_t ExchangeEnv::grant(const App& app, const std::string& resource,
           ",\"purpose\":\"办理业务时核验申请人信息\",\"legal_basis\":\"《政务数据共享管理办法》\","
           "\"matter_codes\":" +
           list(matters) + ",\"valid_to\":\"" +
-          catalog::formatTimestamp(std::chrono::system_clock::now() +
-                                   std::chrono::hours(24 * 365)) +
+          formatRfc3339Seconds(std::chrono::system_clock::now() + std::chrono::hours(24 * 365)) +
           "\",\"rate_per_minute\":" + std::to_string(rate_per_minute) + "}");
   EXPECT_EQ(r.status, 201) << r.body;
   auto d = r.json();

@@ -7,12 +7,14 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include "exchange/exchange_env.h"
 #include "support/test_env.h"
 #include "tongban/audit/verify.h"
 #include "tongban/catalog/model.h"
 #include "tongban/certs/keys.h"
+#include "tongban/common/time_format.h"
 #include "tongban/exchange/holder_token.h"
 
 namespace tongban::exchange {
@@ -278,7 +280,7 @@ TEST_F(QueryTest, ApprovalWorkflowOverHttp) {
             "\",\"fields\":[\"name\"],\"purpose\":\"核验\",\"legal_basis\":\"法规\","
             "\"matter_codes\":[\"" +
             kM1 + "\"],\"valid_to\":\"" +
-            catalog::formatTimestamp(std::chrono::system_clock::now() + std::chrono::hours(24)) +
+            formatRfc3339Seconds(std::chrono::system_clock::now() + std::chrono::hours(24)) +
             "\"}");
   };
   Reply pending = apply("POP-PERSON-BASIC");
@@ -379,6 +381,14 @@ TEST_F(QueryTest, HoldersSeeWhoLookedAtTheirData) {
   ASSERT_EQ(r->status, 200) << r->body;
   EXPECT_NE(r->body.find("杭州市税务局"), std::string::npos) << r->body;
   EXPECT_NE(r->body.find(kM2), std::string::npos);
+  // The time of each access keeps the audit record's microseconds.
+  rapidjson::Document log;
+  log.Parse(r->body.c_str());
+  ASSERT_TRUE(log.IsObject() && log["accesses"].IsArray() && log["accesses"].Size() > 0u);
+  const std::string at = log["accesses"][0]["at"].GetString();
+  EXPECT_EQ(at.size(), std::string("2026-03-01T08:00:00.123456Z").size()) << at;
+  EXPECT_EQ(at[19], '.') << at;
+  EXPECT_TRUE(parseRfc3339Micros(at)) << at;
   // Another holder's log, no token, a forged token.
   auto other = anyone.raw().call("GET", "/v1/holders/persons/110101199003070011/access-log", "",
                                  "Authorization", "Bearer " + *token);
@@ -418,8 +428,7 @@ std::string applicationJson(const std::string& code, const std::vector<std::stri
   return "{\"resource_code\":\"" + code + "\",\"fields\":" + f +
          "],\"purpose\":\"核验\",\"legal_basis\":\"法规\",\"matter_codes\":[\"" + matter +
          "\"],\"valid_to\":\"" +
-         catalog::formatTimestamp(std::chrono::system_clock::now() + std::chrono::hours(24)) +
-         "\"}";
+         formatRfc3339Seconds(std::chrono::system_clock::now() + std::chrono::hours(24)) + "\"}";
 }
 
 TEST_F(QueryTest, AProviderCannotPublishAnotherDepartmentsRegistry) {

@@ -54,12 +54,6 @@ std::optional<RequestState> parseRequestState(std::string_view s);
 std::optional<GrantState> parseGrantState(std::string_view s);
 std::optional<Role> parseRole(std::string_view s);
 
-// RFC 3339 in UTC, whole seconds: "2026-03-01T08:00:00Z".
-std::string formatTimestamp(TimePoint t);
-// RFC 3339 with a mandatory offset ("Z" or ±HH:MM), optional fraction (kept to microseconds):
-// "2026-03-01T16:00:00+08:00". nullopt when malformed or not a real date/time.
-std::optional<TimePoint> parseTimestamp(std::string_view s);
-
 // Resource codes: ^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$, at most 64 characters ("POP-PERSON-BASIC").
 bool isValidResourceCode(std::string_view code);
 // Field names: ^[a-z][a-z0-9_]{0,62}$ (they are column names of the source).

@@ -61,4 +61,10 @@ Verification verifySignature(std::string_view certificate_or_public_key_pem,
                              SignatureAlgorithm algorithm, std::string_view data,
                              std::string_view signature);
 
+// JOSE (RFC 7518 §3.4) carries an ECDSA P-256 signature as the 64 bytes r||s, each big-endian and
+// zero-padded; verifySignature() and signWithKey() (signer.h) use DER. InvalidArgument (field
+// "signature") when the input is not of that shape.
+Result<std::string> ecdsaP256DerFromJose(std::string_view raw);
+Result<std::string> ecdsaP256JoseFromDer(std::string_view der);
+
 }  // namespace tongban::certs

@@ -42,8 +42,10 @@ void shutdownLogging();
 void logJson(Poco::Logger& logger, Poco::Message::Priority priority, std::string_view msg,
              const std::vector<LogField>& fields = {});
 
-// Appends s as a JSON string literal (with quotes), escaping what RFC 8259 requires. Invalid
-// UTF-8 bytes are replaced by U+FFFD so that the line stays valid JSON.
+// Appends s as a JSON string literal (with quotes), escaping what RFC 8259 requires and no more,
+// the way RFC 8785 (JCS, certs/jcs.h) prescribes: \" \\ \b \f \n \r \t, other control
+// characters as \u00xx (lower-case hex). Invalid UTF-8 bytes are replaced by U+FFFD so that the
+// line stays valid JSON (JCS refuses such text before it gets here).
 void appendJsonString(std::string& out, std::string_view s);
 
 }  // namespace tongban
