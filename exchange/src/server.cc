@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509.h>
 
+#include "adapter_wiring.h"
 #include "http_server.h"
 #include "service_context.h"
 #include "tongban/catalog/masking.h"
@@ -747,6 +748,7 @@ class ExchangeServerImpl : public ExchangeServer {
     auto record_sources = catalog::localRecordSources(*state_.pool);
     if (!record_sources) return record_sources.status();
     ctx.record_sources = std::move(*record_sources);
+    if (Status s = installAdapters(ctx); !s) return s;
     ctx.audit = state_.audit.get();
     listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {
@@ -887,6 +889,7 @@ class ExchangeServerImpl : public ExchangeServer {
     addAdminRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");
+    addAdapterMetrics(state_.metrics, state_.services);
 
     db::ConnectionPool* pool = state_.pool.get();
     auto stat = [pool](size_t db::PoolStats::*field) {
@@ -950,7 +953,9 @@ class ExchangeServerImpl : public ExchangeServer {
       if (!(*lease)->is_open()) lease->discard();
       return Status::unavailable("not ready: " + s.message());
     }
-    return HttpResponse::json("{\"status\":\"ready\"}");
+    std::string body = "{\"status\":\"ready\"";
+    appendAdapterHealth(body, state_.services);
+    return HttpResponse::json(body + "}");
   }
 
   ServerState state_;
