@@ -11,7 +11,6 @@ const std::vector<std::string>& adapterSettingKeys() {
                                                  "pool_size",
                                                  "max_response_bytes",
                                                  "username",
-                                                 "token",
                                                  "tls_verify",
                                                  "tls_ca_file",
                                                  "tls_cert_file",
@@ -73,9 +72,11 @@ Result<std::vector<AdapterInstance>> readAdapterInstances(const Config& config) 
       std::string v = config.getString(prefix + key);
       if (!v.empty()) a.settings[key] = std::move(v);
     }
-    auto password = config.getSecret(prefix + "password");
-    if (!password) return password.status();
-    if (!password->empty()) a.settings["password"] = *password;
+    for (const char* secret : {"password", "token"}) {
+      auto value = config.getSecret(prefix + secret);
+      if (!value) return value.status();
+      if (!value->empty()) a.settings[secret] = *value;
+    }
     out.push_back(std::move(a));
   }
   return out;
