@@ -94,6 +94,15 @@ Result<std::optional<UpstreamRecord>> AdapterSource::fetchResilient(const std::s
 
 Result<std::optional<catalog::Record>> AdapterSource::lookup(
     const std::string& key, const std::vector<std::string>& fields) const {
+  // The key goes into a URL path, an XML element or a Thrift string: nothing that could steer the
+  // upstream ("..", control characters) or run long leaves the hub.
+  bool control = false;
+  for (unsigned char c : key) control = control || c < 0x20 || c == 0x7f;
+  if (key.empty() || key.size() > 256 || control || key == "." || key == "..") {
+    return Status::invalid("keys." + key_field_,
+                           "must be 1 to 256 characters, without control characters, and not "
+                           "'.' or '..'");
+  }
   std::vector<const FieldMapping*> wanted;
   wanted.reserve(fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
@@ -110,6 +119,16 @@ Result<std::optional<catalog::Record>> AdapterSource::lookup(
   auto got = fetchResilient(key);
   if (!got) return got.status();
   if (!*got) return std::optional<catalog::Record>();
+  // An upstream that answers with another subject's record must not have it shown under this key.
+  for (const FieldMapping& m : mapping_) {
+    if (m.field != key_field_) continue;
+    auto it = (*got)->find(m.upstream);
+    if (it != (*got)->end() && it->second && *it->second != key) {
+      errors_.fetch_add(1);
+      return Status(ErrorCode::kBadGateway, "upstream " + upstream_ + " (" + kind_ +
+                                                "): answered a record for another key");
+    }
+  }
   catalog::Record record;
   record.reserve(wanted.size());
   for (const FieldMapping* m : wanted) {

@@ -241,3 +241,32 @@ TEST(AdapterFactoryTest, BadSettingsAreRefusedNamingTheKey) {
 
 }  // namespace
 }  // namespace tongban::adapters
+
+namespace tongban::adapters {
+namespace {
+
+TEST(AdapterSourceTest, KeysThatCouldSteerTheUpstreamAreRefusedBeforeAnyCall) {
+  SourceFixture f;
+  auto s = f.make(ResilienceOptions{});
+  for (const std::string& key : {std::string(".."), std::string("."), std::string("a\nb"),
+                                 std::string("a\x01"), std::string(""), std::string(300, 'x')}) {
+    auto r = s->lookup(key, {"name"});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.status().field(), "keys.id");
+  }
+  EXPECT_EQ(f.calls, 0);
+}
+
+TEST(AdapterSourceTest, ARecordForAnotherKeyIsABadGatewayNotAnAnswer) {
+  SourceFixture f;
+  auto s = f.make(ResilienceOptions{});
+  f.script.push_back(std::optional<UpstreamRecord>(UpstreamRecord{{"Id", "2"}, {"Name", "B"}}));
+  auto r = s->lookup("1", {"name"});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.status().code(), ErrorCode::kBadGateway);
+  EXPECT_NE(r.status().message().find("another key"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tongban::adapters
