@@ -10,6 +10,7 @@
 #include <istream>
 #include <string>
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -17,6 +18,8 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -124,6 +127,13 @@ class HttpSimApp : public Poco::Util::ServerApplication {
  protected:
   int main(const std::vector<std::string>&) override {
     Poco::Net::ServerSocket socket;
+    if (!s_.options.tls_cert.empty()) {
+      Poco::Net::initializeSSL();
+      Poco::Net::Context::Ptr context =
+          new Poco::Net::Context(Poco::Net::Context::SERVER_USE, s_.options.tls_key,
+                                 s_.options.tls_cert, "", Poco::Net::Context::VERIFY_NONE);
+      socket = Poco::Net::SecureServerSocket(context);
+    }
     socket.bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(s_.options.port)),
                 true);
     socket.listen(256);

@@ -91,6 +91,7 @@ struct Options {
   int threads = 16;
   std::string port_file;
   std::string data_file;
+  std::string tls_cert, tls_key;  // HTTP simulators: serve HTTPS with these (PEM files)
   int hang_max_ms = 600000;
 };
 
@@ -99,6 +100,8 @@ inline const char* kFaultUsage =
     "  --port-file FILE    write the bound port there once listening\n"
     "  --data FILE         records to serve (JSON; default: the file beside the sources)\n"
     "  --threads N         requests served at once (default 16)\n"
+    "  --tls-cert FILE     (REST, SOAP) serve HTTPS with this certificate (PEM)...\n"
+    "  --tls-key FILE      ...and this private key (PEM)\n"
     "  --latency-ms N      answer every request N ms late\n"
     "  --error-rate P      fail this share of requests (HTTP 500 / SOAP fault / Thrift error)\n"
     "  --hang-rate P       never answer this share (held until the simulator stops)\n"
@@ -128,6 +131,10 @@ inline void parseArgs(int argc, char** argv, const char* usage, Options& o, Faul
       o.port_file = v;
     else if (name == "data")
       o.data_file = v;
+    else if (name == "tls-cert")
+      o.tls_cert = v;
+    else if (name == "tls-key")
+      o.tls_key = v;
     else if (!f.set(name, v)) {
       std::cerr << argv[0] << ": unknown switch or bad value '" << a << " " << v << "'\n";
       std::exit(64);

@@ -417,3 +417,65 @@ TEST_F(AdaptersTest, OnlyTheSourcesOwnerPublishesOverIt) {
 
 }  // namespace
 }  // namespace tongban::exchange
+
+namespace tongban::exchange {
+namespace {
+
+// The REST adapter over HTTPS: a simulator with a certificate made by the openssl tool, trusted
+// through tls_ca_file; the same upstream without that CA is refused (502 naming TLS), never read.
+SimProcess* g_tls = nullptr;
+std::string g_tls_ca;
+
+void configureTls(ExchangeConfig& c) {
+  const std::string endpoint = "https://localhost:" + std::to_string(g_tls->port());
+  c.adapters.push_back(instance(
+      "secure", "rest", "secure.persons", testenv::kPublicSecurity,
+      person(g_tls->port(),
+             {{"endpoint", endpoint}, {"tls_ca_file", g_tls_ca}, {"breaker_failures", "1000"}})));
+  c.adapters.push_back(instance("untrusted", "rest", "untrusted.persons", testenv::kPublicSecurity,
+                                person(g_tls->port(), {{"endpoint", endpoint}})));
+}
+
+TEST(AdaptersTlsTest, HttpsUpstreamIsVerifiedAgainstItsCa) {
+  const std::string dir = testing::binaryDir();
+  const std::string key = dir + "/sim-tls.key.pem";
+  g_tls_ca = dir + "/sim-tls.cert.pem";
+  const std::string cmd =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 "
+      "-subj /CN=localhost -addext subjectAltName=DNS:localhost -keyout " +
+      key + " -out " + g_tls_ca + " 2>/dev/null";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  SimProcess tls("household", {"--tls-cert", g_tls_ca, "--tls-key", key});
+  g_tls = &tls;
+  ExchangeEnv env("adapters_tls", configureTls);
+  Client admin = env.client(env.admin());
+  for (auto [code, source] : {std::pair{"SECURE-PERSON", "secure.persons"},
+                              std::pair{"UNTRUSTED-PERSON", "untrusted.persons"}}) {
+    ASSERT_EQ(admin
+                  .call("POST", "/v1/admin/catalog/resources",
+                        draft(code, testenv::kPublicSecurity, source, "citizen_id",
+                              fieldsJson(kPersonFields)))
+                  .status,
+              201);
+    ASSERT_EQ(admin
+                  .call("POST",
+                        std::string("/v1/admin/catalog/resources/") + code + "/versions/1/publish")
+                  .status,
+              200);
+  }
+  testenv::App app = env.makeApp(testenv::kCivilAffairs, "婚姻登记系统", "consumer");
+  env.grant(app, "SECURE-PERSON", kAsked, {kMatter});
+  env.grant(app, "UNTRUSTED-PERSON", kAsked, {kMatter});
+  Reply ok = env.client(app).call("POST", "/v1/query/SECURE-PERSON",
+                                  queryBody("citizen_id", kPerson, kAsked));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  Reply refused = env.client(app).call("POST", "/v1/query/UNTRUSTED-PERSON",
+                                       queryBody("citizen_id", kPerson, kAsked));
+  EXPECT_EQ(refused.status, 502) << refused.body;
+  EXPECT_NE(refused.str("detail").find("upstream untrusted (rest): TLS"), std::string::npos)
+      << refused.body;
+  g_tls = nullptr;
+}
+
+}  // namespace
+}  // namespace tongban::exchange
