@@ -84,7 +84,9 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-call() { $admin call "$1" "$2" --url "http://127.0.0.1:$port_ex" --credentials "$3" "${4:-}" 2>/dev/null; }
+call() {  # method path credentials [body]
+  $admin call "$1" "$2" --url "http://127.0.0.1:$port_ex" --credentials "$3" ${4:+"$4"} 2>/dev/null
+}
 fj='[{"name":"citizen_id","type":"string","masking":"citizen_id"},{"name":"name","type":"string","masking":"name"},{"name":"sex","type":"enum"},{"name":"birth_date","type":"date","masking":"date"},{"name":"region_code","type":"string"},{"name":"status","type":"enum"}]'
 for code in HH-PERSON-LIVE HANG-PERSON; do
   src=household.persons
