@@ -13,7 +13,7 @@
 source "$(dirname "$0")/common.sh"
 duration=${1:-10}
 conns=${2:-32}
-apps=8
+apps=16
 matter=11330100MB0000001X4000203
 work=$build/adapters-bench
 rm -rf "$work" && mkdir -p "$work"
@@ -102,7 +102,7 @@ while read -r line; do
   echo "$line" >"$work/app$i.json"
   for code in HH-PERSON-LIVE HANG-PERSON; do
     req=$(call POST /v1/access-requests "$work/app$i.json" \
-      "{\"resource_code\":\"$code\",\"fields\":[\"name\",\"sex\",\"birth_date\",\"region_code\",\"status\"],\"purpose\":\"压力测试\",\"legal_basis\":\"测试\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\",\"rate_per_minute\":600000}")
+      "{\"resource_code\":\"$code\",\"fields\":[\"name\",\"sex\",\"birth_date\",\"region_code\",\"status\"],\"purpose\":\"压力测试\",\"legal_basis\":\"测试\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\",\"rate_per_minute\":60000}")
     id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
     call POST "/v1/admin/access-requests/$id/approve" "$work/admin.json" >/dev/null
   done
