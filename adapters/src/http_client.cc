@@ -127,6 +127,8 @@ Result<HttpReply> HttpClient::send(Poco::Net::HTTPRequest& request, const std::s
       out << body;
       out.flush();
       sent = true;
+      // Small requests and answers on a kept connection: no Nagle delay on the next request.
+      if (!reused) session->socket().setNoDelay(true);
       Poco::Net::HTTPResponse response;
       std::istream& in = session->receiveResponse(response);
       HttpReply reply;
