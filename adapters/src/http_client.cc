@@ -163,10 +163,11 @@ Result<HttpReply> HttpClient::send(Poco::Net::HTTPRequest& request, const std::s
     } catch (const Poco::Net::SSLException& e) {
       return Status(ErrorCode::kBadGateway, "TLS failed: " + e.displayText());
     } catch (const Poco::Net::NoMessageException&) {
-      if (reused && round == 0) continue;  // closed while idle in our pool: send again anew
+      // Closed while idle in our pool: send again on a new connection (when it is safe to).
+      if (reused && round == 0 && (!sent || settings_.idempotent)) continue;
       return Status(ErrorCode::kBadGateway, "closed the connection without answering");
     } catch (const Poco::Net::ConnectionResetException&) {
-      if (reused && round == 0) continue;
+      if (reused && round == 0 && (!sent || settings_.idempotent)) continue;
       return Status(ErrorCode::kBadGateway, "dropped the connection");
     } catch (const Poco::Net::MessageException& e) {
       return Status(ErrorCode::kBadGateway, "answered with malformed HTTP: " + e.displayText());

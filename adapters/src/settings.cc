@@ -83,6 +83,9 @@ Result<ConnectionSettings> readConnectionSettings(const Settings& s) {
   auto verify = s.boolean("tls_verify", true);
   if (!verify) return verify.status();
   c.tls_verify = *verify;
+  auto idempotent = s.boolean("idempotent", true);
+  if (!idempotent) return idempotent.status();
+  c.idempotent = *idempotent;
   return c;
 }
 

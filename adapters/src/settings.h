@@ -44,6 +44,9 @@ struct ConnectionSettings {
   size_t max_response_bytes = 1 << 20;
   std::string username, password, token;
   bool tls_verify = true;
+  // Whether a request the upstream may have received can be sent again (a kept-alive connection
+  // that turned out closed after the request went): the instance's `idempotent` setting.
+  bool idempotent = true;
   std::string tls_ca_file, tls_cert_file, tls_key_file;
 };
 

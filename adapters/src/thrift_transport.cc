@@ -78,7 +78,8 @@ class ThriftTransport : public Transport {
         }
         // A kept connection the server closed while idle: try once on a new one.
         if (reused && round == 0 &&
-            (!sent || e.getType() == tt::TTransportException::END_OF_FILE)) {
+            (!sent ||
+             (settings_.idempotent && e.getType() == tt::TTransportException::END_OF_FILE))) {
           continue;
         }
         return Status(ErrorCode::kBadGateway,

@@ -479,3 +479,118 @@ TEST(AdaptersTlsTest, HttpsUpstreamIsVerifiedAgainstItsCa) {
 
 }  // namespace
 }  // namespace tongban::exchange
+
+namespace tongban::exchange {
+namespace {
+
+// Thrift upstreams that fail every call in one way each, and a REST upstream behind a bulkhead of
+// one call: each failure is its problem document, and a second call while the bulkhead is full is
+// refused at once (503) instead of queueing behind the hanging one.
+SimProcess* g_tax_error = nullptr;
+SimProcess* g_tax_drop = nullptr;
+SimProcess* g_tax_garbage = nullptr;
+SimProcess* g_tax_hang = nullptr;
+SimProcess* g_narrow = nullptr;
+
+std::map<std::string, std::string> tax(SimProcess* sim) {
+  return {{"endpoint", "127.0.0.1:" + std::to_string(sim->port())},
+          {"key_field", "taxpayer_id"},
+          {"fields", "taxpayer_id=taxpayer_id, clearance=clearance:enum"},
+          {"request_timeout_ms", "500"},
+          {"retries", "1"},
+          {"backoff_base_ms", "1"},
+          {"breaker_failures", "1000"}};
+}
+
+void configureFaults(ExchangeConfig& c) {
+  for (auto [name, sim] :
+       {std::pair{"taxerror", g_tax_error}, std::pair{"taxdrop", g_tax_drop},
+        std::pair{"taxgarbage", g_tax_garbage}, std::pair{"taxhang", g_tax_hang}}) {
+    c.adapters.push_back(
+        instance(name, "thrift", std::string(name) + ".clearance", testenv::kTaxBureau, tax(sim)));
+  }
+  c.adapters.push_back(instance(
+      "narrow", "rest", "narrow.persons", testenv::kPublicSecurity,
+      person(g_narrow->port(), {{"max_concurrent", "1"}, {"request_timeout_ms", "3000"}})));
+}
+
+TEST(AdaptersFaultsTest, ThriftFailuresAndAFullBulkhead) {
+  SimProcess error("tax", {"--error-rate", "1"}), drop("tax", {"--drop-rate", "1"}),
+      garbage("tax", {"--garbage-rate", "1"}), hang("tax", {"--hang-rate", "1"}),
+      narrow("household", {"--hang-rate", "1"});
+  g_tax_error = &error;
+  g_tax_drop = &drop;
+  g_tax_garbage = &garbage;
+  g_tax_hang = &hang;
+  g_narrow = &narrow;
+  ExchangeEnv env("adapters_faults", configureFaults);
+  Client admin = env.client(env.admin());
+  testenv::App app = env.makeApp(testenv::kCivilAffairs, "婚姻登记系统", "consumer");
+  auto publishOver = [&](const std::string& code, const std::string& dept,
+                         const std::string& source, const std::string& key,
+                         const std::string& fields, const std::vector<std::string>& asked) {
+    ASSERT_EQ(
+        admin.call("POST", "/v1/admin/catalog/resources", draft(code, dept, source, key, fields))
+            .status,
+        201);
+    ASSERT_EQ(
+        admin.call("POST", "/v1/admin/catalog/resources/" + code + "/versions/1/publish").status,
+        200);
+    env.grant(app, code, asked, {kMatter});
+  };
+  const std::string tax_fields =
+      fieldsJson({{"taxpayer_id", "string", "none"}, {"clearance", "enum", "none"}});
+  for (const char* name : {"taxerror", "taxdrop", "taxgarbage", "taxhang"}) {
+    std::string code = std::string("T-") + name;
+    for (char& ch : code) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    publishOver(code, testenv::kTaxBureau, std::string(name) + ".clearance", "taxpayer_id",
+                tax_fields, {"taxpayer_id", "clearance"});
+  }
+  publishOver("NARROW-PERSON", testenv::kPublicSecurity, "narrow.persons", "citizen_id",
+              fieldsJson(kPersonFields), kAsked);
+  auto ask = [&](const std::string& code) {
+    return env.client(app).call("POST", "/v1/query/" + code,
+                                queryBody("taxpayer_id", kEntity, {"clearance"}));
+  };
+  Reply e = ask("T-TAXERROR");
+  EXPECT_EQ(e.status, 502) << e.body;
+  EXPECT_NE(e.str("detail").find("upstream taxerror (thrift): answered failure 503"),
+            std::string::npos)
+      << e.body;
+  Reply d = ask("T-TAXDROP");
+  EXPECT_EQ(d.status, 502) << d.body;
+  EXPECT_NE(d.str("detail").find("upstream taxdrop (thrift)"), std::string::npos) << d.body;
+  Reply g = ask("T-TAXGARBAGE");
+  EXPECT_EQ(g.status, 502) << g.body;
+  EXPECT_NE(g.str("detail").find("upstream taxgarbage (thrift)"), std::string::npos) << g.body;
+  Reply h = ask("T-TAXHANG");
+  EXPECT_EQ(h.status, 504) << h.body;
+  EXPECT_NE(h.str("detail").find("upstream taxhang (thrift): did not answer within 500 ms"),
+            std::string::npos)
+      << h.body;
+
+  // The bulkhead: one call hangs on the upstream; the next is refused at once, naming it.
+  std::atomic<int> first{0};
+  std::thread hung([&] {
+    first = env.client(app)
+                .call("POST", "/v1/query/NARROW-PERSON", queryBody("citizen_id", kPerson, kAsked))
+                .status;
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (simRequests(narrow) == 0 && first == 0) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  Reply full = env.client(app).call("POST", "/v1/query/NARROW-PERSON",
+                                    queryBody("citizen_id", kPerson, kAsked));
+  hung.join();
+  EXPECT_EQ(first.load(), 504);
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_NE(full.str("detail").find("upstream narrow (rest) has 1 calls in flight"),
+            std::string::npos)
+      << full.body;
+  EXPECT_EQ(simRequests(narrow), 1);  // the refused call never reached it
+}
+
+}  // namespace
+}  // namespace tongban::exchange
