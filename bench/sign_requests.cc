@@ -21,6 +21,7 @@
 
 int main(int argc, char** argv) {
   std::string apps_file, ids_file, kind = "query", matter = "11330100MB0000001X4000203", host;
+  std::string resource = "POP-PERSON-BASIC";  // --kind query: the resource queried
   long count = 100000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
       matter = argv[i + 1];
     else if (a == "--host")
       host = argv[i + 1];
+    else if (a == "--resource")
+      resource = argv[i + 1];
     else {
       std::cerr << "unknown option " << a << "\n";
       return 2;
@@ -56,7 +59,7 @@ int main(int argc, char** argv) {
   }
   if (apps.empty() || ids.empty() || host.empty()) {
     std::cerr << "usage: sign_requests --apps APPS.jsonl --ids IDS.txt --count N "
-                 "--host HOST:PORT [--kind query|lookup] [--matter M]\n";
+                 "--host HOST:PORT [--kind query|lookup] [--matter M] [--resource CODE]\n";
     return 2;
   }
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -74,7 +77,7 @@ int main(int argc, char** argv) {
       query = "matter_code=" + matter + "&case_id=BENCH-" + std::to_string(i);
     } else {
       method = "POST";
-      path = "/v1/query/POP-PERSON-BASIC";
+      path = "/v1/query/" + resource;
       body = "{\"keys\":{\"citizen_id\":\"" + id +
              "\"},\"fields\":[\"name\",\"sex\",\"birth_date\",\"region_code\",\"status\"],"
              "\"purpose\":{\"matter_code\":\"" +

@@ -21,7 +21,7 @@
 # which can only append to the audit and transparency logs); migrations and tongban-admin use
 # var/admin.ini (the cluster's superuser). Every step that fails says which step and why.
 # Environment: PERSONS, ENTITIES (sample sizes, first run only), PORT (default 8080), FRONT_PORT,
-# TLS_PORT.
+# TLS_PORT, SIM_PORT (the household-registration simulator, default 8091: docs/adapters.md).
 set -Eeuo pipefail
 umask 077
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +31,7 @@ build=$root/build/release
 port=${PORT:-8080}
 front_port=${FRONT_PORT:-8088}
 tls_port=${TLS_PORT:-8443}
+sim_port=${SIM_PORT:-8091}  # the household-registration simulator behind the live adapter
 admin="$build/admin/tongban-admin"
 
 # ---- steps and their failures -------------------------------------------------------------------
@@ -86,6 +87,32 @@ start_exchange() {
     die "the exchange did not become ready; see var/exchange.out and var/exchange.log"
 }
 
+# ---- the household-registration simulator (REST/JSON) the live adapter reaches ----------------
+stop_household_sim() {
+  local pid
+  pid=$(cat "$var/sim-household.pid" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$var/sim-household.pid"
+}
+
+start_household_sim() {
+  stop_household_sim
+  if (exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null; then
+    die "port $sim_port is taken by another program; try SIM_PORT=8092 $0"
+  fi
+  nohup "$build/adapters/sim/tongban-sim-household" --port "$sim_port" \
+    >>"$var/sim-household.out" 2>&1 </dev/null &
+  echo $! >"$var/sim-household.pid"
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$sim_port/_sim/stats" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  die "the household simulator did not start; see var/sim-household.out"
+}
+
 # ---- the nginx front door -----------------------------------------------------------------------
 stop_front_door() {
   if [ -f "$var/nginx/nginx.pid" ] && kill -0 "$(cat "$var/nginx/nginx.pid")" 2>/dev/null; then
@@ -119,6 +146,7 @@ start_front_door() {
 stop_all() {
   stop_front_door
   stop_exchange
+  stop_household_sim
   deploy/pg.sh stop "$var/pg"
   echo "stopped"
 }
@@ -126,6 +154,7 @@ stop_all() {
 reset_all() {
   stop_front_door
   stop_exchange
+  stop_household_sim
   deploy/pg.sh destroy "$var/pg"
   rm -rf "$var"
   echo "reset: the demo's database, data and secrets are gone; deploy/demo.sh starts afresh"
@@ -138,6 +167,7 @@ build_programs() {
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTONGBAN_BUILD_TESTS=OFF \
     >/dev/null 2>>"$step_err"
   cmake --build "$build" -j "$(nproc)" --target tongban-exchange tongban-admin tongban-verify \
+    tongban-sim-household \
     >/dev/null 2>>"$step_err"
 }
 
@@ -201,6 +231,19 @@ checkpoint_key_passphrase_file = $var/audit-checkpoint.pass
 [log]
 level = info
 path = $var/exchange.log
+; Household registration read live from the ministry's system (here its simulator):
+; docs/adapters.md.
+[adapters]
+instances = household
+[adapter.household]
+kind = rest
+source = household.persons
+owner = 11110000000010014U
+endpoint = http://127.0.0.1:$sim_port
+path = /persons/{key}
+key_field = citizen_id
+fields = citizen_id=idNumber::citizen_id, name=fullName::name, sex=gender:enum, birth_date=birthDate:date:date, address=residence.address::address, phone=phone::phone, status=householdStatus:enum
+request_timeout_ms = 2000
 INI
 }
 
@@ -347,6 +390,34 @@ demo_cert_reader() {
     >/dev/null 2>>"$step_err"
 }
 
+# A resource over the household adapter, published by its owner's administrator and granted to the
+# demo consumer (first run only), then one query answered live by the simulator.
+demo_adapter() {
+  local fields='[{"name":"citizen_id","type":"string","masking":"citizen_id"},{"name":"name","type":"string","masking":"name"},{"name":"sex","type":"enum"},{"name":"address","type":"string","masking":"address"},{"name":"status","type":"enum"}]'
+  if ! call --credentials "$var/consumer.json" GET /v1/catalog/resources 2>/dev/null |
+      grep -q '"HH-PERSON-LIVE"'; then
+    step "a catalog resource over the live household adapter"
+    call --credentials "$var/admin.json" POST /v1/admin/catalog/resources 2>>"$step_err" \
+      "{\"code\":\"HH-PERSON-LIVE\",\"name\":\"户籍人口（部级系统实时）\",\"provider_department\":\"11110000000010014U\",\"source\":\"household.persons\",\"key_fields\":[\"citizen_id\"],\"sharing_type\":\"conditional\",\"update_cycle\":\"realtime\",\"fields\":$fields}" >/dev/null
+    call --credentials "$var/admin.json" POST /v1/admin/catalog/resources/HH-PERSON-LIVE/versions/1/publish \
+      >/dev/null 2>>"$step_err"
+    local valid_to req id
+    valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
+    req=$(call --credentials "$var/consumer.json" POST /v1/access-requests 2>>"$step_err" \
+      "{\"resource_code\":\"HH-PERSON-LIVE\",\"fields\":[\"citizen_id\",\"name\",\"sex\",\"address\",\"status\"],\"purpose\":\"办理企业开办时核验经办人户籍\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
+    id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
+    [ -n "$id" ] || die "the access request for HH-PERSON-LIVE was refused: $req"
+    if grep -q '"state":"pending"' <<<"$req"; then
+      call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" \
+        >/dev/null 2>>"$step_err"
+    fi
+  fi
+  step "a query answered live by the household-registration system (simulator on :$sim_port)"
+  call --credentials "$var/consumer.json" POST /v1/query/HH-PERSON-LIVE 2>>"$step_err" \
+    "{\"keys\":{\"citizen_id\":\"11010519491231002X\"},\"fields\":[\"name\",\"sex\",\"address\",\"status\"],\"purpose\":{\"matter_code\":\"$matter\",\"case_id\":\"DEMO-LIVE-1\"}}"
+  echo
+}
+
 print_usage() {
   local person entity purpose
   person=$(psql "$owner_db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
@@ -371,6 +442,8 @@ signs for you with the demo consumer's credentials in var/consumer.json. Try:
   \$A call --credentials var/consumer.json POST /v1/query/POP-PERSON-BASIC \\
       '{"keys":{"citizen_id":"$person"},"fields":["ethnicity"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0003"}}'   # not granted: 403
   \$A call --credentials var/consumer.json GET /v1/catalog/resources
+  \$A call --credentials var/consumer.json POST /v1/query/HH-PERSON-LIVE \\
+      '{"keys":{"citizen_id":"11010519491231002X"},"fields":["name","address"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0004"}}'   # live, from the household simulator
   \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
   \$A audit verify --config var/admin.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
@@ -403,6 +476,8 @@ main() {
   init_pki
   seed_registries
   import_flowback_sample
+  step "household-registration simulator on 127.0.0.1:$sim_port"
+  start_household_sim
   step "exchange"
   start_exchange
   step "front door (nginx) on 127.0.0.1:$front_port and https://127.0.0.1:$tls_port"
@@ -410,6 +485,7 @@ main() {
   demo_parties
   demo_issuer
   demo_cert_reader
+  demo_adapter
   print_usage
 }
 

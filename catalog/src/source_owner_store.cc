@@ -31,6 +31,17 @@ const std::string& ownerQuery() {
 
 }  // namespace
 
+Result<SourceOwner> CatalogStore::ownerOf(const std::string& source, const Actor& actor) {
+  if (Status s = checkActor(actor); !s) return s;
+  if (findSource(source) == nullptr) {
+    return Status::invalid("source", "'" + source + "' is not a source of this hub");
+  }
+  return run(pool_, [&](pqxx::connection& conn) -> Result<SourceOwner> {
+    pqxx::nontransaction tx(conn);
+    return readOwner(source, tx.exec_params(ownerQuery(), source));
+  });
+}
+
 Result<std::vector<SourceOwner>> CatalogStore::listSourceOwners(const Actor& actor) {
   if (Status s = checkActor(actor); !s) return s;
   return run(pool_, [&](pqxx::connection& conn) -> Result<std::vector<SourceOwner>> {

@@ -2,7 +2,46 @@
 // catalog tests check every column here against the migrated database.
 #include "tongban/catalog/sources.h"
 
+#include <deque>
+#include <map>
+#include <mutex>
+
 namespace tongban::catalog {
+
+namespace {
+
+// Remote sources: the specs' strings and Sources live in deques (never moved, never freed) so
+// that a Source* or column name handed out stays valid for the process's life.
+struct RemoteSources {
+  std::mutex mutex;  // guards all three
+  std::deque<std::string> strings;
+  std::deque<Source> sources;
+  std::map<std::string, const Source*, std::less<>> by_name;
+};
+
+RemoteSources& remoteSources() {
+  static RemoteSources* r = new RemoteSources;  // never destroyed: pointers outlive statics
+  return *r;
+}
+
+const char* sqlTypeOf(FieldType t) {
+  switch (t) {
+    case FieldType::kDate:
+      return "date";
+    case FieldType::kInteger:
+      return "bigint";
+    case FieldType::kDecimal:
+      return "numeric";
+    case FieldType::kTimestamp:
+      return "timestamptz";
+    case FieldType::kString:
+    case FieldType::kEnum:
+      break;
+  }
+  return "text";
+}
+
+}  // namespace
 
 const SourceColumn* Source::column(std::string_view column_name) const {
   for (const SourceColumn& c : columns) {
@@ -52,7 +91,35 @@ const Source* findSource(std::string_view name) {
   for (const Source& s : registrySources()) {
     if (name == s.name) return &s;
   }
-  return nullptr;
+  RemoteSources& r = remoteSources();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto it = r.by_name.find(name);
+  return it == r.by_name.end() ? nullptr : it->second;
+}
+
+Status registerRemoteSource(const RemoteSourceSpec& spec) {
+  for (const Source& s : registrySources()) {
+    if (spec.name == s.name) {
+      return Status(ErrorCode::kConflict, "'" + spec.name + "' is a registry of this hub",
+                    "source");
+    }
+  }
+  if (spec.name.empty() || spec.name.rfind(kCertificateSourcePrefix, 0) == 0) {
+    return Status(ErrorCode::kConflict, "'" + spec.name + "' cannot name a remote source",
+                  "source");
+  }
+  size_t keys = 0;
+  for (const RemoteSourceColumn& c : spec.columns) keys += c.key ? 1 : 0;
+  if (keys != 1) return Status::invalid("fields", spec.name + " needs exactly one key field");
+  RemoteSources& r = remoteSources();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  auto keep = [&r](const std::string& s) { return r.strings.emplace_back(s).c_str(); };
+  Source source{keep(spec.name), "remote", keep(spec.name), {}};
+  for (const RemoteSourceColumn& c : spec.columns) {
+    source.columns.push_back({keep(c.name), sqlTypeOf(c.type), c.type, c.key, c.key, c.masking});
+  }
+  r.by_name[spec.name] = &r.sources.emplace_back(std::move(source));
+  return Status::ok();
 }
 
 std::optional<std::string> certificateSourceType(std::string_view name) {

@@ -24,6 +24,10 @@ const char* errorCodeName(ErrorCode code) {
       return "unavailable";
     case ErrorCode::kInternal:
       return "internal";
+    case ErrorCode::kBadGateway:
+      return "bad_gateway";
+    case ErrorCode::kGatewayTimeout:
+      return "gateway_timeout";
   }
   return "internal";
 }

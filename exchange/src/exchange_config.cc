@@ -89,6 +89,9 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
                            "set audit.checkpoint_key_passphrase_file (or "
                            "audit.checkpoint_key_passphrase)");
   }
+  auto adapter_instances = adapters::readAdapterInstances(c);
+  if (!adapter_instances) return adapter_instances.status();
+  e.adapters = std::move(*adapter_instances);
   return e;
 }
 

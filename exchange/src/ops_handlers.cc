@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter_wiring.h"
 #include "server_state.h"
 #include "tongban/common/migrations.h"
 
@@ -20,7 +21,9 @@ Result<HttpResponse> ready(ServerState& state) {
     if (!(*lease)->is_open()) lease->discard();
     return Status::unavailable("not ready: " + s.message());
   }
-  return HttpResponse::json("{\"status\":\"ready\"}");
+  std::string body = "{\"status\":\"ready\"";
+  appendAdapterHealth(body, state.services);
+  return HttpResponse::json(body + "}");
 }
 
 }  // namespace
@@ -42,6 +45,7 @@ void registerServerMetrics(ServerState& state) {
   for (auto& route : state.router.routes())
     route.metrics_index = state.metrics.addRoute(route.pattern);
   state.unmatched_route = state.metrics.addRoute("unmatched");
+  addAdapterMetrics(state.metrics, state.services);
 
   db::ConnectionPool* pool = state.pool.get();
   auto stat = [pool](size_t db::PoolStats::*field) {

@@ -28,6 +28,10 @@ int httpStatusFor(ErrorCode code) {
       return 503;
     case ErrorCode::kInternal:
       return 500;
+    case ErrorCode::kBadGateway:
+      return 502;
+    case ErrorCode::kGatewayTimeout:
+      return 504;
   }
   return 500;
 }
@@ -54,6 +58,10 @@ const char* problemTitle(ErrorCode code) {
       return "Service unavailable";
     case ErrorCode::kInternal:
       return "Internal error";
+    case ErrorCode::kBadGateway:
+      return "Bad gateway";
+    case ErrorCode::kGatewayTimeout:
+      return "Gateway timeout";
   }
   return "Internal error";
 }

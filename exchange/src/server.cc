@@ -17,6 +17,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/ThreadPool.h>
 
+#include "adapter_wiring.h"
 #include "background_tasks.h"
 #include "dispatch_handler.h"
 #include "http_server.h"
@@ -123,6 +124,7 @@ class ExchangeServerImpl : public ExchangeServer {
     auto record_sources = catalog::localRecordSources(*state_.pool);
     if (!record_sources) return record_sources.status();
     ctx.record_sources = std::move(*record_sources);
+    if (Status s = installAdapters(ctx); !s) return s;
     ctx.audit = state_.audit.get();
     listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {

@@ -194,6 +194,8 @@ class CatalogStore {
 
   // Every registry source of sources.h with its owner, by name. Any actor.
   Result<std::vector<SourceOwner>> listSourceOwners(const Actor& actor);
+  // The owner of one source (a registry or a remote source, sources.h). Any actor.
+  Result<SourceOwner> ownerOf(const std::string& source, const Actor& actor);
 
   // Makes `department` the owner of `source`, recorded in catalog.events with `reason`
   // (optional). Published resources over the source provided by another department are retired

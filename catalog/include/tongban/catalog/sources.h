@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tongban/catalog/model.h"
+#include "tongban/common/result.h"
 
 namespace tongban::catalog {
 
@@ -43,8 +44,25 @@ struct Source {
 // All registry sources of this hub. The references stay valid for the life of the process.
 const std::vector<Source>& registrySources();
 
-// The source called `name` ("population.persons"), or nullptr.
+// The source called `name` ("population.persons"), or nullptr: a registry, else a remote source.
 const Source* findSource(std::string_view name);
+
+// A source the hub reaches through an adapter (a ministry's system): its name and columns, as
+// the adapter's configuration declares them. No SQL is ever built over it.
+struct RemoteSourceColumn {
+  std::string name;
+  FieldType type = FieldType::kString;
+  bool key = false;
+  MaskingRule masking = MaskingRule::kNone;
+};
+struct RemoteSourceSpec {
+  std::string name;  // as resources cite it; must not be a registry's
+  std::vector<RemoteSourceColumn> columns;
+};
+// Makes findSource() know `spec` (replacing an earlier spec of the same name; sources found
+// before stay valid). kConflict when the name is a registry's or a certificate source's;
+// kInvalidArgument when it has not exactly one key column. Thread-safe; meant for start-up.
+Status registerRemoteSource(const RemoteSourceSpec& spec);
 
 // Certificates of one type as a catalog source (docs/certificates.md, "Who reads a
 // certificate"): the source "certs:<type code>" has two columns, certificate_id (the key) and

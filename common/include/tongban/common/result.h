@@ -25,6 +25,8 @@ enum class ErrorCode {
   kResourceExhausted,  // quota or rate limit (429)
   kUnavailable,        // a dependency (database, upstream) is down (503)
   kInternal,           // a bug or an unexpected library failure (500)
+  kBadGateway,         // an upstream system answered wrongly: an error, a fault, garbage (502)
+  kGatewayTimeout,     // an upstream system did not answer in time (504)
 };
 
 // Stable lower-case name of a code ("invalid_argument"); used in problem-document type URIs.

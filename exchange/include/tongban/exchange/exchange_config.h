@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
+#include "tongban/adapters/adapter_config.h"
 #include "tongban/common/config.h"
 #include "tongban/common/result.h"
 
@@ -57,6 +60,8 @@ struct ExchangeConfig {
   std::string log_level = "info";
   std::string log_path;  // empty: stdout
   bool access_log = true;
+  // [adapters] and [adapter.NAME]: ministry systems reached live (docs/adapters.md)
+  std::vector<adapters::AdapterInstance> adapters;
 };
 
 // kInvalidArgument naming the key when a value is missing or out of range.
