@@ -19,8 +19,8 @@ std::string citizenId(const std::string& region, const std::string& birth, uint3
 std::string certificateId(const std::string& type, const std::string& issuer,
                           const std::string& serial, int version = 1);
 
-constexpr const char* kLicenceType = "11100000MB0143028R001";   // 营业执照 (entity)
-constexpr const char* kIdCardType = "11100000000013338W001";    // 居民身份证 (person)
+constexpr const char* kLicenceType = "11100000MB0143028R001";      // 营业执照 (entity)
+constexpr const char* kIdCardType = "11100000000013338W001";       // 居民身份证 (person)
 constexpr const char* kFoodLicenceType = "11100000MB0143028R002";  // 食品经营许可证
 
 class Seeder {
@@ -31,8 +31,10 @@ class Seeder {
   void department(const std::string& code, const std::string& region);
   // A seal of `owner`, status active unless said.
   std::string seal(const std::string& owner, const std::string& status = "active");
-  void person(const std::string& id, const std::string& region, const std::string& status = "living");
-  void entity(const std::string& code, const std::string& rep, const std::string& status = "in_business");
+  void person(const std::string& id, const std::string& region,
+              const std::string& status = "living");
+  void entity(const std::string& code, const std::string& rep,
+              const std::string& status = "in_business");
   // Inserts a certificate with its 'issue' change row; returns its id. valid_to "" = long-term.
   std::string certificate(const std::string& type, const std::string& issuer,
                           const std::string& seal, const std::string& holder,

@@ -309,16 +309,19 @@ Status IndexImpl::catchUp(PgConn& conn) {
     applySeal(r, i, 2);
   });
   if (!s) return s.status();
+  publishPositions(newest);
   s = certs_.poll(conn, [&](const PgResult& r, int i) {
     track(r, i);
     applyCert(r, i, 2);
   });
   if (!s) return s.status();
+  publishPositions(newest);
   s = population_.poll(conn, [&](const PgResult& r, int i) {
     track(r, i);
     applyPerson(r, i);
   });
   if (!s) return s.status();
+  publishPositions(newest);
   s = entities_.poll(conn, [&](const PgResult& r, int i) {
     track(r, i);
     applyEntity(r, i);

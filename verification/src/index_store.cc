@@ -293,6 +293,7 @@ bool Store::putCertificate(std::string_view id, CertStatus status, std::string_v
   r.version = k.version;
   r.serial_digits = k.serial_digits;
   r.seal = static_cast<uint16_t>(seal_id);
+  // Scans and counts see the record once its fields are set (publishSize at the end).
   r.valid_from.store(vf, std::memory_order_relaxed);
   r.valid_to.store(vt, std::memory_order_relaxed);
   r.status.store(static_cast<uint8_t>(status), std::memory_order_relaxed);
@@ -313,6 +314,8 @@ bool Store::putCertificate(std::string_view id, CertStatus status, std::string_v
                          c.serial_digits});
       });
       hr.head.store(id32, std::memory_order_release);
+      holders_.publishSize();
+      certs_.publishSize();
       return true;
     }
   }
@@ -321,6 +324,7 @@ bool Store::putCertificate(std::string_view id, CertStatus status, std::string_v
     return certHash(
         {uint64_t{c.serial_hi} << 32 | c.serial_lo, c.type, c.issuer, c.version, c.serial_digits});
   });
+  certs_.publishSize();
   return true;
 }
 
@@ -341,6 +345,7 @@ bool Store::putPerson(std::string_view citizen_id, uint32_t region, PersonStatus
   r.region.store(region, std::memory_order_relaxed);
   r.status.store(static_cast<uint8_t>(status), std::memory_order_relaxed);
   person_slots_.insert(mix64(key), id, [this](uint32_t i) { return mix64(persons_.at(i).key); });
+  persons_.publishSize();
   return true;
 }
 
@@ -365,6 +370,7 @@ bool Store::putEntity(std::string_view credit_code, EntityStatus status,
   r.status.store(static_cast<uint8_t>(status), std::memory_order_relaxed);
   entity_slots_.insert(hashCode18(key), id,
                        [this](uint32_t i) { return hashCode18(entities_.at(i).key); });
+  entities_.publishSize();
   return true;
 }
 
