@@ -362,7 +362,7 @@ void IndexImpl::run() {
                 "verification index: database unreachable",
                 {{"error", s.toString()}, {"retry_ms", static_cast<int64_t>(backoff.count())}});
         if (!sleepFor(backoff)) return;
-        backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
         continue;
       }
       conn = std::move(*c);

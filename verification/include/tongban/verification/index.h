@@ -30,7 +30,7 @@ namespace tongban::verification {
 struct IndexOptions {
   std::string database_url;                          // libpqxx connection string
   std::chrono::milliseconds stale_after{5000};       // degraded mode: mark answers stale past this
-  std::chrono::milliseconds reconnect_backoff{500};  // first retry; doubles up to 10 s
+  std::chrono::milliseconds reconnect_backoff{500};  // first retry; doubles up to 2 s
 };
 
 // Health for /readyz and /metrics.
