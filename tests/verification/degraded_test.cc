@@ -65,8 +65,8 @@ TEST(VerificationDegraded, AnswersFromMemoryWhileStoppedAndCatchesUpAfterRestart
   seed.department(issuer, "330106");
   const std::string seal = seed.seal(issuer);
   const std::string holder = testing::creditCode("330106", 20000001);
-  const std::string cert = seed.certificate(testing::kLicenceType, issuer, seal, holder,
-                                            "2020-01-01", "");
+  const std::string cert =
+      seed.certificate(testing::kLicenceType, issuer, seal, holder, "2020-01-01", "");
   IndexOptions options;
   options.database_url = db.conninfo();
   options.stale_after = 300ms;

@@ -274,7 +274,7 @@ Status IndexImpl::load() {
   if (!s) return s;
   s = c.copyOut(
       "COPY (SELECT citizen_id, region_code, status FROM population.persons "
-      "ORDER BY citizen_id) TO STDOUT",
+      "ORDER BY citizen_id COLLATE \"C\") TO STDOUT",
       [&](std::string_view line) {
         if (splitTabs(line, f, 3) != 3) return;
         store::PersonStatus status;
@@ -282,7 +282,7 @@ Status IndexImpl::load() {
       });
   if (!s) return s;
   store_.publish();
-  store_.setSortedPersons(store_.persons());
+  store_.setSortedPersons(store_.sortedPersonPrefix());
   s = c.copyOut(
       "COPY (SELECT credit_code, status, legal_rep_citizen_id FROM legal_entity.entities) "
       "TO STDOUT",

@@ -388,6 +388,17 @@ void Store::deleteAllEntities() {
   }
 }
 
+size_t Store::sortedPersonPrefix() const {
+  const size_t n = persons_.writerSize();
+  for (size_t i = 1; i < n; ++i) {
+    if (persons_.at(static_cast<uint32_t>(i)).key <=
+        persons_.at(static_cast<uint32_t>(i - 1)).key) {
+      return i;
+    }
+  }
+  return n;
+}
+
 void Store::publish() {
   certs_.publishSize();
   holders_.publishSize();

@@ -305,7 +305,10 @@ class Store {
   void deleteAllEntities();
   // Makes appended records visible to scans (lookups see them once their slot is stored).
   void publish();
-  // Marks persons [0, n) as the citizen-id-ordered prefix (after the initial load).
+  // The length of the longest prefix of person records in citizen-id order.
+  size_t sortedPersonPrefix() const;
+  // Marks persons [0, n) as the citizen-id-ordered prefix (after the initial load); scans sort
+  // the records after it.
   void setSortedPersons(size_t n) { sorted_persons_.store(n, std::memory_order_release); }
 
   // ---- readers ----
