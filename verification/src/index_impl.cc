@@ -252,6 +252,20 @@ Status IndexImpl::load() {
     if (!gaps) return gaps.status();
     cursor->reset(seq(col), std::move(*gaps));
   }
+  // Size the key tables from the planner's row estimates (+10%), so the load does not grow them.
+  auto estimates = c.exec(
+      "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid IN "
+      "('certs.certificates'::regclass, 'population.persons'::regclass, "
+      "'legal_entity.entities'::regclass) ORDER BY oid = 'certs.certificates'::regclass DESC, "
+      "oid = 'population.persons'::regclass DESC");
+  if (!estimates) return estimates.status();
+  if (estimates->rows() == 3) {
+    const auto est = [&](int row) {
+      return static_cast<size_t>(toI64(estimates->get(row, 0))) * 11 / 10;
+    };
+    // Holders: at most one per certificate; persons and entities bound them in practice.
+    store_.reserve(est(0), std::min(est(0), est(1) + est(2)), est(1), est(2));
+  }
   std::string_view f[8];
   Status s = c.copyOut("COPY (SELECT seal_id, status FROM certs.seals) TO STDOUT",
                        [&](std::string_view line) {

@@ -388,6 +388,17 @@ void Store::deleteAllEntities() {
   }
 }
 
+void Store::reserve(size_t certificates, size_t holders, size_t persons, size_t entities) {
+  cert_slots_.reserve(certificates, [this](uint32_t i) {
+    const CertRec& c = certs_.at(i);
+    return certHash(
+        {uint64_t{c.serial_hi} << 32 | c.serial_lo, c.type, c.issuer, c.version, c.serial_digits});
+  });
+  holder_slots_.reserve(holders, [this](uint32_t i) { return hashCode18(holders_.at(i).key); });
+  person_slots_.reserve(persons, [this](uint32_t i) { return mix64(persons_.at(i).key); });
+  entity_slots_.reserve(entities, [this](uint32_t i) { return hashCode18(entities_.at(i).key); });
+}
+
 size_t Store::sortedPersonPrefix() const {
   const size_t n = persons_.writerSize();
   for (size_t i = 1; i < n; ++i) {

@@ -121,6 +121,13 @@ class SlotTable {
     place(t, hash, id);
     count_++;
   }
+  // Writer: makes room for `n` ids without growing (the loader calls it with the row count
+  // estimate before the first insert, so a 10-million-row load retires no tables).
+  void reserve(size_t n, const std::function<uint64_t(uint32_t)>& hash_of) {
+    const Table* t = current_.load(std::memory_order_relaxed);
+    if (capacityFor(n) > t->mask + 1) grow(hash_of, capacityFor(n));
+  }
+  // Live and retired tables.
   size_t bytes() const { return bytes_; }
 
  private:
@@ -143,13 +150,13 @@ class SlotTable {
     t->mask = cap - 1;
     t->slots.reset(new std::atomic<uint32_t>[cap]);
     for (size_t i = 0; i < cap; ++i) t->slots[i].store(0, std::memory_order_relaxed);
-    bytes_ = cap * sizeof(uint32_t);
+    bytes_ += cap * sizeof(uint32_t);
     current_.store(t.get(), std::memory_order_release);
     tables_.push_back(std::move(t));
   }
-  void grow(const std::function<uint64_t(uint32_t)>& hash_of) {
+  void grow(const std::function<uint64_t(uint32_t)>& hash_of, size_t cap = 0) {
     Table* old = current_.load(std::memory_order_relaxed);
-    const size_t cap = (old->mask + 1) * 2;
+    if (cap == 0) cap = (old->mask + 1) * 2;
     auto t = std::make_unique<Table>();
     t->mask = cap - 1;
     t->slots.reset(new std::atomic<uint32_t>[cap]);
@@ -158,11 +165,10 @@ class SlotTable {
       const uint32_t v = old->slots[i].load(std::memory_order_relaxed);
       if (v != 0) place(t.get(), hash_of(v - 1), v - 1);
     }
-    bytes_ = cap * sizeof(uint32_t);
+    bytes_ += cap * sizeof(uint32_t);
     current_.store(t.get(), std::memory_order_release);
-    // The old table stays allocated: readers may be probing it (see the file comment). Its
-    // memory is released when the next growth happens no sooner than... never: kept until the
-    // store dies. Growth doubles, so retired tables total less than the live one.
+    // The old table stays allocated until the store dies: readers may be probing it (see the
+    // file comment). Growth doubles, so retired tables total less than the live one.
     tables_.push_back(std::move(t));
   }
 
@@ -303,6 +309,8 @@ class Store {
   bool putEntity(std::string_view credit_code, EntityStatus status, std::string_view legal_rep);
   void deleteAllPersons();
   void deleteAllEntities();
+  // Sizes the key tables for about this many records (row-count estimates before the load).
+  void reserve(size_t certificates, size_t holders, size_t persons, size_t entities);
   // Makes appended records visible to scans (lookups see them once their slot is stored).
   void publish();
   // The length of the longest prefix of person records in citizen-id order.
