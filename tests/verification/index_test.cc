@@ -473,11 +473,13 @@ TEST(VerificationIndex, ConcurrentReadersDuringUpdates) {
                  std::string(i % 2 == 0 ? "deceased" : "living") + "' WHERE citizen_id = '" +
                  w.bob + "'");
   }
+  // 3,000 persons: past the person table's initial capacity, so it grows under the readers.
   w.seed->exec(
       "INSERT INTO population.persons (citizen_id, name, sex, birth_date, region_code, address) "
-      "SELECT id || translate(substr('10X98765432', 1 + (s % 11)::int, 1), '', ''), '某', 'F', "
-      "DATE '1990-01-01', '330106', '地址' FROM (SELECT '33010619900101' || lpad(n::text, 3, '0') "
-      "AS id, n AS s FROM generate_series(0, 998, 2) n) q ON CONFLICT DO NOTHING");
+      "SELECT '330106' || to_char(DATE '1990-01-01' + n / 500, 'YYYYMMDD') || "
+      "lpad((n % 500 * 2)::text, 3, '0') || '5', '某', 'F', DATE '1990-01-01' + n / 500, "
+      "'330106', '地址' FROM generate_series(0, 2999) n");
+  EXPECT_TRUE(eventually([&] { return w.index->health().persons >= 3005; }));
   const std::string last = w.seed->certificate(testing::kFoodLicenceType, w.issuer, w.seal, w.shop,
                                                "2026-01-01", "2031-01-01");
   EXPECT_TRUE(eventually([&] {

@@ -73,7 +73,7 @@ class ChunkedArray {
     if ((n >> kBits) >= kDir || n >= kNone) return false;
     if ((n & (kChunk - 1)) == 0) {
       dir_[n >> kBits].store(new T[kChunk](), std::memory_order_release);
-      chunks_++;
+      chunks_.fetch_add(1, std::memory_order_relaxed);
     }
     *id = static_cast<uint32_t>(n);
     size_ = n + 1;
@@ -82,13 +82,16 @@ class ChunkedArray {
   void publishSize() { published_.store(size_, std::memory_order_release); }
   size_t publishedSize() const { return published_.load(std::memory_order_acquire); }
   size_t writerSize() const { return size_; }
-  size_t bytes() const { return chunks_ * kChunk * sizeof(T) + kDir * sizeof(void*); }
+  // Any thread (health()).
+  size_t bytes() const {
+    return chunks_.load(std::memory_order_relaxed) * kChunk * sizeof(T) + kDir * sizeof(void*);
+  }
 
  private:
   static constexpr size_t kDir = size_t{1} << 16;
   std::unique_ptr<std::atomic<T*>[]> dir_;
-  size_t size_ = 0;  // writer only
-  size_t chunks_ = 0;
+  size_t size_ = 0;                // writer only
+  std::atomic<size_t> chunks_{0};  // read by bytes() on any thread
   std::atomic<size_t> published_{0};
 };
 
@@ -128,7 +131,7 @@ class SlotTable {
     if (capacityFor(n) > t->mask + 1) grow(hash_of, capacityFor(n));
   }
   // Live and retired tables.
-  size_t bytes() const { return bytes_; }
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
  private:
   struct Table {
@@ -150,7 +153,7 @@ class SlotTable {
     t->mask = cap - 1;
     t->slots.reset(new std::atomic<uint32_t>[cap]);
     for (size_t i = 0; i < cap; ++i) t->slots[i].store(0, std::memory_order_relaxed);
-    bytes_ += cap * sizeof(uint32_t);
+    bytes_.fetch_add(cap * sizeof(uint32_t), std::memory_order_relaxed);
     current_.store(t.get(), std::memory_order_release);
     tables_.push_back(std::move(t));
   }
@@ -165,7 +168,7 @@ class SlotTable {
       const uint32_t v = old->slots[i].load(std::memory_order_relaxed);
       if (v != 0) place(t.get(), hash_of(v - 1), v - 1);
     }
-    bytes_ += cap * sizeof(uint32_t);
+    bytes_.fetch_add(cap * sizeof(uint32_t), std::memory_order_relaxed);
     current_.store(t.get(), std::memory_order_release);
     // The old table stays allocated until the store dies: readers may be probing it (see the
     // file comment). Growth doubles, so retired tables total less than the live one.
@@ -174,8 +177,8 @@ class SlotTable {
 
   std::atomic<Table*> current_{nullptr};
   std::vector<std::unique_ptr<Table>> tables_;  // writer only
-  size_t count_ = 0;
-  size_t bytes_ = 0;
+  size_t count_ = 0;                            // writer only
+  std::atomic<size_t> bytes_{0};                // read by bytes() on any thread
 };
 
 // ---- keys
