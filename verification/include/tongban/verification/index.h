@@ -6,6 +6,9 @@
 // Invariants:
 //   1. Readers never block on the writer: evaluate() reads an immutable snapshot (or a structure
 //      published with release/acquire ordering); the applier never holds a lock a reader waits on.
+//      The implementation (verification/src/index_store.h): records in chunked arrays that never
+//      move, insert-only open-addressing tables of record ids published with release stores,
+//      and one-word std::atomic fields for what a change alters; no locks on the read path.
 //   2. A change committed in PostgreSQL is visible to evaluate() within one second while the
 //      database is reachable.
 //   3. With PostgreSQL unreachable the index keeps answering from memory; answers carry
