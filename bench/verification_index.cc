@@ -32,6 +32,14 @@ double since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// CPU seconds of the calling thread: the machine is shared (other builds), so throughput per core
+// is checks per CPU-second of the thread that ran them, not per wall-clock second.
+double threadCpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
 const char* kType = "11100000000013338W001";
 
 std::string issuerCode(int i) {
@@ -204,11 +212,11 @@ int main(int argc, char** argv) {
   const int32_t today = 20605;  // 2026-06-01
   // Warm up, then the best of 3 over batches of 1000 (as a batch request would).
   auto run_index = [&] {
-    const auto s = Clock::now();
+    const double s = threadCpu();
     for (size_t i = 0; i < kProbes; i += 1000) {
       index.evaluate(&checks[i], 1000, &answers[i], &as_of, today);
     }
-    return kProbes / since(s);
+    return kProbes / (threadCpu() - s);
   };
   double best_index = 0;
   for (int r = 0; r < 4; ++r) best_index = std::max(best_index, run_index());
@@ -226,12 +234,12 @@ int main(int argc, char** argv) {
                     static_cast<double>(map.size()) * (32 + 8 + 8 + 8 + 64);
     size_t found = 0;
     auto run_map = [&] {
-      const auto s = Clock::now();
+      const double s = threadCpu();
       for (size_t i = 0; i < kProbes; ++i) {
         auto it = map.find(checks[i].subject);
         found += it != map.end() && it->second == 0;
       }
-      return kProbes / since(s);
+      return kProbes / (threadCpu() - s);
     };
     for (int r = 0; r < 4; ++r) best_map = std::max(best_map, run_map());
     if (found == 0) std::printf("(baseline found nothing)\n");
@@ -265,11 +273,11 @@ int main(int argc, char** argv) {
     std::vector<Answer> as(cs.size());
     double best = 0;
     for (int r = 0; r < 4; ++r) {
-      const auto s = Clock::now();
+      const double s = threadCpu();
       for (size_t i = 0; i < cs.size(); i += 1000) {
         index.evaluate(&cs[i], std::min<size_t>(1000, cs.size() - i), &as[i], &as_of, today);
       }
-      best = std::max(best, cs.size() / since(s));
+      best = std::max(best, cs.size() / (threadCpu() - s));
     }
     std::printf("%s, 1 core: %.2f M checks/s\n", kindName(kind), best / 1e6);
   }
@@ -281,16 +289,18 @@ int main(int argc, char** argv) {
   pred[1].kind = CheckKind::kPersonAlive;
   pred[2].kind = CheckKind::kPersonRegisteredIn;
   pred[2].region = "33";
-  double best_scan = 1e9;
+  double best_scan = 1e9, best_scan_cpu = 1e9;
   size_t eligible = 0;
   for (int r = 0; r < 3; ++r) {
     eligible = 0;
     const auto s = Clock::now();
+    const double c = threadCpu();
     index.scanPersons(pred, 3, today, "", [&](const std::string&) {
       ++eligible;
       return true;
     });
     best_scan = std::min(best_scan, since(s));
+    best_scan_cpu = std::min(best_scan_cpu, threadCpu() - c);
   }
   double best_sql = 1e9;
   long sql_rows = 0;
