@@ -199,6 +199,20 @@ TEST(VerificationIndex, SealSuspensionMakesItsCertificatesInvalidUntilResumed) {
   }));
 }
 
+// The exchange changes seal status as the runtime role (0012): the feed trigger must be allowed
+// to write certs.seal_changes under it, and the index reads the change.
+TEST(VerificationIndex, SealChangeByTheRuntimeRoleReachesTheFeed) {
+  World w;
+  pqxx::connection runtime(w.db.runtimeConninfo());
+  pqxx::work tx(runtime);
+  tx.exec("UPDATE certs.seals SET status = 'revoked' WHERE seal_id = '" + w.seal_gz + "'");
+  tx.commit();
+  EXPECT_TRUE(eventually([&] {
+    return ask(*w.index, check(CheckKind::kCertificateValid, w.sealed_gz)).reason ==
+           Reason::kSealInactive;
+  }));
+}
+
 TEST(VerificationIndex, HoldsCertificateByTypeRegionAndValidUntil) {
   World w;
   const Index& x = *w.index;
@@ -532,6 +546,18 @@ TEST(VerificationIndex, EligibilityScanInCitizenIdOrderWithPaging) {
     after = next;
   }
   EXPECT_EQ(paged, want);
+  // `after` need not be a citizen id: a prefix resumes after every id below it.
+  got.clear();
+  w.index->scanPersons(pred, 3, day, "4", [&](const std::string& id) {
+    got.push_back(id);
+    return true;
+  });
+  EXPECT_TRUE(got.empty());
+  w.index->scanPersons(pred, 3, day, "3301", [&](const std::string& id) {
+    got.push_back(id);
+    return true;
+  });
+  EXPECT_EQ(got, want);
   // A day earlier alice is 79.
   got.clear();
   w.index->scanPersons(pred, 3, day - 1, "", [&](const std::string& id) {
