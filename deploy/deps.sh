@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config git ca-certificates
-  libpoco-dev libpqxx-dev libthrift-dev thrift-compiler libboost-dev libevent-dev
+  libpoco-dev libpqxx-dev libpq-dev libthrift-dev thrift-compiler libboost-dev libevent-dev
   rapidjson-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client curl wrk nginx
 )

@@ -7,8 +7,10 @@
 //      other than the one asked about, an address or a date of birth.
 //   2. `unknown` means the subject (certificate, person, entity) is not in the index at as_of;
 //      `false` always names why in `reason`.
-//   3. Evaluation is a pure function of (check, index snapshot, evaluation date): the same check
-//      on the same snapshot and date gives the same answer, so a receipt can be re-derived.
+//   3. Evaluation is a pure function of (check, index state, evaluation date): the same check on
+//      the same state and date gives the same answer, so a receipt can be re-derived from the
+//      feeds up to as_of. The index state an answer reflects includes every change up to as_of
+//      (and, while a change is being applied, possibly that change too: index_store.h).
 #pragma once
 
 #include <cstdint>
@@ -78,10 +80,12 @@ struct Check {
 // Where the index stood when it answered: the last change-feed sequence applied from each feed and
 // the commit time of the newest change applied. `stale` is set when the index has not heard from
 // PostgreSQL for longer than the configured lag (degraded mode, index.h).
+// Each *_seq is the highest sequence number below which every change of that feed is applied.
 struct AsOf {
   uint64_t certs_seq = 0;
   uint64_t population_seq = 0;
   uint64_t legal_entity_seq = 0;
+  uint64_t seals_seq = 0;  // certs.seal_changes (0014): seal status, read by certificate checks
   int64_t at_micros = 0;  // Unix microseconds, UTC
   bool stale = false;
 };

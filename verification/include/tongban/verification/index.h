@@ -6,6 +6,9 @@
 // Invariants:
 //   1. Readers never block on the writer: evaluate() reads an immutable snapshot (or a structure
 //      published with release/acquire ordering); the applier never holds a lock a reader waits on.
+//      The implementation (verification/src/index_store.h): records in chunked arrays that never
+//      move, insert-only open-addressing tables of record ids published with release stores,
+//      and one-word std::atomic fields for what a change alters; no locks on the read path.
 //   2. A change committed in PostgreSQL is visible to evaluate() within one second while the
 //      database is reachable.
 //   3. With PostgreSQL unreachable the index keeps answering from memory; answers carry
@@ -30,7 +33,7 @@ namespace tongban::verification {
 struct IndexOptions {
   std::string database_url;                          // libpqxx connection string
   std::chrono::milliseconds stale_after{5000};       // degraded mode: mark answers stale past this
-  std::chrono::milliseconds reconnect_backoff{500};  // first retry; doubles up to 10 s
+  std::chrono::milliseconds reconnect_backoff{500};  // first retry; doubles up to 2 s
 };
 
 // Health for /readyz and /metrics.
@@ -43,6 +46,11 @@ struct IndexHealth {
   uint64_t persons = 0;
   uint64_t entities = 0;
   uint64_t bytes = 0;           // memory held by the index structures
+  uint64_t certificate_bytes = 0;  // of which certificates (records, slots, holders, codes)
+  uint64_t person_bytes = 0;    // of which persons (records, slots)
+  uint64_t unindexed = 0;       // certificates the index cannot hold (serial over 19 digits)
+  uint64_t reconnects = 0;      // feed connections made (1 after a clean start)
+  uint64_t feed_gaps = 0;       // sequence gaps being waited on (commits out of seq order)
   AsOf as_of;
 };
 
