@@ -41,6 +41,7 @@
 #include "tongban/exchange/metrics.h"
 #include "tongban/exchange/problem.h"
 #include "tongban/exchange/request_signing.h"
+#include "verify_thrift.h"
 
 namespace tongban::exchange {
 
@@ -375,7 +376,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                        (raw.hasContentLength() && raw.getContentLength64() > 0))) {
       close = true;
     }
-    if (route && route->access != Access::kPublic) {
+    if (route && route->access != Access::kPublic && route->audited) {
       if (out.status == 401 && !req.caller && refusal == Refusal::kNone) {
         // Refused after the key was found (authenticate), or by a holder route's handler.
         refusal = route->access == Access::kHolder ? Refusal::kHolderToken : Refusal::kKnownKey;
@@ -504,7 +505,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       }
     }
     *body_read = true;
-    if (Status s = readBody(req); !s) return s;
+    if (Status s = readBody(req, m.route->max_body_bytes); !s) return s;
     if (m.route->access == Access::kSigned) {
       // The signature covers the path and query exactly as sent on the request line.
       size_t q = target.find('?');
@@ -596,8 +597,8 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   // Reads the request body, refusing more than max_body_bytes without reading it all.
-  Status readBody(HttpRequest& req) {
-    const int64_t limit = state_.config.max_body_bytes;
+  Status readBody(HttpRequest& req, int64_t route_limit) {
+    const int64_t limit = route_limit > 0 ? route_limit : state_.config.max_body_bytes;
     const auto too_large = [&] {
       return Status(ErrorCode::kPayloadTooLarge,
                     "request body exceeds the limit of " + std::to_string(limit) + " bytes",
@@ -748,6 +749,9 @@ class ExchangeServerImpl : public ExchangeServer {
     if (!record_sources) return record_sources.status();
     ctx.record_sources = std::move(*record_sources);
     ctx.audit = state_.audit.get();
+    auto index = openVerificationIndex(config);
+    if (!index) return index.status();
+    ctx.verification = std::move(*index);
     listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {
       auto pem = readFile(config.holder_idp_public_key_file, "holders.idp_public_key_file");
@@ -832,6 +836,24 @@ class ExchangeServerImpl : public ExchangeServer {
       return Status::unavailable("cannot listen on " + state_.config.host + ":" +
                                  std::to_string(state_.config.port) + ": " + e.displayText());
     }
+    if (state_.config.verification_thrift_port >= 0) {
+      auto thrift = VerificationThriftServer::start(
+          state_.services, *state_.auth,
+          [this](AuditEntry entry) {
+            std::vector<RefusalSampler::Summary> done;
+            if (state_.refusals.note(entry.key_id, unixNow(), &done)) {
+              auto appended = state_.audit->append(std::move(entry));
+              if (!appended) {
+                logJson(*state_.log, Poco::Message::PRIO_ERROR, "audit append failed",
+                        {{"error", appended.status().message()}});
+              }
+            }
+            auditRefusalSummaries(state_, done);
+          },
+          state_.request_id_prefix);
+      if (!thrift) return thrift.status();
+      thrift_ = std::move(*thrift);
+    }
     if (!state_.config.port_file.empty()) {
       std::ofstream f(state_.config.port_file, std::ios::trunc);
       f << port_ << "\n";
@@ -841,10 +863,12 @@ class ExchangeServerImpl : public ExchangeServer {
   }
 
   uint16_t port() const override { return port_; }
+  uint16_t thriftPort() const override { return thrift_ ? thrift_->port() : 0; }
 
   void stop() override {
     if (stopped_.exchange(true)) return;
     state_.draining = true;
+    if (thrift_) thrift_->stop();
     if (http_) {
       // Stops accepting; each connection finishes the request it is serving, then closes. This
       // returns once the requests in flight are done.
@@ -885,6 +909,7 @@ class ExchangeServerImpl : public ExchangeServer {
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
+    addVerificationRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");
 
@@ -956,6 +981,7 @@ class ExchangeServerImpl : public ExchangeServer {
   ServerState state_;
   std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<VerificationThriftServer> thrift_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   std::thread expiry_;

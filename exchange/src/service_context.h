@@ -27,6 +27,7 @@
 #include "tongban/exchange/exchange_config.h"
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/rate_limiter.h"
+#include "tongban/verification/index.h"
 
 namespace tongban::exchange {
 
@@ -57,6 +58,8 @@ struct ServiceContext {
   RateLimiter limiter;
   certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
+  // The verification core's index (verification_index.cc); null: /v1/verify* answer 503.
+  std::unique_ptr<verification::Index> verification;
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{
       std::chrono::milliseconds(2000)};
@@ -79,6 +82,14 @@ void addConsumerRoutes(Router& router, ServiceContext& ctx);
 void addCertificateRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
+
+// Routes of verify_handlers.cc: POST /v1/verify and /v1/verify/batch.
+void addVerificationRoutes(Router& router, ServiceContext& ctx);
+
+// The index the verification routes and the Thrift service answer from, as configured
+// (verification_index.cc): the one place that chooses the implementation. Null when none is
+// configured.
+Result<std::unique_ptr<verification::Index>> openVerificationIndex(const ExchangeConfig& config);
 
 // Sets the grant cache's lifetime from config.grant_cache_ms and starts hearing the catalog's
 // change notifications on a connection of its own (`conninfo`): a suspension or revocation made
