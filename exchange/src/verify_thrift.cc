@@ -207,9 +207,12 @@ class Handler : public vt::VerificationIf {
       auto buffer = std::make_shared<at::transport::TMemoryBuffer>(
           reinterpret_cast<uint8_t*>(const_cast<char*>(bytes.data())),
           static_cast<uint32_t>(bytes.size()), at::transport::TMemoryBuffer::OBSERVE, config_);
+      // No container limit: the frame bounds the list (the protocol refuses a count the
+      // remaining bytes cannot hold before it allocates), and an over-long batch is then
+      // refused below naming "checks".
       at::protocol::TBinaryProtocol protocol(
-          buffer, static_cast<int32_t>(ctx_.config.verification_thrift_max_frame_bytes),
-          ctx_.config.verification_max_batch, true, true);
+          buffer, static_cast<int32_t>(ctx_.config.verification_thrift_max_frame_bytes), 0, true,
+          true);
       batch.read(&protocol);
       if (buffer->available_read() != 0) {
         return Status::invalid("batch", "trailing bytes after the CheckBatch");
@@ -275,6 +278,13 @@ class ListeningSignal : public at::server::TServerEventHandler {
   bool listening_ = false;
 };
 
+// Thrift's own diagnostics (a client that died, a frame refused) go to the exchange's log, not to
+// stderr.
+void thriftOutput(const char* message) {
+  logJson(Poco::Logger::get("exchange"), Poco::Message::PRIO_INFORMATION, "thrift",
+          {{"message", std::string(message)}});
+}
+
 class ThriftServerImpl : public VerificationThriftServer {
  public:
   ~ThriftServerImpl() override { stop(); }
@@ -282,6 +292,7 @@ class ThriftServerImpl : public VerificationThriftServer {
   Status start(ServiceContext& ctx, RequestAuthenticator& auth, RefusalAuditor refusals,
                const std::string& id_prefix) {
     const ExchangeConfig& c = ctx.config;
+    at::GlobalOutput.setOutputFunction(thriftOutput);
     const int frame = static_cast<int>(c.verification_thrift_max_frame_bytes);
     // A message is one frame; nesting in a CheckBatch is 3 deep.
     auto config = std::make_shared<at::TConfiguration>(frame, frame, 16);
