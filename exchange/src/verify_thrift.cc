@@ -30,6 +30,23 @@ int64_t unixSeconds() {
       .count();
 }
 
+// A framed transport whose message-size budget (TConfiguration's max message size) is renewed
+// for every frame: Thrift 0.17 counts it over the transport's life, so a long-lived connection
+// died after max_message_size bytes in total (tests/verification/thrift_test.cc,
+// ALongLivedConnectionCarriesManyFullBatches).
+class PerMessageFramedTransport : public at::transport::TFramedTransport {
+ public:
+  PerMessageFramedTransport(std::shared_ptr<at::transport::TTransport> transport,
+                            std::shared_ptr<at::TConfiguration> config)
+      : TFramedTransport(std::move(transport), std::move(config)) {}
+
+ protected:
+  bool readFrame() override {
+    resetConsumedMessageSize();
+    return TFramedTransport::readFrame();
+  }
+};
+
 // Frames are read with the configured limits, not Thrift's defaults (100 MB messages, 16 MB
 // frames).
 class LimitedFramedTransportFactory : public at::transport::TTransportFactory {
@@ -38,7 +55,7 @@ class LimitedFramedTransportFactory : public at::transport::TTransportFactory {
       : config_(std::move(config)) {}
   std::shared_ptr<at::transport::TTransport> getTransport(
       std::shared_ptr<at::transport::TTransport> trans) override {
-    return std::make_shared<at::transport::TFramedTransport>(trans, config_);
+    return std::make_shared<PerMessageFramedTransport>(trans, config_);
   }
 
  private:

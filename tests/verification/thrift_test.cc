@@ -181,6 +181,20 @@ TEST_F(VerifyThriftTest, SignedBatchFromTheCppClientIsAnsweredAndAudited) {
   EXPECT_EQ(rows[0][5].as<std::string>(), "allowed");
 }
 
+TEST_F(VerifyThriftTest, ALongLivedConnectionCarriesManyFullBatches) {
+  // Together far more bytes than one frame may hold: the limits are per message, not per
+  // connection (found by bench/verification.sh: connections died after a few megabytes).
+  ThriftClient c(env_->server().thriftPort());
+  std::vector<vt::Check> full(kMaxBatch, check("person_alive", kLiving));
+  const std::string bytes = serializeBatch(batchOf(full));
+  const size_t calls = 3 * 256 * 1024 / bytes.size() + 1;
+  for (size_t i = 0; i < calls; ++i) {
+    vt::BatchResult r;
+    ASSERT_NO_THROW(c->verifyBatch(r, sign(verifier_->credentials, bytes))) << "call " << i;
+    ASSERT_EQ(r.answers.size(), static_cast<size_t>(kMaxBatch));
+  }
+}
+
 TEST_F(VerifyThriftTest, TypedErrors) {
   ThriftClient c(env_->server().thriftPort());
   vt::BatchResult r;
@@ -252,6 +266,26 @@ TEST_F(VerifyThriftTest, TypedErrors) {
   // The connection survives typed errors.
   c->verifyBatch(r, sign(verifier_->credentials, good));
   EXPECT_EQ(r.answers.size(), 1u);
+}
+
+TEST_F(VerifyThriftTest, AnApplicationBoundToAClientCertificateIsRefused) {
+  // Only the HTTPS front door can present its certificate; Thrift has no such door.
+  App bound = env_->makeApp(testenv::kTaxBureau, "绑定证书的系统", "consumer");
+  env_->grant(bound, "VERIFY-PERSON", {"status"}, {kMatter});
+  env_->sql(
+      "UPDATE exchange.applications SET client_cert_sha256 = repeat('ab', 32) WHERE app_id "
+      "= '" +
+      bound.app_id + "'");
+  ThriftClient c(env_->server().thriftPort());
+  vt::BatchResult r;
+  EXPECT_THROW(c->verifyBatch(r, sign(bound.credentials,
+                                      serializeBatch(batchOf({check("person_alive", kLiving)})))),
+               vt::Unauthenticated);
+  auto rows = env_->sql("SELECT result, http_status FROM exchange.audit_log WHERE app_id = '" +
+                        bound.app_id + "' AND method = 'THRIFT'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), "denied");
+  EXPECT_EQ(rows[0][1].as<int>(), 401);
 }
 
 TEST_F(VerifyThriftTest, HostileFramesCloseOnlyTheirConnection) {
