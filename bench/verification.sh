@@ -48,7 +48,7 @@ start_exchange() {  # audit: true|false
   TONGBAN_SERVER_PORT=$port_ex TONGBAN_SERVER_MAX_THREADS=$((conns + 16)) \
     TONGBAN_DATABASE_POOL_SIZE=16 TONGBAN_LOG_PATH="$work/exchange.log" \
     TONGBAN_VERIFICATION_SEED_FILE="$work/seed.txt" TONGBAN_VERIFICATION_THRIFT_PORT=$port_thrift \
-    TONGBAN_VERIFICATION_AUDIT=$1 TONGBAN_AUDIT_MAX_BATCH=4096 \
+    TONGBAN_VERIFICATION_AUDIT=$1 TONGBAN_AUDIT_MAX_BATCH=4096 TONGBAN_AUDIT_COMMIT_DELAY_US=1000 \
     "$build/exchange/tongban-exchange" serve &
   ex_pid=$!
   for _ in $(seq 1 300); do
@@ -101,10 +101,16 @@ wrk_run() {  # url [requests-file]
   fi
 }
 load() {  # label mode threads
-  local out
+  local out perf_pid=""
+  # PERF=1: profile the exchange during each batch run (perf report -i $work/perf-<mode>.data).
+  if [ -n "${PERF:-}" ]; then
+    perf record -g -o "$work/perf-$2.data" -p "$ex_pid" -- sleep "$duration" >/dev/null 2>&1 &
+    perf_pid=$!
+  fi
   out=$("$build/bench/verify_load" --mode "$2" --port "$([ "$2" = http ] && echo $port_ex || echo $port_thrift)" \
     --apps "$work/apps.jsonl" --ids "$work/ids.txt" --batch "$batch" --threads "$3" \
     --seconds "$duration" --matter $matter)
+  [ -z "$perf_pid" ] || wait "$perf_pid" || true
   printf "%-44s %10s checks/s  (batches of %s, %s connections, failed calls %s)\n" "$1" \
     "${out% *}" "$batch" "$3" "${out#* }" >&2
   echo "${out% *}"
