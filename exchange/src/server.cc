@@ -952,6 +952,14 @@ class ExchangeServerImpl : public ExchangeServer {
         "Unknown key ids answered from the negative cache, without a database query.",
         {{"tongban_auth_unknown_key_cache_hits_total", "",
           [registry] { return double(registry->unknownKeyCacheHits()); }}});
+    ServiceContext* services = &state_.services;
+    state_.metrics.addGauge(
+        "tongban_verification_checks_total", "counter",
+        "Verification checks answered (POST /v1/verify*, Thrift verifyBatch), by transport.",
+        {{"tongban_verification_checks_total{transport=\"http\"}", "",
+          [services] { return double(services->verified_http.load()); }},
+         {"tongban_verification_checks_total{transport=\"thrift\"}", "",
+          [services] { return double(services->verified_thrift.load()); }}});
     AuditLog* audit = state_.audit.get();
     state_.metrics.addGauge(
         "tongban_audit_entries_total", "counter", "Audit entries committed by this node.",

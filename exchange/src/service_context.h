@@ -2,6 +2,7 @@
 // the rate limiter and the audit log. Owned by the server; handlers hold a reference.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -60,6 +61,9 @@ struct ServiceContext {
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
   // The verification core's index (verification_index.cc); null: /v1/verify* answer 503.
   std::unique_ptr<verification::Index> verification;
+  // Checks answered, by transport (metrics: tongban_verification_checks_total).
+  std::atomic<uint64_t> verified_http{0};
+  std::atomic<uint64_t> verified_thrift{0};
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{
       std::chrono::milliseconds(2000)};

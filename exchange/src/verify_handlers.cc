@@ -90,6 +90,7 @@ Result<VerifyOutcome> run(ServiceContext& ctx, HttpRequest& req, const Purpose& 
   int64_t retry_after = 0;
   auto out = runChecks(ctx, *req.caller, purpose, checks, prefix, &req.audit, &retry_after);
   if (!out && retry_after > 0) req.retry_after = std::to_string(retry_after);
+  if (out) ctx.verified_http.fetch_add(checks.size(), std::memory_order_relaxed);
   return out;
 }
 

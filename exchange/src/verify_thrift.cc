@@ -145,6 +145,7 @@ class Handler : public vt::VerificationIf {
       }
     }
     if (!out) throwFor(out.status(), retry_after);
+    ctx_.verified_thrift.fetch_add(out->answers.size(), std::memory_order_relaxed);
     result.answers.resize(out->answers.size());
     for (size_t i = 0; i < out->answers.size(); ++i) {
       result.answers[i].verdict = static_cast<vt::Verdict::type>(out->answers[i].verdict);

@@ -179,6 +179,18 @@ TEST_F(VerifyThriftTest, SignedBatchFromTheCppClientIsAnsweredAndAudited) {
                                               s.revoked + "," + s.unknown + "}");
   EXPECT_EQ(rows[0][4].as<std::string>(), "person_alive -> false deceased");
   EXPECT_EQ(rows[0][5].as<std::string>(), "allowed");
+  // Counted in /metrics.
+  Poco::Net::StreamSocket http(Poco::Net::SocketAddress("127.0.0.1", env_->port()));
+  const std::string get = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  http.sendBytes(get.data(), static_cast<int>(get.size()));
+  std::string metrics;
+  char buf[4096];
+  for (int n; (n = http.receiveBytes(buf, sizeof buf)) > 0;) metrics.append(buf, n);
+  EXPECT_NE(metrics.find("tongban_verification_checks_total{transport=\"thrift\"} "),
+            std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("tongban_verification_checks_total{transport=\"thrift\"} 0\n"),
+            std::string::npos);
 }
 
 TEST_F(VerifyThriftTest, ALongLivedConnectionCarriesManyFullBatches) {
