@@ -2,7 +2,7 @@
 // generator spends no time on HMACs and every request carries a fresh nonce and a valid signature
 // for the next few minutes.
 //
-//   sign_requests --apps APPS.jsonl --ids IDS.txt --count N --kind query|lookup --matter M
+//   sign_requests --apps APPS.jsonl --ids IDS.txt --count N --kind query|lookup|verify --matter M
 //                 --host HOST:PORT > OUT
 //
 // APPS.jsonl: one {"key_id":...,"secret":...} per line (as `tongban-admin app add` prints);
@@ -75,6 +75,12 @@ int main(int argc, char** argv) {
       method = "GET";
       path = "/v1/registry/persons/" + id;
       query = "matter_code=" + matter + "&case_id=BENCH-" + std::to_string(i);
+    } else if (kind == "verify") {  // one person_alive check (bench/verification.sh)
+      method = "POST";
+      path = "/v1/verify";
+      body = "{\"purpose\":{\"matter_code\":\"" + matter + "\",\"case_id\":\"BENCH-" +
+             std::to_string(i) + "\"},\"check\":{\"kind\":\"person_alive\",\"subject\":\"" + id +
+             "\"}}";
     } else {
       method = "POST";
       path = "/v1/query/" + resource;

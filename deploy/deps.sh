@@ -8,6 +8,7 @@ packages=(
   libpoco-dev libpqxx-dev libpq-dev libthrift-dev thrift-compiler libboost-dev libevent-dev
   rapidjson-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client curl wrk nginx
+  python3-thrift  # tests/verification: the Thrift IDL used from Python
 )
 
 missing=()

@@ -60,7 +60,16 @@ Result<std::vector<AccessRecord>> accessLogForSubject(pqxx::connection& conn,
     const pqxx::result rows = tx.exec_params(
         "SELECT (extract(epoch FROM a.at) * 1000000)::bigint AS at_us, a.seq, a.node_id, "
         "coalesce(a.department_code, ''), coalesce(d.name, ''), coalesce(ap.name, ''), "
-        "coalesce(a.resource_code, ''), a.fields, coalesce(a.matter_code, '') "
+        "coalesce(a.resource_code, ''), "
+        // A verification call records one field per check, aligned with its subject keys
+        // (docs/verification-serving.md): the holder sees only the checks about them.
+        "CASE WHEN a.path IN ('/v1/verify', '/v1/verify/batch', "
+        "                     '/thrift/Verification/verifyBatch') "
+        "     AND cardinality(a.fields) = cardinality(a.subject_keys) "
+        "THEN ARRAY(SELECT a.fields[i] FROM generate_subscripts(a.subject_keys, 1) AS i "
+        "           WHERE a.subject_keys[i] = $1 ORDER BY i) "
+        "ELSE a.fields END, "
+        "coalesce(a.matter_code, '') "
         "FROM exchange.audit_log a "
         "LEFT JOIN directory.departments d ON d.code = a.department_code "
         "LEFT JOIN directory.applications ap ON ap.app_id = a.app_id "

@@ -144,6 +144,10 @@ const Source& certificateSource() {
                                  "certificates",
                                  {
                                      {"certificate_id", "text", FieldType::kString, true, true},
+                                     // Verification only (holds_certificate): never
+                                     // disclosed, a grant naming it may ask whether a holder
+                                     // holds a valid certificate of the type.
+                                     {"holder_code", "text", FieldType::kString, false, false},
                                      {"certificate", "text", FieldType::kString, false, false},
                                  }};
   return kSource;

@@ -13,6 +13,11 @@
 -- admin_events as append-only by its old name, exchange.admin_events; the COMMENT below is what
 -- public.tongban_apply_privileges() recognises under the new one.
 CREATE SCHEMA directory;
+-- Owned by the owner role at once, not only when tongban_apply_privileges() runs after this
+-- migration run: the tables keep their owner, and the foreign-key checks that later migrations of
+-- the same run trigger (0015 publishes resources naming a department) run as that owner, which
+-- needs the schema.
+ALTER SCHEMA directory OWNER TO tongban_owner;
 
 ALTER TABLE exchange.departments SET SCHEMA directory;
 ALTER TABLE exchange.applications SET SCHEMA directory;

@@ -103,7 +103,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
                        (raw.hasContentLength() && raw.getContentLength64() > 0))) {
       close = true;
     }
-    if (route && route->access != Access::kPublic) {
+    if (route && route->access != Access::kPublic && route->audited) {
       if (out.status == 401 && !req.caller && refusal == Refusal::kNone) {
         // Refused after the key was found (authenticate), or by a holder route's handler.
         refusal = route->access == Access::kHolder ? Refusal::kHolderToken : Refusal::kKnownKey;
@@ -232,7 +232,7 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
       }
     }
     *body_read = true;
-    if (Status s = readBody(req); !s) return s;
+    if (Status s = readBody(req, m.route->max_body_bytes); !s) return s;
     if (m.route->access == Access::kSigned) {
       // The signature covers the path and query exactly as sent on the request line.
       size_t q = target.find('?');
@@ -324,8 +324,8 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   // Reads the request body, refusing more than max_body_bytes without reading it all.
-  Status readBody(HttpRequest& req) {
-    const int64_t limit = state_.config.max_body_bytes;
+  Status readBody(HttpRequest& req, int64_t route_limit) {
+    const int64_t limit = route_limit > 0 ? route_limit : state_.config.max_body_bytes;
     const auto too_large = [&] {
       return Status(ErrorCode::kPayloadTooLarge,
                     "request body exceeds the limit of " + std::to_string(limit) + " bytes",

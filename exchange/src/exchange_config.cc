@@ -66,6 +66,19 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1,
                    int64_t{1} << 40),
            readInt(c, "audit.checkpoint_every_s", &e.audit_checkpoint_s, 1, 86400),
+           readInt(c, "verification.thrift_port", &e.verification_thrift_port, -1, 65535),
+           readInt(c, "verification.max_batch", &e.verification_max_batch, 1, 100000),
+           readInt(c, "verification.max_body_bytes", &e.verification_max_body_bytes, 1024,
+                   int64_t{1} << 30),
+           readInt(c, "verification.thrift_max_frame_bytes", &e.verification_thrift_max_frame_bytes,
+                   1024, int64_t{1} << 30),
+           readInt(c, "verification.thrift_max_connections", &e.verification_thrift_max_connections,
+                   1, 65536),
+           readInt(c, "verification.thrift_idle_timeout_s", &e.verification_thrift_idle_timeout_s,
+                   1, 3600),
+           readBool(c, "verification.audit", &e.verification_audit),
+           readBool(c, "verification.enabled", &e.verification_enabled),
+           readInt(c, "verification.stale_after_ms", &e.verification_stale_after_ms, 100, 3600000),
        }) {
     if (!s) return s;
   }

@@ -12,6 +12,21 @@
 namespace tongban::exchange {
 namespace {
 
+// The verification index's state in /readyz: answers keep flowing from memory while PostgreSQL is
+// away (degraded mode), so a stale index is reported but leaves the exchange ready.
+void appendVerificationHealth(std::string& body, const ServiceContext& services) {
+  if (!services.verification) return;
+  const verification::IndexHealth h = services.verification->health();
+  body += ",\"verification\":{\"loaded\":" + std::string(h.loaded ? "true" : "false") +
+          ",\"connected\":" + (h.connected ? "true" : "false") +
+          ",\"stale\":" + (h.stale ? "true" : "false") +
+          ",\"lag_ms\":" + std::to_string(h.lag_micros / 1000) +
+          ",\"certificates\":" + std::to_string(h.certificates) +
+          ",\"persons\":" + std::to_string(h.persons) +
+          ",\"entities\":" + std::to_string(h.entities) +
+          ",\"certs_seq\":" + std::to_string(h.as_of.certs_seq) + "}";
+}
+
 Result<HttpResponse> ready(ServerState& state) {
   if (state.draining) return Status::unavailable("shutting down");
   auto lease = state.pool->acquire();
@@ -23,6 +38,7 @@ Result<HttpResponse> ready(ServerState& state) {
   }
   std::string body = "{\"status\":\"ready\"";
   appendAdapterHealth(body, state.services);
+  appendVerificationHealth(body, state.services);
   return HttpResponse::json(body + "}");
 }
 
@@ -45,6 +61,37 @@ void registerServerMetrics(ServerState& state) {
   for (auto& route : state.router.routes())
     route.metrics_index = state.metrics.addRoute(route.pattern);
   state.unmatched_route = state.metrics.addRoute("unmatched");
+  ServiceContext* services = &state.services;
+  if (services->verification) {
+    const verification::Index* index = services->verification.get();
+    auto health = [index](auto field) {
+      return [index, field] { return static_cast<double>(field(index->health())); };
+    };
+    state.metrics.addGauge(
+        "tongban_verification_index", "gauge",
+        "The verification index: entries held, bytes, lag behind PostgreSQL, staleness.",
+        {{"tongban_verification_index{what=\"certificates\"}", "",
+          health([](const verification::IndexHealth& h) { return h.certificates; })},
+         {"tongban_verification_index{what=\"persons\"}", "",
+          health([](const verification::IndexHealth& h) { return h.persons; })},
+         {"tongban_verification_index{what=\"entities\"}", "",
+          health([](const verification::IndexHealth& h) { return h.entities; })},
+         {"tongban_verification_index{what=\"bytes\"}", "",
+          health([](const verification::IndexHealth& h) { return h.bytes; })},
+         {"tongban_verification_index{what=\"lag_seconds\"}", "",
+          health([](const verification::IndexHealth& h) { return h.lag_micros / 1e6; })},
+         {"tongban_verification_index{what=\"stale\"}", "",
+          health([](const verification::IndexHealth& h) { return h.stale ? 1 : 0; })},
+         {"tongban_verification_index{what=\"connected\"}", "",
+          health([](const verification::IndexHealth& h) { return h.connected ? 1 : 0; })}});
+  }
+  state.metrics.addGauge(
+      "tongban_verification_checks_total", "counter",
+      "Verification checks answered (POST /v1/verify*, Thrift verifyBatch), by transport.",
+      {{"tongban_verification_checks_total{transport=\"http\"}", "",
+        [services] { return double(services->verified_http.load()); }},
+       {"tongban_verification_checks_total{transport=\"thrift\"}", "",
+        [services] { return double(services->verified_thrift.load()); }}});
   addAdapterMetrics(state.metrics, state.services);
 
   db::ConnectionPool* pool = state.pool.get();

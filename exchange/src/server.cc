@@ -30,6 +30,7 @@
 #include "tongban/common/db_pool.h"
 #include "tongban/common/log.h"
 #include "tongban/directory/secret_box.h"
+#include "verify_thrift.h"
 
 namespace tongban::exchange {
 namespace {
@@ -126,6 +127,9 @@ class ExchangeServerImpl : public ExchangeServer {
     ctx.record_sources = std::move(*record_sources);
     if (Status s = installAdapters(ctx); !s) return s;
     ctx.audit = state_.audit.get();
+    auto index = openVerificationIndex(config);
+    if (!index) return index.status();
+    ctx.verification = std::move(*index);
     listenForCatalogChanges(ctx, conninfo);
     if (!config.holder_idp_public_key_file.empty()) {
       auto pem = readFile(config.holder_idp_public_key_file, "holders.idp_public_key_file");
@@ -183,6 +187,24 @@ class ExchangeServerImpl : public ExchangeServer {
       return Status::unavailable("cannot listen on " + state_.config.host + ":" +
                                  std::to_string(state_.config.port) + ": " + e.displayText());
     }
+    if (state_.config.verification_thrift_port >= 0) {
+      auto thrift = VerificationThriftServer::start(
+          state_.services, *state_.auth,
+          [this](audit::AuditEntry entry) {
+            std::vector<RefusalSampler::Summary> done;
+            if (state_.refusals.note(entry.key_id, unixNow(), &done)) {
+              auto appended = state_.audit->append(std::move(entry));
+              if (!appended) {
+                logJson(*state_.log, Poco::Message::PRIO_ERROR, "audit append failed",
+                        {{"error", appended.status().message()}});
+              }
+            }
+            auditRefusalSummaries(state_, done);
+          },
+          state_.request_id_prefix);
+      if (!thrift) return thrift.status();
+      thrift_ = std::move(*thrift);
+    }
     if (!state_.config.port_file.empty()) {
       std::ofstream f(state_.config.port_file, std::ios::trunc);
       f << port_ << "\n";
@@ -192,10 +214,12 @@ class ExchangeServerImpl : public ExchangeServer {
   }
 
   uint16_t port() const override { return port_; }
+  uint16_t thriftPort() const override { return thrift_ ? thrift_->port() : 0; }
 
   void stop() override {
     if (stopped_.exchange(true)) return;
     state_.draining = true;
+    if (thrift_) thrift_->stop();
     if (http_) {
       // Stops accepting; each connection finishes the request it is serving, then closes. This
       // returns once the requests in flight are done.
@@ -223,12 +247,14 @@ class ExchangeServerImpl : public ExchangeServer {
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
+    addVerificationRoutes(r, state_.services);
     registerServerMetrics(state_);
   }
 
   ServerState state_;
   std::unique_ptr<Poco::ThreadPool> threads_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<VerificationThriftServer> thrift_;
   uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
   PeriodicTasks tasks_;  // the nonce purge, refusal summaries and certificate expiry

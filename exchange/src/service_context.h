@@ -2,6 +2,7 @@
 // the rate limiter and the audit log. Owned by the server; handlers hold a reference.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@
 #include "tongban/exchange/exchange_config.h"
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/rate_limiter.h"
+#include "tongban/verification/index.h"
 
 namespace tongban::exchange {
 
@@ -58,6 +60,11 @@ struct ServiceContext {
   RateLimiter limiter;
   certs::EvpPkeyPtr holder_idp_key;      // null: holder endpoints answer 503
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
+  // The verification core's index (verification_index.cc); null: /v1/verify* answer 503.
+  std::unique_ptr<verification::Index> verification;
+  // Checks answered, by transport (metrics: tongban_verification_checks_total).
+  std::atomic<uint64_t> verified_http{0};
+  std::atomic<uint64_t> verified_thrift{0};
   TtlCache<std::string, catalog::Resource> resources{std::chrono::milliseconds(5000)};
   TtlCache<std::pair<std::string, std::string>, std::vector<catalog::Grant>> grants{
       std::chrono::milliseconds(2000)};
@@ -80,6 +87,14 @@ void addConsumerRoutes(Router& router, ServiceContext& ctx);
 void addCertificateRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
+
+// Routes of verify_handlers.cc: POST /v1/verify and /v1/verify/batch.
+void addVerificationRoutes(Router& router, ServiceContext& ctx);
+
+// The index the verification routes and the Thrift service answer from, as configured
+// (verification_index.cc): the one place that chooses the implementation. Null when none is
+// configured.
+Result<std::unique_ptr<verification::Index>> openVerificationIndex(const ExchangeConfig& config);
 
 // Sets the grant cache's lifetime from config.grant_cache_ms and starts hearing the catalog's
 // change notifications on a connection of its own (`conninfo`): a suspension or revocation made

@@ -200,23 +200,27 @@ TEST_F(CatalogStoreTest, ListsAndSearchesPublishedResources) {
   by_text.text = "法人";
   Result<std::vector<Resource>> found = store().listResources(by_text, consumer);
   ASSERT_TRUE(found.isOk()) << found.status().toString();
-  ASSERT_EQ(found->size(), 1u);
+  // Migration 0015's verification resources are shipped too.
+  ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].code, "LE-ENTITY-BASIC");
+  EXPECT_EQ((*found)[1].code, "VERIFY-ENTITY");
 
   ResourceFilter by_field;
   by_field.field = "birth_date";
   found = store().listResources(by_field, consumer);
   ASSERT_TRUE(found.isOk());
-  ASSERT_EQ(found->size(), 1u);
+  ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].code, "POP-PERSON-BASIC");
+  EXPECT_EQ((*found)[1].code, "VERIFY-PERSON");
 
   ResourceFilter by_provider;
   by_provider.provider_department = kMarketDept;
   found = store().listResources(by_provider, consumer);
   ASSERT_TRUE(found.isOk());
-  ASSERT_EQ(found->size(), 1u);
+  ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ((*found)[0].code, "LE-ENTITY-BASIC");
   EXPECT_EQ((*found)[0].fields.size(), 10u);
+  EXPECT_EQ((*found)[1].code, "VERIFY-ENTITY");
 
   ResourceFilter bad_limit;
   bad_limit.limit = 0;

@@ -321,7 +321,7 @@ TEST_F(QueryTest, ApprovalWorkflowOverHttp) {
   // Catalog browsing.
   Reply list = c.call("GET", "/v1/catalog/resources?q=%E4%BA%BA%E5%8F%A3");  // 人口
   ASSERT_EQ(list.status, 200) << list.body;
-  EXPECT_EQ(list.json()["resources"].Size(), 1u);
+  EXPECT_EQ(list.json()["resources"].Size(), 2u);  // POP-PERSON-BASIC, VERIFY-PERSON (0015)
   EXPECT_EQ(c.call("GET", "/v1/catalog/resources/LE-ENTITY-BASIC").str("sharing_type"),
             "unconditional");
   EXPECT_EQ(c.call("GET", "/v1/catalog/resources/NOPE").status, 404);

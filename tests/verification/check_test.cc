@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../../verification/src/civil_date.h"
+#include "tongban/verification/civil_date.h"
 #include "verification/seed.h"
 
 namespace tongban::verification {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "../../verification/src/civil_date.h"
+#include "tongban/verification/civil_date.h"
 #include "support/test_db.h"
 #include "support/test_env.h"
 #include "tongban/verification/index.h"

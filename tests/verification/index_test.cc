@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../verification/src/civil_date.h"
+#include "tongban/verification/civil_date.h"
 #include "support/test_db.h"
 #include "verification/seed.h"
 

@@ -1,5 +1,5 @@
 // Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
-#include "civil_date.h"
+#include "tongban/verification/civil_date.h"
 
 namespace tongban::verification {
 

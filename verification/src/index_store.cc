@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "civil_date.h"
+#include "tongban/verification/civil_date.h"
 
 namespace tongban::verification::store {
 namespace {

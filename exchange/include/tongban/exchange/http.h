@@ -99,6 +99,11 @@ class Router {
     // (a query with its criteria in the body) is marked by its module.
     bool reads_only = false;  // deny by default: mark public routes explicitly
     size_t metrics_index = 0;
+    // Written to the audit log (signed and holder routes). Only the verification routes can
+    // turn it off, for benchmarks (verification.audit).
+    bool audited = true;
+    // The route's own body limit; 0: server.max_body_bytes.
+    int64_t max_body_bytes = 0;
   };
   struct Match {
     const Route* route = nullptr;  // null: no route for this method and path

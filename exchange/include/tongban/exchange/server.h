@@ -29,6 +29,10 @@ class ExchangeServer {
   // The bound port (useful with port 0).
   virtual uint16_t port() const = 0;
 
+  // The verification Thrift service's bound port; 0 when it is off (verification.thrift_port
+  // unset).
+  virtual uint16_t thriftPort() const { return 0; }
+
   // Graceful stop: /readyz turns 503, no new connections are accepted, requests in flight finish
   // (up to config.shutdown_grace_s), then the remaining connections are closed. Idempotent.
   virtual void stop() = 0;
