@@ -55,7 +55,8 @@ const char kPkiUsage[] =
     "  init  creates the hub's PKI in DIR: an encrypted key store (DIR/keys), a self-signed root\n"
     "        CA valid 20 years (DIR/root.pem) and, issued by it, one key per role: the seal CA\n"
     "        (DIR/seal-ca.pem), the transparency-log signer (DIR/hub.pem), the status signer\n"
-    "        (DIR/status.pem) and the audit checkpoint signer (DIR/audit.pem).\n"
+    "        (DIR/status.pem), the audit checkpoint signer (DIR/audit.pem) and the\n"
+    "        verification receipt signer (DIR/verification.pem).\n"
     "        Refuses a directory that already holds a PKI. Prints the root's SHA-256\n"
     "        fingerprint: give root.pem to verifiers and have them compare it. The exchange\n"
     "        never loads the root's key (DIR/keys/root-ca.key.pem): move it offline.\n"
@@ -191,6 +192,7 @@ void printPki(std::ostream& out, const std::string& dir, const certs::HubIdentit
       << ",\"seal_ca_certificate\":" << q(paths.seal_ca_certificate)
       << ",\"status_certificate\":" << q(paths.status_certificate)
       << ",\"audit_certificate\":" << q(paths.audit_certificate)
+      << ",\"verification_certificate\":" << q(paths.verification_certificate)
       << ",\"key_dir\":" << q(paths.key_dir) << ",\"offline_root_key\":" << q(paths.root_key)
       << ",\"root_algorithm\":"
       << q(root_algorithm ? certs::algorithmName(*root_algorithm) : "unknown")
