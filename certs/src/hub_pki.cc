@@ -74,18 +74,10 @@ Status checkLayout(const HubPkiPaths& paths) {
 
 // Every file initHubPki writes.
 std::vector<const std::string*> allFiles(const HubPkiPaths& paths) {
-  return {&paths.root_certificate,
-          &paths.hub_certificate,
-          &paths.seal_ca_certificate,
-          &paths.status_certificate,
-          &paths.audit_certificate,
-          &paths.verification_certificate,
-          &paths.root_key,
-          &paths.hub_key,
-          &paths.seal_ca_key,
-          &paths.status_key,
-          &paths.audit_key,
-          &paths.verification_key};
+  return {&paths.root_certificate,   &paths.hub_certificate,   &paths.seal_ca_certificate,
+          &paths.status_certificate, &paths.audit_certificate, &paths.verification_certificate,
+          &paths.root_key,           &paths.hub_key,           &paths.seal_ca_key,
+          &paths.status_key,         &paths.audit_key,         &paths.verification_key};
 }
 
 // A key store failure while reading `key_path`, in the PKI's terms.
@@ -251,8 +243,7 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
       {kAuditCheckpointKeyId, &paths.audit_key, &paths.audit_certificate,
        &options.audit_signer_subject, CertificateKind::kSeal, KeyRole::kAuditCheckpoint},
       {kVerificationSignerKeyId, &paths.verification_key, &paths.verification_certificate,
-       &options.verification_signer_subject, CertificateKind::kSeal,
-       KeyRole::kVerificationReceipt},
+       &options.verification_signer_subject, CertificateKind::kSeal, KeyRole::kVerificationReceipt},
   };
   std::vector<std::pair<const std::string*, std::string>> certificates;
   for (const RoleKey& r : role_keys) {
@@ -342,16 +333,15 @@ Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view pas
   std::optional<std::pair<EvpPkeyPtr, X509Ptr>> verification;
   const bool has_verification_certificate = exists(paths.verification_certificate);
   if (has_verification_certificate != exists(paths.verification_key)) {
-    return Status::invalid("pki.dir", "PKI file " +
-                                          (has_verification_certificate
-                                               ? paths.verification_key
-                                               : paths.verification_certificate) +
-                                          " is missing");
+    return Status::invalid("pki.dir",
+                           "PKI file " +
+                               (has_verification_certificate ? paths.verification_key
+                                                             : paths.verification_certificate) +
+                               " is missing");
   }
   if (has_verification_certificate) {
     auto loaded = loadRoleKey(**store, kVerificationSignerKeyId, paths.verification_key,
-                              paths.verification_certificate, *root,
-                              KeyRole::kVerificationReceipt);
+                              paths.verification_certificate, *root, KeyRole::kVerificationReceipt);
     if (!loaded) return loaded.status();
     verification = std::move(*loaded);
   }

@@ -124,10 +124,10 @@ TEST(HubPki, InitThenLoadRoundTrip) {
       VerifyReason::kNotAuthorized);
   EXPECT_TRUE(verifyChainPem(hub->verification_signer->certificatePem(), "", root_pem, at,
                              KeyRole::kVerificationReceipt));
-  EXPECT_EQ(verifyChainPem(hub->verification_signer->certificatePem(), "", root_pem, at,
-                           KeyRole::kStatus)
-                .reason(),
-            VerifyReason::kNotAuthorized);
+  EXPECT_EQ(
+      verifyChainPem(hub->verification_signer->certificatePem(), "", root_pem, at, KeyRole::kStatus)
+          .reason(),
+      VerifyReason::kNotAuthorized);
   EXPECT_EQ(verifyChainPem(hub->status_signer->certificatePem(), "", root_pem, at,
                            KeyRole::kVerificationReceipt)
                 .reason(),

@@ -65,19 +65,19 @@ struct HubPkiOptions {
 // Where the files of a PKI directory are.
 struct HubPkiPaths {
   std::string dir;
-  std::string root_certificate;     // DIR/root.pem
-  std::string hub_certificate;      // DIR/hub.pem (transparency log)
-  std::string seal_ca_certificate;  // DIR/seal-ca.pem
-  std::string status_certificate;   // DIR/status.pem
-  std::string audit_certificate;    // DIR/audit.pem
+  std::string root_certificate;          // DIR/root.pem
+  std::string hub_certificate;           // DIR/hub.pem (transparency log)
+  std::string seal_ca_certificate;       // DIR/seal-ca.pem
+  std::string status_certificate;        // DIR/status.pem
+  std::string audit_certificate;         // DIR/audit.pem
   std::string verification_certificate;  // DIR/verification.pem
-  std::string key_dir;              // DIR/keys
-  std::string root_key;             // DIR/keys/root-ca.key.pem
-  std::string hub_key;              // DIR/keys/hub-signer.key.pem
-  std::string seal_ca_key;          // DIR/keys/seal-ca.key.pem
-  std::string status_key;           // DIR/keys/status-signer.key.pem
-  std::string audit_key;            // DIR/keys/audit-checkpoint.key.pem
-  std::string verification_key;     // DIR/keys/verification-signer.key.pem
+  std::string key_dir;                   // DIR/keys
+  std::string root_key;                  // DIR/keys/root-ca.key.pem
+  std::string hub_key;                   // DIR/keys/hub-signer.key.pem
+  std::string seal_ca_key;               // DIR/keys/seal-ca.key.pem
+  std::string status_key;                // DIR/keys/status-signer.key.pem
+  std::string audit_key;                 // DIR/keys/audit-checkpoint.key.pem
+  std::string verification_key;          // DIR/keys/verification-signer.key.pem
 };
 HubPkiPaths hubPkiPaths(const std::string& dir);
 
@@ -96,11 +96,11 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
 // chain_pem = {seal-ca.pem, root.pem}, hub_signer = the log signer (hub.pem), status_signer =
 // the status signer (status.pem), verification_signer = the receipt signer (verification.pem;
 // null when the directory predates that role and holds neither its key nor its certificate).
-// Checks that each certificate belongs to its key and chains to root.pem now with its role. A directory made before key roles existed (no seal-ca.pem) is
-// refused with InvalidArgument "pki.dir": create a new PKI.
-// Failures: InvalidArgument "pki.dir" naming the missing or unreadable file (or the mismatch);
-// InvalidArgument "pki.passphrase" for an empty passphrase; PermissionDenied "pki.passphrase" when
-// the keys do not decrypt with it.
+// Checks that each certificate belongs to its key and chains to root.pem now with its role. A
+// directory made before key roles existed (no seal-ca.pem) is refused with InvalidArgument
+// "pki.dir": create a new PKI. Failures: InvalidArgument "pki.dir" naming the missing or unreadable
+// file (or the mismatch); InvalidArgument "pki.passphrase" for an empty passphrase;
+// PermissionDenied "pki.passphrase" when the keys do not decrypt with it.
 Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view passphrase);
 
 // The key store DIR/keys (the SealRegistry keeps the seals' keys there). Checks the passphrase by

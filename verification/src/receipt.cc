@@ -1,0 +1,627 @@
+// Verification receipts: leaf and signed-root encodings, sealing, the window collector, and
+// offline verification.
+#include "tongban/verification/receipt.h"
+
+#include <openssl/rand.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <cstring>
+#include <utility>
+
+#include "tongban/certs/pki.h"
+#include "tongban/certs/verification.h"
+#include "tongban/common/encoding.h"
+#include "tongban/common/json.h"
+
+namespace tongban::verification {
+namespace {
+
+constexpr char kLeafTag[4] = {'T', 'B', 'V', 'L'};
+constexpr char kRootTag[4] = {'T', 'B', 'V', 'R'};
+constexpr uint8_t kVersion = 1;
+
+void putU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
+void putU32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+void putU64(std::string& out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+void putStr(std::string& out, std::string_view s) {
+  // Callers pass strings validated by validateCheck or ids of our own; a longer one is cut to
+  // kMaxLeafField only if a caller broke that rule, and then it cannot parse back (not silently
+  // ambiguous: the length prefix stays exact).
+  putU32(out, static_cast<uint32_t>(s.size()));
+  out.append(s.data(), s.size());
+}
+
+// Bounds-checked reader; every get sets ok_ false past the end instead of reading.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool ok() const { return ok_; }
+  bool atEnd() const { return pos_ == bytes_.size(); }
+  uint8_t u8() { return static_cast<uint8_t>(take(1)[0]); }
+  uint32_t u32() {
+    std::string_view b = take(4);
+    uint32_t v = 0;
+    for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+    return v;
+  }
+  uint64_t u64() {
+    std::string_view b = take(8);
+    uint64_t v = 0;
+    for (char c : b) v = (v << 8) | static_cast<uint8_t>(c);
+    return v;
+  }
+  std::string str() {
+    const uint32_t n = u32();
+    if (!ok_ || n > kMaxLeafField) {
+      ok_ = false;
+      return {};
+    }
+    return std::string(take(n));
+  }
+  std::string_view take(size_t n) {
+    static const char kZeros[8] = {};
+    if (!ok_ || bytes_.size() - pos_ < n) {
+      ok_ = false;
+      return std::string_view(kZeros, n <= sizeof kZeros ? n : 0);
+    }
+    std::string_view out = bytes_.substr(pos_, n);
+    pos_ += n;
+    return out;
+  }
+
+ private:
+  std::string_view bytes_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+void putAsOf(std::string& out, const AsOf& a) {
+  putU64(out, a.certs_seq);
+  putU64(out, a.population_seq);
+  putU64(out, a.legal_entity_seq);
+  putU64(out, static_cast<uint64_t>(a.at_micros));
+  putU8(out, a.stale ? 1 : 0);
+}
+
+AsOf getAsOf(Reader& r, bool& stale_ok) {
+  AsOf a;
+  a.certs_seq = r.u64();
+  a.population_seq = r.u64();
+  a.legal_entity_seq = r.u64();
+  a.at_micros = static_cast<int64_t>(r.u64());
+  const uint8_t stale = r.u8();
+  stale_ok = stale <= 1;
+  a.stale = stale == 1;
+  return a;
+}
+
+int64_t systemMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void writeAsOf(Writer& w, const AsOf& a) {
+  w.StartObject();
+  w.Key("certs_seq");
+  w.Uint64(a.certs_seq);
+  w.Key("population_seq");
+  w.Uint64(a.population_seq);
+  w.Key("legal_entity_seq");
+  w.Uint64(a.legal_entity_seq);
+  w.Key("at_micros");
+  w.Int64(a.at_micros);
+  w.Key("stale");
+  w.Bool(a.stale);
+  w.EndObject();
+}
+
+void writeString(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+}  // namespace
+
+const char* receiptKindName(CheckKind kind) {
+  switch (kind) {
+    case CheckKind::kCertificateValid:
+      return "certificate_valid";
+    case CheckKind::kHoldsCertificate:
+      return "holds_certificate";
+    case CheckKind::kPersonAlive:
+      return "person_alive";
+    case CheckKind::kPersonRegisteredIn:
+      return "person_registered_in";
+    case CheckKind::kPersonAgeAtLeast:
+      return "person_age_at_least";
+    case CheckKind::kEntityInBusiness:
+      return "entity_in_business";
+    case CheckKind::kLegalRepresentative:
+      return "legal_representative";
+  }
+  return "";
+}
+
+const char* receiptVerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kFalse:
+      return "false";
+    case Verdict::kTrue:
+      return "true";
+    case Verdict::kUnknown:
+      return "unknown";
+  }
+  return "";
+}
+
+const char* receiptReasonName(Reason reason) {
+  static const char* const kNames[] = {"ok",
+                                       "not_found",
+                                       "suspended",
+                                       "revoked",
+                                       "cancelled",
+                                       "deregistered",
+                                       "superseded",
+                                       "expired",
+                                       "not_yet_valid",
+                                       "seal_inactive",
+                                       "no_valid_certificate",
+                                       "deceased",
+                                       "emigrated",
+                                       "region_mismatch",
+                                       "under_age",
+                                       "abnormal_operation",
+                                       "entity_revoked",
+                                       "not_representative",
+                                       "entity_not_found"};
+  const auto i = static_cast<size_t>(reason);
+  return i < sizeof kNames / sizeof kNames[0] ? kNames[i] : "";
+}
+
+std::string receiptLeaf(const Check& check, const Answer& answer, const AsOf& as_of,
+                        std::string_view requester, std::string_view matter,
+                        const ReceiptSalt& salt) {
+  std::string out;
+  out.reserve(96 + check.subject.size() + check.type_code.size() + check.region.size() +
+              check.entity.size() + requester.size() + matter.size());
+  out.append(kLeafTag, sizeof kLeafTag);
+  putU8(out, kVersion);
+  putU8(out, static_cast<uint8_t>(check.kind));
+  putStr(out, check.subject);
+  putStr(out, check.type_code);
+  putStr(out, check.region);
+  putU32(out, static_cast<uint32_t>(check.valid_until));
+  putU32(out, static_cast<uint32_t>(check.min_age));
+  putU32(out, static_cast<uint32_t>(check.on_date));
+  putStr(out, check.entity);
+  putU8(out, static_cast<uint8_t>(answer.verdict));
+  putU8(out, static_cast<uint8_t>(answer.reason));
+  putAsOf(out, as_of);
+  putStr(out, requester);
+  putStr(out, matter);
+  out.append(reinterpret_cast<const char*>(salt.data()), salt.size());
+  return out;
+}
+
+std::vector<ReceiptSalt> randomSalts(size_t n) {
+  std::vector<ReceiptSalt> salts(n);
+  if (n != 0 && RAND_bytes(reinterpret_cast<unsigned char*>(salts.data()),
+                           static_cast<int>(n * kReceiptSaltBytes)) != 1) {
+    // The CSPRNG failing is not a caller's error and must not yield predictable salts.
+    std::abort();
+  }
+  return salts;
+}
+
+Result<ReceiptLeaf> parseReceiptLeaf(std::string_view bytes) {
+  Reader r(bytes);
+  std::string_view tag = r.take(4);
+  if (!r.ok() || std::memcmp(tag.data(), kLeafTag, 4) != 0) {
+    return Status::invalid("leaf", "not a receipt leaf (tag TBVL missing)");
+  }
+  if (r.u8() != kVersion) return Status::invalid("leaf", "unsupported leaf version");
+  ReceiptLeaf leaf;
+  const uint8_t kind = r.u8();
+  if (kind < 1 || kind > 7) return Status::invalid("leaf", "unknown check kind");
+  leaf.check.kind = static_cast<CheckKind>(kind);
+  leaf.check.subject = r.str();
+  leaf.check.type_code = r.str();
+  leaf.check.region = r.str();
+  leaf.check.valid_until = static_cast<int32_t>(r.u32());
+  leaf.check.min_age = static_cast<int32_t>(r.u32());
+  leaf.check.on_date = static_cast<int32_t>(r.u32());
+  leaf.check.entity = r.str();
+  const uint8_t verdict = r.u8();
+  const uint8_t reason = r.u8();
+  if (verdict > 2) return Status::invalid("leaf", "unknown verdict");
+  if (reason > static_cast<uint8_t>(Reason::kEntityNotFound)) {
+    return Status::invalid("leaf", "unknown reason");
+  }
+  leaf.answer.verdict = static_cast<Verdict>(verdict);
+  leaf.answer.reason = static_cast<Reason>(reason);
+  bool stale_ok = true;
+  leaf.as_of = getAsOf(r, stale_ok);
+  leaf.requester = r.str();
+  leaf.matter = r.str();
+  std::string_view salt = r.take(kReceiptSaltBytes);
+  if (!r.ok()) return Status::invalid("leaf", "truncated leaf");
+  if (!stale_ok) return Status::invalid("leaf", "bad stale flag");
+  if (!r.atEnd()) return Status::invalid("leaf", "trailing bytes after the leaf");
+  std::memcpy(leaf.salt.data(), salt.data(), kReceiptSaltBytes);
+  return leaf;
+}
+
+std::string signedRootBytes(uint64_t tree_size, const certs::MerkleHash& root,
+                            int64_t signed_at_micros, const AsOf& as_of) {
+  std::string out;
+  out.reserve(kSignedRootBytes);
+  out.append(kRootTag, sizeof kRootTag);
+  putU8(out, kVersion);
+  putU64(out, tree_size);
+  out.append(reinterpret_cast<const char*>(root.data()), root.size());
+  putU64(out, static_cast<uint64_t>(signed_at_micros));
+  putAsOf(out, as_of);
+  return out;
+}
+
+Result<SignedRoot> parseSignedRootBytes(std::string_view bytes) {
+  if (bytes.size() != kSignedRootBytes || std::memcmp(bytes.data(), kRootTag, 4) != 0 ||
+      static_cast<uint8_t>(bytes[4]) != kVersion) {
+    return Status::invalid("signed_root.signed",
+                           "not a version 1 signed root (86 bytes starting TBVR 01)");
+  }
+  Reader r(bytes.substr(5));
+  SignedRoot root;
+  root.tree_size = r.u64();
+  std::string_view hash = r.take(32);
+  std::memcpy(root.root.data(), hash.data(), 32);
+  root.signed_at_micros = static_cast<int64_t>(r.u64());
+  bool stale_ok = true;
+  root.as_of = getAsOf(r, stale_ok);
+  if (!r.ok() || !r.atEnd() || !stale_ok || root.tree_size == 0) {
+    return Status::invalid("signed_root.signed", "malformed signed root");
+  }
+  root.signed_bytes = std::string(bytes);
+  return root;
+}
+
+// ---- SealedBatch ------------------------------------------------------------------------------
+
+std::vector<certs::MerkleHash> SealedBatch::path(size_t index) const {
+  Result<std::vector<certs::MerkleHash>> proof = certs::inclusionProof(tree_, index, tree_.size());
+  return proof ? std::move(*proof) : std::vector<certs::MerkleHash>{};
+}
+
+std::string SealedBatch::signedRootJson() const { return root_json_; }
+
+std::string SealedBatch::proofJson(size_t index) const {
+  std::string out = "{\"leaf_index\":" + std::to_string(index) + ",\"leaf\":\"" +
+                    base64Encode(leaves_[index]) + "\",\"path\":[";
+  const std::vector<certs::MerkleHash> p = path(index);
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    out += certs::toHex(p[i]);
+    out += '"';
+  }
+  out += "]}";
+  return out;
+}
+
+std::string SealedBatch::receiptJson(size_t index) const {
+  std::string proof = proofJson(index);
+  proof.pop_back();  // the closing brace
+  std::string readable;
+  if (Result<ReceiptLeaf> leaf = parseReceiptLeaf(leaves_[index])) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    w.Key("kind");
+    w.String(receiptKindName(leaf->check.kind));
+    w.Key("subject");
+    writeString(w, leaf->check.subject);
+    w.Key("verdict");
+    w.String(receiptVerdictName(leaf->answer.verdict));
+    w.Key("reason");
+    w.String(receiptReasonName(leaf->answer.reason));
+    w.EndObject();
+    readable = std::string(",\"answer\":") + buffer.GetString();
+  }
+  return "{\"format\":\"" + std::string(kReceiptFormat) + "\"," + proof.substr(1) + readable +
+         ",\"signed_root\":" + root_json_ + "}";
+}
+
+// ---- ReceiptSigner ----------------------------------------------------------------------------
+
+ReceiptSigner::ReceiptSigner(std::shared_ptr<const certs::Signer> signer,
+                             std::function<int64_t()> now_micros)
+    : signer_(std::move(signer)),
+      now_micros_(now_micros ? std::move(now_micros) : std::function<int64_t()>(systemMicros)) {}
+
+Result<std::shared_ptr<const SealedBatch>> ReceiptSigner::seal(std::vector<std::string> leaves,
+                                                               const AsOf& as_of) const {
+  if (leaves.empty()) return Status::invalid("leaves", "a receipt batch needs at least one leaf");
+  if (!signer_) return Status::unavailable("no verification receipt key is configured");
+  auto batch = std::make_shared<SealedBatch>();
+  for (const std::string& leaf : leaves) batch->tree_.append(leaf);
+  batch->leaves_ = std::move(leaves);
+  SignedRoot& root = batch->root_;
+  root.tree_size = batch->tree_.size();
+  root.root = batch->tree_.root();
+  root.signed_at_micros = now_micros_();
+  root.as_of = as_of;
+  root.signed_bytes = signedRootBytes(root.tree_size, root.root, root.signed_at_micros, as_of);
+  Result<std::string> signature = signer_->sign(root.signed_bytes);
+  if (!signature) return signature.status();
+  root.signature = std::move(*signature);
+  root.algorithm = signer_->algorithm();
+  root.signer_certificate = signer_->certificatePem();
+
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("tree_size");
+  w.Uint64(root.tree_size);
+  w.Key("root_hash");
+  w.String(certs::toHex(root.root).c_str());
+  w.Key("signed_at_micros");
+  w.Int64(root.signed_at_micros);
+  w.Key("as_of");
+  writeAsOf(w, root.as_of);
+  w.Key("signed");
+  w.String(base64Encode(root.signed_bytes).c_str());
+  w.Key("signature");
+  w.String(base64Encode(root.signature).c_str());
+  w.Key("algorithm");
+  w.String(certs::algorithmName(root.algorithm));
+  w.Key("signer_certificate");
+  writeString(w, root.signer_certificate);
+  w.EndObject();
+  batch->root_json_ = buffer.GetString();
+  return std::shared_ptr<const SealedBatch>(std::move(batch));
+}
+
+// ---- ReceiptWindow ----------------------------------------------------------------------------
+
+ReceiptWindow::ReceiptWindow(std::shared_ptr<const ReceiptSigner> signer, Options options)
+    : signer_(std::move(signer)), options_(options) {
+  if (options_.max_leaves == 0) options_.max_leaves = 1;
+  thread_ = std::thread([this] { run(); });
+}
+
+ReceiptWindow::~ReceiptWindow() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::future<Result<Receipt>> ReceiptWindow::submit(std::string leaf, const AsOf& as_of) {
+  Pending p{std::move(leaf), {}};
+  std::future<Result<Receipt>> future = p.promise.get_future();
+  bool first = false, full = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first = pending_.empty();
+    if (first) {
+      window_start_ = std::chrono::steady_clock::now();
+      window_as_of_ = as_of;
+    } else if (as_of.certs_seq > window_as_of_.certs_seq ||
+               as_of.at_micros > window_as_of_.at_micros) {
+      // The root carries the newest position among its leaves; each leaf keeps its own.
+      window_as_of_ = as_of;
+    }
+    pending_.push_back(std::move(p));
+    full = pending_.size() >= options_.max_leaves;
+  }
+  if (first || full) wake_.notify_one();
+  return future;
+}
+
+void ReceiptWindow::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    if (pending_.empty()) return;  // stopping with nothing left
+    const auto deadline = window_start_ + options_.max_delay;
+    wake_.wait_until(lock, deadline,
+                     [this] { return stopping_ || pending_.size() >= options_.max_leaves; });
+    std::vector<Pending> window;
+    window.swap(pending_);
+    const AsOf as_of = window_as_of_;
+    lock.unlock();
+    sealNow(std::move(window), as_of);
+    lock.lock();
+  }
+}
+
+void ReceiptWindow::sealNow(std::vector<Pending> window, const AsOf& as_of) {
+  std::vector<std::string> leaves;
+  leaves.reserve(window.size());
+  for (Pending& p : window) leaves.push_back(std::move(p.leaf));
+  Result<std::shared_ptr<const SealedBatch>> batch = signer_->seal(std::move(leaves), as_of);
+  for (size_t i = 0; i < window.size(); ++i) {
+    if (batch) {
+      window[i].promise.set_value(Receipt{*batch, i});
+    } else {
+      window[i].promise.set_value(batch.status());
+    }
+  }
+}
+
+// ---- verification -----------------------------------------------------------------------------
+
+namespace {
+
+struct Failure {
+  std::string reason;
+  std::string message;
+};
+
+const rapidjson::Value& need(const rapidjson::Value& object, const char* name,
+                             rapidjson::Type type) {
+  auto it = object.FindMember(name);
+  if (it == object.MemberEnd())
+    throw Failure{"malformed_receipt", std::string(name) + " is missing"};
+  const bool ok = type == rapidjson::kNumberType ? it->value.IsNumber()
+                  : type == rapidjson::kTrueType ? it->value.IsBool()
+                                                 : it->value.GetType() == type;
+  if (!ok) throw Failure{"malformed_receipt", std::string(name) + " has the wrong type"};
+  return it->value;
+}
+
+std::string needString(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value& v = need(object, name, rapidjson::kStringType);
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+std::string needBase64(const rapidjson::Value& object, const char* name) {
+  std::optional<std::string> bytes = base64Decode(needString(object, name));
+  if (!bytes) throw Failure{"malformed_receipt", std::string(name) + " is not base64"};
+  return *bytes;
+}
+
+uint64_t needUint(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value& v = need(object, name, rapidjson::kNumberType);
+  if (!v.IsUint64()) throw Failure{"malformed_receipt", std::string(name) + " is not a count"};
+  return v.GetUint64();
+}
+
+void mismatchIf(bool differs, const char* what) {
+  if (differs) {
+    throw Failure{"root_mismatch",
+                  std::string("signed_root.") + what + " differs from the signed bytes"};
+  }
+}
+
+void verifyOrThrow(std::string_view text, const std::vector<certs::X509Ptr>& roots,
+                   std::string_view intermediates_pem, ReceiptVerification& out) {
+  rapidjson::Document doc;
+  if (Status s = parseJsonObject(text, doc, "receipt"); !s) {
+    throw Failure{"malformed_receipt", s.message()};
+  }
+  if (needString(doc, "format") != kReceiptFormat) {
+    throw Failure{"malformed_receipt", "format is not " + std::string(kReceiptFormat)};
+  }
+  out.leaf_index = needUint(doc, "leaf_index");
+  const std::string leaf_bytes = needBase64(doc, "leaf");
+  std::vector<certs::MerkleHash> path;
+  for (const auto& h : need(doc, "path", rapidjson::kArrayType).GetArray()) {
+    if (!h.IsString()) throw Failure{"malformed_receipt", "path must hold hex strings"};
+    Result<certs::MerkleHash> hash = certs::parseHashHex(h.GetString(), "path");
+    if (!hash) throw Failure{"malformed_receipt", "a path hash is not 64 hex digits"};
+    path.push_back(*hash);
+  }
+  Result<ReceiptLeaf> leaf = parseReceiptLeaf(leaf_bytes);
+  if (!leaf) throw Failure{"malformed_receipt", leaf.status().message()};
+  out.leaf = *leaf;
+
+  // The signed root: the signed bytes are authoritative; the readable members must agree.
+  const rapidjson::Value& sr = need(doc, "signed_root", rapidjson::kObjectType);
+  Result<SignedRoot> root = parseSignedRootBytes(needBase64(sr, "signed"));
+  if (!root) throw Failure{"malformed_receipt", root.status().message()};
+  out.root = *root;
+  mismatchIf(needUint(sr, "tree_size") != root->tree_size, "tree_size");
+  Result<certs::MerkleHash> readable_root =
+      certs::parseHashHex(needString(sr, "root_hash"), "root_hash");
+  if (!readable_root) throw Failure{"malformed_receipt", "root_hash is not 64 hex digits"};
+  mismatchIf(*readable_root != root->root, "root_hash");
+  const rapidjson::Value& signed_at = need(sr, "signed_at_micros", rapidjson::kNumberType);
+  mismatchIf(!signed_at.IsInt64() || signed_at.GetInt64() != root->signed_at_micros,
+             "signed_at_micros");
+  const rapidjson::Value& as_of = need(sr, "as_of", rapidjson::kObjectType);
+  mismatchIf(needUint(as_of, "certs_seq") != root->as_of.certs_seq, "as_of.certs_seq");
+  mismatchIf(needUint(as_of, "population_seq") != root->as_of.population_seq,
+             "as_of.population_seq");
+  mismatchIf(needUint(as_of, "legal_entity_seq") != root->as_of.legal_entity_seq,
+             "as_of.legal_entity_seq");
+  const rapidjson::Value& at = need(as_of, "at_micros", rapidjson::kNumberType);
+  mismatchIf(!at.IsInt64() || at.GetInt64() != root->as_of.at_micros, "as_of.at_micros");
+  mismatchIf(need(as_of, "stale", rapidjson::kTrueType).GetBool() != root->as_of.stale,
+             "as_of.stale");
+  out.root.signature = needBase64(sr, "signature");
+  Result<certs::SignatureAlgorithm> algorithm = certs::parseAlgorithm(needString(sr, "algorithm"));
+  if (!algorithm) throw Failure{"malformed_receipt", algorithm.status().message()};
+  out.root.algorithm = *algorithm;
+  out.root.signer_certificate = needString(sr, "signer_certificate");
+
+  // 1. The key: chains to a trusted root at the signing time, with the receipt role.
+  Result<certs::X509Ptr> signer = certs::parseCertificatePem(out.root.signer_certificate);
+  if (!signer) throw Failure{"malformed_receipt", "signer_certificate is not PEM"};
+  std::vector<certs::X509Ptr> intermediates;
+  if (!intermediates_pem.empty()) {
+    Result<std::vector<certs::X509Ptr>> parsed = certs::parseCertificateChainPem(intermediates_pem);
+    if (!parsed) throw Failure{"malformed_receipt", "intermediates are not PEM"};
+    intermediates = std::move(*parsed);
+  }
+  const std::time_t signed_at_seconds = static_cast<std::time_t>(root->signed_at_micros / 1000000);
+  certs::Verification chain = certs::verifyChain(
+      signer->get(), intermediates, roots, signed_at_seconds, certs::KeyRole::kVerificationReceipt);
+  if (!chain) {
+    throw Failure{certs::verifyReasonName(chain.reason()),
+                  "verification key certificate chain: " + chain.message()};
+  }
+  // 2. The signature over the signed root.
+  certs::Verification sig = certs::verifySignature(out.root.signer_certificate, out.root.algorithm,
+                                                   root->signed_bytes, out.root.signature);
+  if (!sig) {
+    throw Failure{certs::verifyReasonName(sig.reason()), "signed root: " + sig.message()};
+  }
+  // 3. The leaf is in the signed tree at its index.
+  if (Status s = certs::verifyInclusion(out.leaf_index, root->tree_size,
+                                        certs::hashLeaf(leaf_bytes), path, root->root);
+      !s) {
+    throw Failure{"bad_inclusion_proof", "leaf " + std::to_string(out.leaf_index) + " of " +
+                                             std::to_string(root->tree_size) + ": " + s.message()};
+  }
+  // 4. What the receipt shows in clear must be what the leaf says.
+  auto answer = doc.FindMember("answer");
+  if (answer != doc.MemberEnd()) {
+    if (!answer->value.IsObject()) throw Failure{"malformed_receipt", "answer is not an object"};
+    auto field = [&](const char* name, const char* expected) {
+      auto it = answer->value.FindMember(name);
+      if (it != answer->value.MemberEnd() &&
+          (!it->value.IsString() || std::string_view(it->value.GetString()) != expected)) {
+        throw Failure{"answer_mismatch",
+                      std::string("answer.") + name + " is not the leaf's (" + expected + ")"};
+      }
+    };
+    field("kind", receiptKindName(leaf->check.kind));
+    field("subject", leaf->check.subject.c_str());
+    field("verdict", receiptVerdictName(leaf->answer.verdict));
+    field("reason", receiptReasonName(leaf->answer.reason));
+  }
+}
+
+}  // namespace
+
+ReceiptVerification verifyReceipt(std::string_view receipt_json,
+                                  const std::vector<certs::X509Ptr>& roots,
+                                  std::string_view intermediates_pem) {
+  ReceiptVerification out;
+  try {
+    verifyOrThrow(receipt_json, roots, intermediates_pem, out);
+    out.message = "leaf " + std::to_string(out.leaf_index) + " of a signed tree of " +
+                  std::to_string(out.root.tree_size);
+  } catch (const Failure& f) {
+    out.reason = f.reason;
+    out.message = f.message;
+  } catch (const std::exception& e) {
+    out.reason = "malformed_receipt";
+    out.message = e.what();
+  }
+  return out;
+}
+
+}  // namespace tongban::verification
