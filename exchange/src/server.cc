@@ -884,6 +884,7 @@ class ExchangeServerImpl : public ExchangeServer {
      }).access = Access::kPublic;
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
+    addStatusFilterRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");
