@@ -145,6 +145,31 @@ TEST(Receipt, EveryAnswerOfABatchVerifiesOffline) {
   }
 }
 
+// The batch tree (bottom-up, lone nodes promoted) is RFC 6962's: the same root and the same audit
+// paths as certs' reference implementation for every size up to 70 and a few larger ones.
+TEST(Receipt, BatchTreeIsRfc6962) {
+  ReceiptSigner signer(pki().hub.verification_signer);
+  std::vector<size_t> sizes;
+  for (size_t n = 1; n <= 70; ++n) sizes.push_back(n);
+  for (size_t n : {127, 128, 129, 1000, 1025}) sizes.push_back(n);
+  for (size_t n : sizes) {
+    std::vector<std::string> leaves;
+    certs::InMemoryMerkleTree reference;
+    for (size_t i = 0; i < n; ++i) {
+      leaves.push_back("leaf " + std::to_string(i));
+      reference.append(leaves.back());
+    }
+    auto batch = signer.seal(leaves, asOf(1));
+    ASSERT_TRUE(batch);
+    ASSERT_EQ((*batch)->root().root, reference.root()) << n;
+    for (size_t i = 0; i < n; ++i) {
+      auto expected = certs::inclusionProof(reference, i, n);
+      ASSERT_TRUE(expected);
+      ASSERT_EQ((*batch)->path(i), *expected) << n << "/" << i;
+    }
+  }
+}
+
 // Each member of a receipt, changed, gets its own reason.
 TEST(Receipt, TamperingIsRefused) {
   auto batch = sealBatch(9);

@@ -2,6 +2,7 @@
 // offline verification.
 #include "tongban/verification/receipt.h"
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -100,6 +101,58 @@ AsOf getAsOf(Reader& r, bool& stale_ok) {
   stale_ok = stale <= 1;
   a.stale = stale == 1;
   return a;
+}
+
+// SHA-256 through one pre-fetched EVP_MD and a context per thread (OpenSSL 3's implicit fetch
+// in one-shot calls costs as much as hashing a leaf).
+class Sha256 {
+ public:
+  static Sha256& local() {
+    thread_local Sha256 instance;
+    return instance;
+  }
+  certs::MerkleHash leaf(std::string_view data) {
+    static const unsigned char kZero = 0x00;
+    EVP_DigestInit_ex(ctx_, md_, nullptr);
+    EVP_DigestUpdate(ctx_, &kZero, 1);
+    EVP_DigestUpdate(ctx_, data.data(), data.size());
+    return finish();
+  }
+  certs::MerkleHash children(const certs::MerkleHash& left, const certs::MerkleHash& right) {
+    unsigned char buffer[65];
+    buffer[0] = 0x01;
+    std::memcpy(buffer + 1, left.data(), 32);
+    std::memcpy(buffer + 33, right.data(), 32);
+    EVP_DigestInit_ex(ctx_, md_, nullptr);
+    EVP_DigestUpdate(ctx_, buffer, sizeof buffer);
+    return finish();
+  }
+  ~Sha256() {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+  }
+
+ private:
+  Sha256() : md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx_(EVP_MD_CTX_new()) {}
+  certs::MerkleHash finish() {
+    certs::MerkleHash out{};
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(ctx_, out.data(), &length);
+    return out;
+  }
+  EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+};
+
+void appendHex(std::string& out, const certs::MerkleHash& hash) {
+  static const char kDigits[] = "0123456789abcdef";
+  const size_t at = out.size();
+  out.resize(at + 64);
+  char* p = &out[at];
+  for (uint8_t b : hash) {
+    *p++ = kDigits[b >> 4];
+    *p++ = kDigits[b & 15];
+  }
 }
 
 int64_t systemMicros() {
@@ -297,23 +350,43 @@ Result<SignedRoot> parseSignedRootBytes(std::string_view bytes) {
 // ---- SealedBatch ------------------------------------------------------------------------------
 
 std::vector<certs::MerkleHash> SealedBatch::path(size_t index) const {
-  Result<std::vector<certs::MerkleHash>> proof = certs::inclusionProof(tree_, index, tree_.size());
-  return proof ? std::move(*proof) : std::vector<certs::MerkleHash>{};
+  std::vector<certs::MerkleHash> out;
+  if (index >= leaves_.size()) return out;
+  for (size_t level = 0; level + 1 < levels_.size(); ++level) {
+    const size_t sibling = index ^ 1;
+    if (sibling < levels_[level].size()) out.push_back(levels_[level][sibling]);
+    index >>= 1;
+  }
+  return out;
 }
 
 std::string SealedBatch::signedRootJson() const { return root_json_; }
 
-std::string SealedBatch::proofJson(size_t index) const {
-  std::string out = "{\"leaf_index\":" + std::to_string(index) + ",\"leaf\":\"" +
-                    base64Encode(leaves_[index]) + "\",\"path\":[";
-  const std::vector<certs::MerkleHash> p = path(index);
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    out += certs::toHex(p[i]);
-    out += '"';
+void SealedBatch::appendProofJson(size_t index, std::string& out) const {
+  out += "{\"leaf_index\":";
+  out += std::to_string(index);
+  out += ",\"leaf\":\"";
+  out += base64Encode(leaves_[index]);
+  out += "\",\"path\":[";
+  bool first = true;
+  size_t i = index;
+  for (size_t level = 0; level + 1 < levels_.size(); ++level) {
+    const size_t sibling = i ^ 1;
+    if (sibling < levels_[level].size()) {
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      appendHex(out, levels_[level][sibling]);
+      out += '"';
+    }
+    i >>= 1;
   }
   out += "]}";
+}
+
+std::string SealedBatch::proofJson(size_t index) const {
+  std::string out;
+  appendProofJson(index, out);
   return out;
 }
 
@@ -352,11 +425,24 @@ Result<std::shared_ptr<const SealedBatch>> ReceiptSigner::seal(std::vector<std::
   if (leaves.empty()) return Status::invalid("leaves", "a receipt batch needs at least one leaf");
   if (!signer_) return Status::unavailable("no verification receipt key is configured");
   auto batch = std::make_shared<SealedBatch>();
-  for (const std::string& leaf : leaves) batch->tree_.append(leaf);
+  Sha256& sha = Sha256::local();
+  std::vector<std::vector<certs::MerkleHash>>& levels = batch->levels_;
+  levels.emplace_back();
+  levels[0].reserve(leaves.size());
+  for (const std::string& leaf : leaves) levels[0].push_back(sha.leaf(leaf));
+  while (levels.back().size() > 1) {
+    const std::vector<certs::MerkleHash>& below = levels.back();
+    std::vector<certs::MerkleHash> above;
+    above.reserve((below.size() + 1) / 2);
+    for (size_t i = 0; i + 1 < below.size(); i += 2)
+      above.push_back(sha.children(below[i], below[i + 1]));
+    if (below.size() % 2 == 1) above.push_back(below.back());
+    levels.push_back(std::move(above));
+  }
   batch->leaves_ = std::move(leaves);
   SignedRoot& root = batch->root_;
-  root.tree_size = batch->tree_.size();
-  root.root = batch->tree_.root();
+  root.tree_size = batch->leaves_.size();
+  root.root = levels.back()[0];
   root.signed_at_micros = now_micros_();
   root.as_of = as_of;
   root.signed_bytes = signedRootBytes(root.tree_size, root.root, root.signed_at_micros, as_of);

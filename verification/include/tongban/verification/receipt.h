@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "tongban/certs/algorithm.h"
-#include "tongban/certs/merkle.h"
+#include "tongban/certs/merkle.h"  // MerkleHash; receipts verify with verifyInclusion
 #include "tongban/certs/openssl_handles.h"
 #include "tongban/certs/signer.h"
 #include "tongban/common/result.h"
@@ -111,8 +111,10 @@ class SealedBatch {
   // JSON of the signed root: {"tree_size","root_hash","signed_at_micros","as_of":{...},
   // "signed","signature","algorithm","signer_certificate"}. Once per batch response.
   std::string signedRootJson() const;
-  // JSON of one answer's proof: {"leaf_index","leaf","path":[hex...]}. Per answer.
+  // JSON of one answer's proof: {"leaf_index","leaf","path":[hex...]}. Per answer;
+  // appendProofJson writes it at the end of `out` (no allocation when `out` has room).
   std::string proofJson(size_t index) const;
+  void appendProofJson(size_t index, std::string& out) const;
   // A standalone receipt document: {"format":"tongban-receipt/1","leaf_index","leaf","path",
   // "signed_root":{...}}, what `tongban-verify receipt` reads.
   std::string receiptJson(size_t index) const;
@@ -120,7 +122,11 @@ class SealedBatch {
  private:
   friend class ReceiptSigner;
   std::vector<std::string> leaves_;
-  certs::InMemoryMerkleTree tree_;
+  // levels_[0] = leaf hashes; levels_[l + 1][i] = hash of levels_[l][2i], levels_[l][2i + 1], or
+  // levels_[l][2i] itself when it has no right sibling. Promoting the lone last node builds
+  // exactly RFC 6962's tree (its left subtrees are the largest perfect ones), so the audit path
+  // of leaf i is the sibling at each level where one exists, nearest first.
+  std::vector<std::vector<certs::MerkleHash>> levels_;
   SignedRoot root_;
   std::string root_json_;  // signedRootJson(), made once
 };
