@@ -117,14 +117,20 @@ size_t runBatch(const Probe& probe, const std::vector<std::string>& ids, size_t 
 
 double checksPerSecond(const Probe& probe, const std::vector<std::string>& ids, size_t batch,
                        int mode, const ReceiptSigner& signer, double seconds) {
+  // Best of three rounds: this machine is shared, and the best round is the least disturbed.
   std::string out;
-  size_t done = 0, offset = 0;
-  const auto start = Steady::now();
-  do {
-    done += runBatch(probe, ids, offset, batch, mode, signer, out);
-    offset += batch;
-  } while (secondsSince(start) < seconds);
-  return static_cast<double>(done) / secondsSince(start);
+  double best = 0;
+  size_t offset = 0;
+  for (int round = 0; round < 3; ++round) {
+    size_t done = 0;
+    const auto start = Steady::now();
+    do {
+      done += runBatch(probe, ids, offset, batch, mode, signer, out);
+      offset += batch;
+    } while (secondsSince(start) < seconds / 3);
+    best = std::max(best, static_cast<double>(done) / secondsSince(start));
+  }
+  return best;
 }
 
 void receipts() {
@@ -158,28 +164,42 @@ void receipts() {
                 100.0 * on / off, 100.0 * on / bare, sample_off.size() / batch,
                 sample_on.size() / batch);
   }
-  // Where the time goes at 10,000: hashing the leaves and the tree, the one signature, the paths.
+  // Where the time goes at 10,000: the leaves (salts + encoding), sealing (leaf and node hashes,
+  // one signature), the receipt members of the JSON (leaf in base64, the path in hex).
   const size_t n = 10000;
-  std::vector<std::string> leaves;
   AsOf as_of;
-  std::vector<ReceiptSalt> salts = randomSalts(n);
-  for (size_t i = 0; i < n; ++i) {
-    Check c;
-    c.subject = ids[i];
-    leaves.push_back(
-        receiptLeaf(c, Answer{Verdict::kTrue, Reason::kOk}, as_of, "app", "m", salts[i]));
+  double leaves_s = 1e9, seal_s = 1e9, json_s = 1e9, sign_s = 1e9;
+  size_t leaf_bytes = 0;
+  std::string json;
+  for (int round = 0; round < 5; ++round) {  // best of five, as above
+    auto start = Steady::now();
+    std::vector<ReceiptSalt> salts = randomSalts(n);
+    std::vector<std::string> leaves;
+    leaves.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
+      Check c;
+      c.subject = ids[i];
+      leaves.push_back(receiptLeaf(c, Answer{Verdict::kTrue, Reason::kOk}, as_of,
+                                   "app_0123456789abcdef", "11110000MB01832653A0001", salts[i]));
+    }
+    leaves_s = std::min(leaves_s, secondsSince(start));
+    leaf_bytes = leaves[0].size();
+    start = Steady::now();
+    auto sealed = signer.seal(std::move(leaves), as_of);
+    seal_s = std::min(seal_s, secondsSince(start));
+    json.clear();
+    start = Steady::now();
+    for (size_t i = 0; i < n; ++i) (*sealed)->appendProofJson(i, json);
+    json_s = std::min(json_s, secondsSince(start));
+    start = Steady::now();
+    g_sink += static_cast<bool>(signer.seal({"x"}, as_of));
+    sign_s = std::min(sign_s, secondsSince(start));
   }
-  auto start = Steady::now();
-  auto sealed = signer.seal(leaves, as_of);
-  const double seal_s = secondsSince(start);
-  start = Steady::now();
-  size_t path_hashes = 0;
-  for (size_t i = 0; i < n; ++i) path_hashes += (*sealed)->path(i).size();
-  const double path_s = secondsSince(start);
   std::printf(
-      "batch of 10000: seal (leaf hashes + tree + 1 signature) %.2f ms, all audit paths "
-      "%.2f ms (%zu hashes each)\n",
-      seal_s * 1e3, path_s * 1e3, path_hashes / n);
+      "per answer at 10000 (leaf %zu bytes): leaf %.0f ns, seal %.0f ns (one signature "
+      "%.0f us per batch), receipt JSON %.0f ns; total %.0f ns\n",
+      leaf_bytes, leaves_s / n * 1e9, seal_s / n * 1e9, sign_s * 1e6, json_s / n * 1e9,
+      (leaves_s + seal_s + json_s) / n * 1e9);
 }
 
 void filter(uint64_t certificates, double rate) {
