@@ -19,13 +19,13 @@ struct FilterState {
   std::unique_ptr<verification::StatusFilterCache> cache;
 };
 
-HttpResponse filterResponse(const verification::SignedStatusFilter& filter, bool delta) {
+HttpResponse filterResponse(const verification::SignedStatusFilter& filter) {
   HttpResponse out;
   out.content_type = "application/octet-stream";
   out.body = filter.bytes;
   out.headers.emplace_back("X-Tongban-Tree-Size", std::to_string(filter.tree_size));
   out.headers.emplace_back("X-Tongban-Produced-At", std::to_string(filter.produced_at));
-  out.headers.emplace_back("X-Tongban-Filter-Kind", delta ? "delta" : "full");
+  out.headers.emplace_back("X-Tongban-Filter-Kind", filter.delta ? "delta" : "full");
   out.headers.emplace_back("Cache-Control", "public, max-age=60");
   return out;
 }
@@ -47,7 +47,7 @@ Result<HttpResponse> statusFilter(ServiceContext& ctx, FilterState& state, HttpR
   if (since == params->end()) {
     auto filter = state.cache->current();
     if (!filter) return filter.status();
-    return filterResponse(**filter, false);
+    return filterResponse(**filter);
   }
   const std::string& text = since->second;
   if (text.empty() || text.size() > 18 ||
@@ -56,7 +56,7 @@ Result<HttpResponse> statusFilter(ServiceContext& ctx, FilterState& state, HttpR
   }
   auto delta = state.cache->deltaSince(std::stoull(text));
   if (!delta) return delta.status();
-  return filterResponse(*delta, true);
+  return filterResponse(**delta);
 }
 
 }  // namespace

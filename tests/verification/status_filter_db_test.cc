@@ -150,6 +150,23 @@ TEST(StatusFilterDb, CacheRebuildsWhenTheLogMoves) {
   ASSERT_TRUE(offline.apply(parseVerified(hub, (*moved)->bytes)));
   EXPECT_TRUE(*offline.isValid(id));
 
+  // ?since=0 of a log larger than the delta limit: the full filter instead, never a huge list.
+  StatusFilterOptions small = options;
+  small.max_delta_changes = 1;
+  auto too_big = db::withConnection(*hub.pool, [&](pqxx::connection& c) {
+    return buildStatusDelta(c, *hub.hub.status_signer, 0, small);
+  });
+  ASSERT_FALSE(too_big);
+  EXPECT_EQ(too_big.status().code(), ErrorCode::kPayloadTooLarge);
+  StatusFilterCache limited(*hub.pool, hub.hub.status_signer, small);
+  auto instead = limited.deltaSince(0);
+  ASSERT_TRUE(instead) << instead.status().toString();
+  EXPECT_FALSE((*instead)->delta);
+  EXPECT_EQ(parseVerified(hub, (*instead)->bytes).kind, kStatusFilterFull);
+  auto small_delta = limited.deltaSince((*moved)->tree_size - 1);
+  ASSERT_TRUE(small_delta) << small_delta.status().toString();
+  EXPECT_TRUE((*small_delta)->delta);
+
   // No status key: the filter is unavailable, not a crash.
   StatusFilterCache keyless(*hub.pool, nullptr, options);
   auto none = keyless.current();

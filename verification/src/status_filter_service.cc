@@ -98,20 +98,28 @@ Result<SignedStatusFilter> buildStatusDelta(pqxx::connection& conn, const certs:
                                           std::to_string(delta.tree_size) + ")");
     }
     const std::string m = std::to_string(since), n = std::to_string(delta.tree_size);
-    forEachRow(tx,
-               "SELECT c.certificate_id, c.status = 'valid' AND s.status = 'active' "
-               "FROM certs.certificates c JOIN certs.seals s ON s.seal_id = c.seal_id "
-               "WHERE c.log_index < " +
-                   n + " AND (c.log_index >= " + m +
-                   " OR c.certificate_id IN (SELECT certificate_id FROM certs.status_events "
-                   "WHERE log_index >= " +
-                   m + " AND log_index < " + n +
-                   ") OR c.seal_id IN (SELECT seal_id FROM certs.seal_events WHERE log_index >= " +
-                   m + " AND log_index < " + n + "))",
-               [&](std::string_view id, bool ok) {
-                 delta.changes.push_back(StatusChange{std::string(id), ok});
-               });
+    forEachRow(
+        tx,
+        "SELECT c.certificate_id, c.status = 'valid' AND s.status = 'active' "
+        "FROM certs.certificates c JOIN certs.seals s ON s.seal_id = c.seal_id "
+        "WHERE c.log_index < " +
+            n + " AND (c.log_index >= " + m +
+            " OR c.certificate_id IN (SELECT certificate_id FROM certs.status_events "
+            "WHERE log_index >= " +
+            m + " AND log_index < " + n +
+            ") OR c.seal_id IN (SELECT seal_id FROM certs.seal_events WHERE log_index >= " + m +
+            " AND log_index < " + n + ")) LIMIT " + std::to_string(options.max_delta_changes + 1),
+        [&](std::string_view id, bool ok) {
+          delta.changes.push_back(StatusChange{std::string(id), ok});
+        });
     tx.commit();
+    if (delta.changes.size() > options.max_delta_changes) {
+      return Status(ErrorCode::kPayloadTooLarge,
+                    "the delta since " + m + " holds more than " +
+                        std::to_string(options.max_delta_changes) +
+                        " changes: fetch the full filter",
+                    "since");
+    }
   } catch (const pqxx::broken_connection& e) {
     return Status::unavailable(std::string("database connection lost: ") + e.what());
   } catch (const pqxx::failure& e) {
@@ -131,6 +139,7 @@ Result<SignedStatusFilter> buildStatusDelta(pqxx::connection& conn, const certs:
   out.tree_size = delta.tree_size;
   out.produced_at = delta.produced_at;
   out.certificates = delta.changes.size();
+  out.delta = true;
   out.bytes = std::move(*bytes);
   return out;
 }
@@ -191,10 +200,13 @@ Result<std::shared_ptr<const SignedStatusFilter>> StatusFilterCache::current() {
   return fresh;
 }
 
-Result<SignedStatusFilter> StatusFilterCache::deltaSince(uint64_t since) {
+Result<std::shared_ptr<const SignedStatusFilter>> StatusFilterCache::deltaSince(uint64_t since) {
   if (!signer_) return Status::unavailable("no status key is configured");
-  return db::withConnection(
+  Result<SignedStatusFilter> delta = db::withConnection(
       pool_, [&](pqxx::connection& c) { return buildStatusDelta(c, *signer_, since, options_); });
+  if (!delta && delta.status().code() == ErrorCode::kPayloadTooLarge) return current();
+  if (!delta) return delta.status();
+  return std::make_shared<const SignedStatusFilter>(std::move(*delta));
 }
 
 }  // namespace tongban::verification

@@ -30,6 +30,9 @@ struct StatusFilterOptions {
   // rebuild work while certificates are issued continuously; 0 = rebuild on every move).
   std::chrono::milliseconds min_rebuild_interval{10000};
   std::function<int64_t()> now_seconds;  // injected clock; the system clock when empty
+  // A delta of more changes than this is not built (a public caller asking ?since=0 of ten
+  // million certificates would make the server list them all): the full filter is the answer.
+  size_t max_delta_changes = 100'000;
 };
 
 struct SignedStatusFilter {
@@ -37,6 +40,7 @@ struct SignedStatusFilter {
   int64_t produced_at = 0;
   uint64_t certificates = 0;
   uint64_t not_valid = 0;
+  bool delta = false;
   std::string bytes;  // the signed file
 };
 
@@ -45,7 +49,8 @@ Result<SignedStatusFilter> buildStatusFilter(pqxx::connection& conn, const certs
                                              const StatusFilterOptions& options);
 
 // Builds and signs the delta from tree size `since` to the log's current size. InvalidArgument
-// (field "since") when `since` is past the current size.
+// (field "since") when `since` is past the current size; PayloadTooLarge (field "since") when the
+// delta would hold more than options.max_delta_changes changes.
 Result<SignedStatusFilter> buildStatusDelta(pqxx::connection& conn, const certs::Signer& signer,
                                             uint64_t since, const StatusFilterOptions& options);
 
@@ -58,7 +63,9 @@ class StatusFilterCache {
                     StatusFilterOptions options = {});
 
   Result<std::shared_ptr<const SignedStatusFilter>> current();
-  Result<SignedStatusFilter> deltaSince(uint64_t since);
+  // The delta from `since`, or the current full filter when the delta would be larger than
+  // max_delta_changes (the file says which it is). InvalidArgument "since" past the log's size.
+  Result<std::shared_ptr<const SignedStatusFilter>> deltaSince(uint64_t since);
   uint64_t builds() const;  // filters built so far (metrics, tests)
 
  private:
