@@ -32,9 +32,8 @@ void putU64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
 }
 void putStr(std::string& out, std::string_view s) {
-  // Callers pass strings validated by validateCheck or ids of our own; a longer one is cut to
-  // kMaxLeafField only if a caller broke that rule, and then it cannot parse back (not silently
-  // ambiguous: the length prefix stays exact).
+  // The length prefix keeps the encoding injective whatever the length; parseReceiptLeaf refuses
+  // fields over kMaxLeafField (validateCheck keeps callers' strings far below it).
   putU32(out, static_cast<uint32_t>(s.size()));
   out.append(s.data(), s.size());
 }
