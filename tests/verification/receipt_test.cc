@@ -170,6 +170,28 @@ TEST(Receipt, BatchTreeIsRfc6962) {
   }
 }
 
+// The serving paths' one call: checks and answers in, a sealed batch whose leaf i is answer i.
+TEST(Receipt, SealAnswersIsOneCallForABatch) {
+  ReceiptSigner signer(pki().hub.verification_signer);
+  std::vector<Check> checks(3);
+  std::vector<Answer> answers(3);
+  for (size_t i = 0; i < 3; ++i) {
+    checks[i].kind = CheckKind::kEntityInBusiness;
+    checks[i].subject = "91110108MA01ABCD5T";
+    answers[i] = {i == 1 ? Verdict::kFalse : Verdict::kTrue,
+                  i == 1 ? Reason::kAbnormalOperation : Reason::kOk};
+  }
+  auto batch = sealAnswers(signer, checks.data(), answers.data(), 3, asOf(5), "app_x", "M1");
+  ASSERT_TRUE(batch) << batch.status().toString();
+  for (size_t i = 0; i < 3; ++i) {
+    ReceiptVerification v = verifyReceipt((*batch)->receiptJson(i), pki().roots);
+    ASSERT_TRUE(v.ok()) << v.reason << " " << v.message;
+    EXPECT_EQ(v.leaf.answer.reason, answers[i].reason);
+    EXPECT_EQ(v.leaf.check.kind, CheckKind::kEntityInBusiness);
+    EXPECT_EQ(v.leaf.requester, "app_x");
+  }
+}
+
 // Each member of a receipt, changed, gets its own reason.
 TEST(Receipt, TamperingIsRefused) {
   auto batch = sealBatch(9);

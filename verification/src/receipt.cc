@@ -475,6 +475,20 @@ Result<std::shared_ptr<const SealedBatch>> ReceiptSigner::seal(std::vector<std::
   return std::shared_ptr<const SealedBatch>(std::move(batch));
 }
 
+Result<std::shared_ptr<const SealedBatch>> sealAnswers(const ReceiptSigner& signer,
+                                                       const Check* checks, const Answer* answers,
+                                                       size_t n, const AsOf& as_of,
+                                                       std::string_view requester,
+                                                       std::string_view matter) {
+  const std::vector<ReceiptSalt> salts = randomSalts(n);
+  std::vector<std::string> leaves;
+  leaves.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    leaves.push_back(receiptLeaf(checks[i], answers[i], as_of, requester, matter, salts[i]));
+  }
+  return signer.seal(std::move(leaves), as_of);
+}
+
 // ---- ReceiptWindow ----------------------------------------------------------------------------
 
 ReceiptWindow::ReceiptWindow(std::shared_ptr<const ReceiptSigner> signer, Options options)

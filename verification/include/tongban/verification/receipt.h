@@ -149,6 +149,15 @@ class ReceiptSigner {
   std::function<int64_t()> now_micros_;
 };
 
+// The serving paths' one call for a batch: a salted leaf per (checks[i], answers[i]) asked by
+// `requester` for `matter` against the snapshot `as_of` (Index::evaluate's), sealed once.
+// Answer i's receipt is leaf i. Same failures as ReceiptSigner::seal.
+Result<std::shared_ptr<const SealedBatch>> sealAnswers(const ReceiptSigner& signer,
+                                                       const Check* checks, const Answer* answers,
+                                                       size_t n, const AsOf& as_of,
+                                                       std::string_view requester,
+                                                       std::string_view matter);
+
 // One answer's receipt: the batch that covers it and its leaf index.
 struct Receipt {
   std::shared_ptr<const SealedBatch> batch;
