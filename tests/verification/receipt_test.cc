@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -278,6 +279,35 @@ TEST(Receipt, TamperingIsRefused) {
   Pki other;
   ReceiptVerification untrusted = verifyReceipt(good, other.roots);
   EXPECT_EQ(untrusted.reason, "untrusted_root") << untrusted.message;
+}
+
+// Random byte changes anywhere in a receipt: never a crash, and whatever still verifies proves
+// the same leaf at the same index under the same signed root (JSON whitespace and the like).
+TEST(Receipt, RandomMutationsNeverVerifySomethingElse) {
+  auto batch = sealBatch(6);
+  const std::string good = batch->receiptJson(4);
+  const ReceiptVerification original = verifyReceipt(good, pki().roots);
+  ASSERT_TRUE(original.ok());
+  const std::string original_leaf = batch->leaf(4);
+  std::mt19937 random(2026);
+  int still_ok = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string mutated = good;
+    const int changes = 1 + static_cast<int>(random() % 3);
+    for (int c = 0; c < changes; ++c) {
+      mutated[random() % mutated.size()] = static_cast<char>(random() % 128);
+    }
+    ReceiptVerification v = verifyReceipt(mutated, pki().roots);
+    if (v.ok()) {
+      ++still_ok;
+      EXPECT_EQ(v.leaf_index, 4u);
+      EXPECT_EQ(v.root.signed_bytes, original.root.signed_bytes);
+      EXPECT_EQ(receiptLeaf(v.leaf.check, v.leaf.answer, v.leaf.as_of, v.leaf.requester,
+                            v.leaf.matter, v.leaf.salt),
+                original_leaf);
+    }
+  }
+  EXPECT_LT(still_ok, 300) << "almost every change is caught";
 }
 
 // A root signed by a key of another role (the status key) is refused even though it chains.
