@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <utility>
@@ -25,17 +26,8 @@ constexpr char kRootTag[4] = {'T', 'B', 'V', 'R'};
 constexpr uint8_t kVersion = 1;
 
 void putU8(std::string& out, uint8_t v) { out.push_back(static_cast<char>(v)); }
-void putU32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-}
 void putU64(std::string& out, uint64_t v) {
   for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
-}
-void putStr(std::string& out, std::string_view s) {
-  // The length prefix keeps the encoding injective whatever the length; parseReceiptLeaf refuses
-  // fields over kMaxLeafField (validateCheck keeps callers' strings far below it).
-  putU32(out, static_cast<uint32_t>(s.size()));
-  out.append(s.data(), s.size());
 }
 
 // Bounds-checked reader; every get sets ok_ false past the end instead of reading.
@@ -154,6 +146,32 @@ void appendHex(std::string& out, const certs::MerkleHash& hash) {
   }
 }
 
+// Standard base64 with padding (RFC 4648 §4), appended in place.
+void appendBase64(std::string& out, std::string_view bytes) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const size_t at = out.size();
+  out.resize(at + (bytes.size() + 2) / 3 * 4);
+  char* p = &out[at];
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (uint32_t{in[i]} << 16) | (uint32_t{in[i + 1]} << 8) | in[i + 2];
+    *p++ = kAlphabet[v >> 18];
+    *p++ = kAlphabet[(v >> 12) & 63];
+    *p++ = kAlphabet[(v >> 6) & 63];
+    *p++ = kAlphabet[v & 63];
+  }
+  if (i < bytes.size()) {
+    const bool two = i + 1 < bytes.size();
+    const uint32_t v = (uint32_t{in[i]} << 16) | (two ? uint32_t{in[i + 1]} << 8 : 0);
+    *p++ = kAlphabet[v >> 18];
+    *p++ = kAlphabet[(v >> 12) & 63];
+    *p++ = two ? kAlphabet[(v >> 6) & 63] : '=';
+    *p++ = '=';
+  }
+}
+
 int64_t systemMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -242,25 +260,50 @@ const char* receiptReasonName(Reason reason) {
 std::string receiptLeaf(const Check& check, const Answer& answer, const AsOf& as_of,
                         std::string_view requester, std::string_view matter,
                         const ReceiptSalt& salt) {
-  std::string out;
-  out.reserve(96 + check.subject.size() + check.type_code.size() + check.region.size() +
-              check.entity.size() + requester.size() + matter.size());
-  out.append(kLeafTag, sizeof kLeafTag);
-  putU8(out, kVersion);
-  putU8(out, static_cast<uint8_t>(check.kind));
-  putStr(out, check.subject);
-  putStr(out, check.type_code);
-  putStr(out, check.region);
-  putU32(out, static_cast<uint32_t>(check.valid_until));
-  putU32(out, static_cast<uint32_t>(check.min_age));
-  putU32(out, static_cast<uint32_t>(check.on_date));
-  putStr(out, check.entity);
-  putU8(out, static_cast<uint8_t>(answer.verdict));
-  putU8(out, static_cast<uint8_t>(answer.reason));
-  putAsOf(out, as_of);
-  putStr(out, requester);
-  putStr(out, matter);
-  out.append(reinterpret_cast<const char*>(salt.data()), salt.size());
+  // One allocation, written through a pointer: this runs once per answer on the hot path.
+  const size_t size = 4 + 1 + 1 + (4 + check.subject.size()) + (4 + check.type_code.size()) +
+                      (4 + check.region.size()) + 12 + (4 + check.entity.size()) + 2 + 33 +
+                      (4 + requester.size()) + (4 + matter.size()) + kReceiptSaltBytes;
+  std::string out(size, '\0');
+  char* p = out.data();
+  auto u8 = [&p](uint8_t v) { *p++ = static_cast<char>(v); };
+  auto u32 = [&p](uint32_t v) {
+    p[0] = static_cast<char>(v >> 24);
+    p[1] = static_cast<char>(v >> 16);
+    p[2] = static_cast<char>(v >> 8);
+    p[3] = static_cast<char>(v);
+    p += 4;
+  };
+  auto u64 = [&u32](uint64_t v) {
+    u32(static_cast<uint32_t>(v >> 32));
+    u32(static_cast<uint32_t>(v));
+  };
+  auto str = [&p, &u32](std::string_view v) {
+    u32(static_cast<uint32_t>(v.size()));
+    if (!v.empty()) std::memcpy(p, v.data(), v.size());
+    p += v.size();
+  };
+  std::memcpy(p, kLeafTag, sizeof kLeafTag);
+  p += sizeof kLeafTag;
+  u8(kVersion);
+  u8(static_cast<uint8_t>(check.kind));
+  str(check.subject);
+  str(check.type_code);
+  str(check.region);
+  u32(static_cast<uint32_t>(check.valid_until));
+  u32(static_cast<uint32_t>(check.min_age));
+  u32(static_cast<uint32_t>(check.on_date));
+  str(check.entity);
+  u8(static_cast<uint8_t>(answer.verdict));
+  u8(static_cast<uint8_t>(answer.reason));
+  u64(as_of.certs_seq);
+  u64(as_of.population_seq);
+  u64(as_of.legal_entity_seq);
+  u64(static_cast<uint64_t>(as_of.at_micros));
+  u8(as_of.stale ? 1 : 0);
+  str(requester);
+  str(matter);
+  std::memcpy(p, salt.data(), salt.size());
   return out;
 }
 
@@ -363,9 +406,11 @@ std::string SealedBatch::signedRootJson() const { return root_json_; }
 
 void SealedBatch::appendProofJson(size_t index, std::string& out) const {
   out += "{\"leaf_index\":";
-  out += std::to_string(index);
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, index).ptr;
+  out.append(digits, static_cast<size_t>(end - digits));
   out += ",\"leaf\":\"";
-  out += base64Encode(leaves_[index]);
+  appendBase64(out, leaves_[index]);
   out += "\",\"path\":[";
   bool first = true;
   size_t i = index;
