@@ -420,7 +420,7 @@ void SealedBatch::appendProofJson(size_t index, std::string& out) const {
       if (!first) out += ',';
       first = false;
       out += '"';
-      appendHex(out, levels_[level][sibling]);
+      out.append(levels_hex_[level], sibling * 64, 64);
       out += '"';
     }
     i >>= 1;
@@ -482,6 +482,12 @@ Result<std::shared_ptr<const SealedBatch>> ReceiptSigner::seal(std::vector<std::
       above.push_back(sha.children(below[i], below[i + 1]));
     if (below.size() % 2 == 1) above.push_back(below.back());
     levels.push_back(std::move(above));
+  }
+  // Hex of every node except the root (never in a path), for appendProofJson.
+  batch->levels_hex_.resize(levels.size());
+  for (size_t l = 0; l + 1 < levels.size(); ++l) {
+    batch->levels_hex_[l].reserve(levels[l].size() * 64);
+    for (const certs::MerkleHash& h : levels[l]) appendHex(batch->levels_hex_[l], h);
   }
   batch->leaves_ = std::move(leaves);
   SignedRoot& root = batch->root_;

@@ -127,6 +127,9 @@ class SealedBatch {
   // exactly RFC 6962's tree (its left subtrees are the largest perfect ones), so the audit path
   // of leaf i is the sibling at each level where one exists, nearest first.
   std::vector<std::vector<certs::MerkleHash>> levels_;
+  // levels_hex_[l]: the hashes of levels_[l] in lower-case hex, 64 characters each, made once at
+  // sealing so that each answer's path is copied, not converted (a path shares most nodes).
+  std::vector<std::string> levels_hex_;
   SignedRoot root_;
   std::string root_json_;  // signedRootJson(), made once
 };
