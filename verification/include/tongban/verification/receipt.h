@@ -108,6 +108,7 @@ class SealedBatch {
   // The audit path of leaf `index` (< size()), nearest sibling first.
   std::vector<certs::MerkleHash> path(size_t index) const;
 
+  // For leaf(), path(), proofJson(), appendProofJson() and receiptJson(): index < size().
   // JSON of the signed root: {"tree_size","root_hash","signed_at_micros","as_of":{...},
   // "signed","signature","algorithm","signer_certificate"}. Once per batch response.
   std::string signedRootJson() const;
