@@ -34,7 +34,8 @@ const char kPkiUsage[] =
     "  init  creates the hub's PKI in DIR: an encrypted key store (DIR/keys), a self-signed root\n"
     "        CA valid 20 years (DIR/root.pem) and, issued by it, one key per role: the seal CA\n"
     "        (DIR/seal-ca.pem), the transparency-log signer (DIR/hub.pem), the status signer\n"
-    "        (DIR/status.pem) and the audit checkpoint signer (DIR/audit.pem).\n"
+    "        (DIR/status.pem), the audit checkpoint signer (DIR/audit.pem) and the\n"
+    "        verification receipt signer (DIR/verification.pem).\n"
     "        Refuses a directory that already holds a PKI. Prints the root's SHA-256\n"
     "        fingerprint: give root.pem to verifiers and have them compare it. The exchange\n"
     "        never loads the root's key (DIR/keys/root-ca.key.pem): move it offline.\n"
@@ -92,6 +93,7 @@ void printPki(std::ostream& out, const std::string& dir, const certs::HubIdentit
     json::str(w, "seal_ca_certificate", paths.seal_ca_certificate);
     json::str(w, "status_certificate", paths.status_certificate);
     json::str(w, "audit_certificate", paths.audit_certificate);
+    json::str(w, "verification_certificate", paths.verification_certificate);
     json::str(w, "key_dir", paths.key_dir);
     json::str(w, "offline_root_key", paths.root_key);
     json::str(w, "root_algorithm",

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include <openssl/x509v3.h>
@@ -73,16 +74,10 @@ Status checkLayout(const HubPkiPaths& paths) {
 
 // Every file initHubPki writes.
 std::vector<const std::string*> allFiles(const HubPkiPaths& paths) {
-  return {&paths.root_certificate,
-          &paths.hub_certificate,
-          &paths.seal_ca_certificate,
-          &paths.status_certificate,
-          &paths.audit_certificate,
-          &paths.root_key,
-          &paths.hub_key,
-          &paths.seal_ca_key,
-          &paths.status_key,
-          &paths.audit_key};
+  return {&paths.root_certificate,   &paths.hub_certificate,   &paths.seal_ca_certificate,
+          &paths.status_certificate, &paths.audit_certificate, &paths.verification_certificate,
+          &paths.root_key,           &paths.hub_key,           &paths.seal_ca_key,
+          &paths.status_key,         &paths.audit_key,         &paths.verification_key};
 }
 
 // A key store failure while reading `key_path`, in the PKI's terms.
@@ -145,12 +140,14 @@ HubPkiPaths hubPkiPaths(const std::string& dir) {
   paths.seal_ca_certificate = dir + "/seal-ca.pem";
   paths.status_certificate = dir + "/status.pem";
   paths.audit_certificate = dir + "/audit.pem";
+  paths.verification_certificate = dir + "/verification.pem";
   paths.key_dir = dir + "/keys";
   paths.root_key = paths.key_dir + "/" + kRootCaKeyId + ".key.pem";
   paths.hub_key = paths.key_dir + "/" + kHubSignerKeyId + ".key.pem";
   paths.seal_ca_key = paths.key_dir + "/" + kSealCaKeyId + ".key.pem";
   paths.status_key = paths.key_dir + "/" + kStatusSignerKeyId + ".key.pem";
   paths.audit_key = paths.key_dir + "/" + kAuditCheckpointKeyId + ".key.pem";
+  paths.verification_key = paths.key_dir + "/" + kVerificationSignerKeyId + ".key.pem";
   return paths;
 }
 
@@ -172,7 +169,8 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
   }
   if (options.seal_ca_subject.common_name.empty() ||
       options.status_signer_subject.common_name.empty() ||
-      options.audit_signer_subject.common_name.empty()) {
+      options.audit_signer_subject.common_name.empty() ||
+      options.verification_signer_subject.common_name.empty()) {
     return Status::invalid("subject", "every role key needs a common name");
   }
   const HubPkiPaths paths = hubPkiPaths(dir);
@@ -244,6 +242,8 @@ Status initHubPki(const std::string& dir, std::string_view passphrase,
        &options.status_signer_subject, CertificateKind::kSeal, KeyRole::kStatus},
       {kAuditCheckpointKeyId, &paths.audit_key, &paths.audit_certificate,
        &options.audit_signer_subject, CertificateKind::kSeal, KeyRole::kAuditCheckpoint},
+      {kVerificationSignerKeyId, &paths.verification_key, &paths.verification_certificate,
+       &options.verification_signer_subject, CertificateKind::kSeal, KeyRole::kVerificationReceipt},
   };
   std::vector<std::pair<const std::string*, std::string>> certificates;
   for (const RoleKey& r : role_keys) {
@@ -328,6 +328,23 @@ Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view pas
   auto status = loadRoleKey(**store, kStatusSignerKeyId, paths.status_key, paths.status_certificate,
                             *root, KeyRole::kStatus);
   if (!status) return status.status();
+  // The receipt key came with its role: a directory made before has neither file, and runs
+  // without receipts. One of the two alone is a damaged directory.
+  std::optional<std::pair<EvpPkeyPtr, X509Ptr>> verification;
+  const bool has_verification_certificate = exists(paths.verification_certificate);
+  if (has_verification_certificate != exists(paths.verification_key)) {
+    return Status::invalid("pki.dir",
+                           "PKI file " +
+                               (has_verification_certificate ? paths.verification_key
+                                                             : paths.verification_certificate) +
+                               " is missing");
+  }
+  if (has_verification_certificate) {
+    auto loaded = loadRoleKey(**store, kVerificationSignerKeyId, paths.verification_key,
+                              paths.verification_certificate, *root, KeyRole::kVerificationReceipt);
+    if (!loaded) return loaded.status();
+    verification = std::move(*loaded);
+  }
 
   auto makeSigner = [](EvpPkeyPtr key, X509* certificate,
                        const std::string& key_path) -> Result<std::shared_ptr<const Signer>> {
@@ -345,6 +362,13 @@ Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view pas
   if (!log_signer) return log_signer.status();
   auto status_signer = makeSigner(std::move(status->first), status->second.get(), paths.status_key);
   if (!status_signer) return status_signer.status();
+  std::shared_ptr<const Signer> verification_signer;
+  if (verification) {
+    auto made = makeSigner(std::move(verification->first), verification->second.get(),
+                           paths.verification_key);
+    if (!made) return made.status();
+    verification_signer = std::move(*made);
+  }
 
   Result<std::string> root_pem = certificatePem(root->get());
   if (!root_pem) return root_pem.status();
@@ -357,6 +381,7 @@ Result<HubIdentity> loadHubIdentity(const std::string& dir, std::string_view pas
   identity.chain_pem = {std::move(*seal_ca_pem), std::move(*root_pem)};
   identity.hub_signer = std::move(*log_signer);
   identity.status_signer = std::move(*status_signer);
+  identity.verification_signer = std::move(verification_signer);
   return identity;
 }
 

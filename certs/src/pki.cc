@@ -177,6 +177,8 @@ const char* keyRoleOid(KeyRole role) {
       return TONGBAN_ARC ".1.3";
     case KeyRole::kAuditCheckpoint:
       return TONGBAN_ARC ".1.4";
+    case KeyRole::kVerificationReceipt:
+      return TONGBAN_ARC ".1.5";
     case KeyRole::kNone:
       break;
   }
@@ -193,6 +195,8 @@ const char* keyRoleName(KeyRole role) {
       return "status";
     case KeyRole::kAuditCheckpoint:
       return "audit_checkpoint";
+    case KeyRole::kVerificationReceipt:
+      return "verification_receipt";
     case KeyRole::kNone:
       break;
   }

@@ -246,6 +246,7 @@ class ExchangeServerImpl : public ExchangeServer {
     addOperationalRoutes(r, state_);
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
+    addStatusFilterRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
     addVerificationRoutes(r, state_.services);
     registerServerMetrics(state_);

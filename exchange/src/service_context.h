@@ -85,6 +85,8 @@ struct ServiceContext {
 void addConsumerRoutes(Router& router, ServiceContext& ctx);
 // Routes of certs_handlers.cc: certificates, objections, transparency log, holders' certificates.
 void addCertificateRoutes(Router& router, ServiceContext& ctx);
+// Routes of status_filter_handlers.cc: GET /v1/status/filter (public; docs/status-filter.md).
+void addStatusFilterRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
 

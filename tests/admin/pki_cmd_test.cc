@@ -340,7 +340,7 @@ TEST_F(PkiCmdTest, SealCreateRefusals) {
   EXPECT_TRUE(contains(wrong_run.err, "pki.passphrase")) << wrong_run.err;
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(pki_ + "/keys"),
                           std::filesystem::directory_iterator()),
-            5);  // root, seal CA, log, status and audit keys
+            6);  // root, seal CA, log, status, audit and verification-receipt keys
 
   // Not a PNG, too large, unreadable.
   const std::string text = dir_ + "/seal.txt";

@@ -74,8 +74,9 @@ TEST(HubPki, InitThenLoadRoundTrip) {
   EXPECT_EQ(mode(paths.key_dir), 0700u);
   for (const std::string& file :
        {paths.root_certificate, paths.hub_certificate, paths.seal_ca_certificate,
-        paths.status_certificate, paths.audit_certificate, paths.root_key, paths.hub_key,
-        paths.seal_ca_key, paths.status_key, paths.audit_key}) {
+        paths.status_certificate, paths.audit_certificate, paths.verification_certificate,
+        paths.root_key, paths.hub_key, paths.seal_ca_key, paths.status_key, paths.audit_key,
+        paths.verification_key}) {
     EXPECT_EQ(mode(file), 0600u) << file;
   }
   EXPECT_TRUE(contains(readFile(paths.root_key), "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
@@ -86,7 +87,8 @@ TEST(HubPki, InitThenLoadRoundTrip) {
   std::filesystem::rename(paths.root_key, offline);
   Result<HubIdentity> hub = loadHubIdentity(temp.pki, kPassphrase);
   ASSERT_TRUE(hub) << hub.status().toString();
-  ASSERT_TRUE(hub->ca_key && hub->ca_certificate && hub->hub_signer && hub->status_signer);
+  ASSERT_TRUE(hub->ca_key && hub->ca_certificate && hub->hub_signer && hub->status_signer &&
+              hub->verification_signer);
   // The CA the exchange holds is the seal CA (role seal), issued by the root.
   EXPECT_EQ(commonName(hub->ca_certificate.get()), "Tongban Seal CA");
   Result<X509Ptr> root = parseCertificatePem(readFile(paths.root_certificate));
@@ -120,6 +122,16 @@ TEST(HubPki, InitThenLoadRoundTrip) {
       verifyChainPem(readFile(paths.audit_certificate), "", root_pem, at, KeyRole::kTransparencyLog)
           .reason(),
       VerifyReason::kNotAuthorized);
+  EXPECT_TRUE(verifyChainPem(hub->verification_signer->certificatePem(), "", root_pem, at,
+                             KeyRole::kVerificationReceipt));
+  EXPECT_EQ(
+      verifyChainPem(hub->verification_signer->certificatePem(), "", root_pem, at, KeyRole::kStatus)
+          .reason(),
+      VerifyReason::kNotAuthorized);
+  EXPECT_EQ(verifyChainPem(hub->status_signer->certificatePem(), "", root_pem, at,
+                           KeyRole::kVerificationReceipt)
+                .reason(),
+            VerifyReason::kNotAuthorized);
   std::filesystem::rename(offline, paths.root_key);
 
   // The hub signer: ECDSA P-256, its certificate is hub.pem, issued by the root.
@@ -329,6 +341,26 @@ TEST(HubPki, MissingDirectoryAndFilesAreNamed) {
   ASSERT_FALSE(swapped);
   EXPECT_EQ(swapped.status().field(), "pki.dir");
   EXPECT_TRUE(contains(swapped.status().message(), "hub.pem")) << swapped.status().message();
+}
+
+// A PKI made before the verification-receipt role has neither of its files: it loads without a
+// receipt signer. Only one of the two is a damaged directory, named.
+TEST(HubPki, VerificationKeyOptionalButNeverHalf) {
+  TempDir temp;
+  ASSERT_TRUE(initHubPki(temp.pki, kPassphrase));
+  const HubPkiPaths paths = hubPkiPaths(temp.pki);
+  const std::string saved = temp.path + "/verification.key.saved";
+  std::filesystem::rename(paths.verification_key, saved);
+  Result<HubIdentity> half = loadHubIdentity(temp.pki, kPassphrase);
+  ASSERT_FALSE(half);
+  EXPECT_EQ(half.status().field(), "pki.dir");
+  EXPECT_TRUE(contains(half.status().message(), "verification-signer.key.pem"))
+      << half.status().message();
+  std::filesystem::remove(paths.verification_certificate);
+  Result<HubIdentity> old = loadHubIdentity(temp.pki, kPassphrase);
+  ASSERT_TRUE(old) << old.status().toString();
+  EXPECT_EQ(old->verification_signer, nullptr);
+  EXPECT_NE(old->status_signer, nullptr);
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "tongban/certs/type_registry.h"
 #include "tongban/common/identifiers.h"
 #include "tongban/exchange/holder_token.h"
+#include "tongban/verification/status_filter.h"
 
 namespace tongban::exchange {
 namespace {
@@ -464,6 +465,65 @@ TEST_F(CertsApiTest, ASecondBusinessLicenceForACompanyIs409NamingTheCurrentOne) 
   EXPECT_EQ(issue("licence-unique-3", licenceBody(*seal_id_)).status, 409);
   cancelCurrentLicence();
   EXPECT_EQ(issue("licence-unique-4", licenceBody(*seal_id_)).status, 201);
+}
+
+// GET /v1/status/filter (issue 9, part 6): public, signed by the status key, exact for every
+// certificate of the hub at its tree size; ?since=N is the signed delta; bad input is a 400
+// naming the parameter.
+TEST_F(CertsApiTest, StatusFilterIsPublicSignedAndExact) {
+  cancelCurrentLicence();
+  ASSERT_EQ(issue("licence-filter", licenceBody(*seal_id_)).status, 201);
+  Client anyone(env_->port(), Credentials{});
+  Reply full = anyone.call("GET", "/v1/status/filter");
+  ASSERT_EQ(full.status, 200) << full.body;
+  EXPECT_EQ(full.content_type, "application/octet-stream");
+  auto file = verification::parseStatusFilter(full.body);
+  ASSERT_TRUE(file) << file.status().toString();
+  std::ifstream root_in(g_pki_dir + "/root.pem");
+  std::string root_pem((std::istreambuf_iterator<char>(root_in)), std::istreambuf_iterator<char>());
+  auto roots = certs::parseCertificateChainPem(root_pem);
+  ASSERT_TRUE(roots);
+  Status signed_ok = verification::verifyStatusFilterSignature(*file, *roots);
+  EXPECT_TRUE(signed_ok) << signed_ok.toString();
+  const uint64_t size = file->tree_size;
+  verification::OfflineStatusFilter offline;
+  ASSERT_TRUE(offline.apply(std::move(*file)));
+  size_t checked = 0;
+  for (const auto& row :
+       env_->sql("SELECT c.certificate_id, c.status = 'valid' AND s.status = 'active' FROM "
+                 "certs.certificates c JOIN certs.seals s USING (seal_id) WHERE c.log_index < " +
+                 std::to_string(size))) {
+    EXPECT_EQ(*offline.isValid(row[0].c_str()), row[1].as<bool>()) << row[0].c_str();
+    ++checked;
+  }
+  EXPECT_GE(checked, 2u);
+
+  // A revocation after the filter: the delta since its size says so, signed.
+  cancelCurrentLicence();
+  Reply delta = anyone.call("GET", "/v1/status/filter?since=" + std::to_string(size));
+  ASSERT_EQ(delta.status, 200) << delta.body;
+  auto delta_file = verification::parseStatusFilter(delta.body);
+  ASSERT_TRUE(delta_file) << delta_file.status().toString();
+  EXPECT_TRUE(verification::verifyStatusFilterSignature(*delta_file, *roots));
+  ASSERT_TRUE(offline.apply(std::move(*delta_file)));
+  for (const auto& row :
+       env_->sql("SELECT c.certificate_id, c.status = 'valid' AND s.status = 'active' FROM "
+                 "certs.certificates c JOIN certs.seals s USING (seal_id)")) {
+    EXPECT_EQ(*offline.isValid(row[0].c_str()), row[1].as<bool>()) << row[0].c_str();
+  }
+
+  // Bad input: a 400 problem naming the parameter, never a 5xx.
+  for (const char* target : {"/v1/status/filter?since=abc", "/v1/status/filter?since=-1",
+                             "/v1/status/filter?since=99999999999999", "/v1/status/filter?since=",
+                             "/v1/status/filter?since=1234567890123456789012"}) {
+    Reply bad = anyone.call("GET", target);
+    EXPECT_EQ(bad.status, 400) << target << ": " << bad.body;
+    EXPECT_EQ(bad.str("field"), "since") << target << ": " << bad.body;
+  }
+  Reply unknown = anyone.call("GET", "/v1/status/filter?sinse=1");
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_EQ(unknown.str("field"), "sinse") << unknown.body;
+  EXPECT_EQ(anyone.call("POST", "/v1/status/filter").status, 405);
 }
 
 }  // namespace

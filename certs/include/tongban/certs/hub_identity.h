@@ -25,6 +25,9 @@ struct HubIdentity {
   std::shared_ptr<const Signer> hub_signer;
   // Signs the status statements in bundles (role status). Bundles cannot be made without it.
   std::shared_ptr<const Signer> status_signer;
+  // Signs the Merkle roots of verification receipts (role verification receipt; docs/receipts.md).
+  // Null for a PKI directory made before that role existed.
+  std::shared_ptr<const Signer> verification_signer;
 };
 
 }  // namespace tongban::certs

@@ -53,6 +53,8 @@ enum class CertificateKind {
 //   .1.2  transparency log  the hub signs tree heads (and seal records)
 //   .1.3  status            the hub signs status statements
 //   .1.4  audit checkpoint  the hub signs audit-log checkpoints
+//   .1.5  verification receipt  the verification core signs the Merkle roots of its answers
+//                           (docs/receipts.md)
 // End-entity certificates carry exactly their role (critical EKU); an intermediate CA carries the
 // roles it may issue for (non-critical EKU); the root carries none. verifyChain with a role
 // requires the leaf to carry it and every intermediate that has an EKU to include it.
@@ -62,10 +64,11 @@ enum class KeyRole {
   kTransparencyLog,
   kStatus,
   kAuditCheckpoint,
+  kVerificationReceipt,
 };
 inline constexpr const char* kTongbanOidArc = "2.25.321785715282007672776426862569020286480";
 // Dotted OID of a role ("" for kNone) and its name ("seal", "transparency_log", "status",
-// "audit_checkpoint", "none").
+// "audit_checkpoint", "verification_receipt", "none").
 const char* keyRoleOid(KeyRole role);
 const char* keyRoleName(KeyRole role);
 
