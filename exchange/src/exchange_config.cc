@@ -66,6 +66,10 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "audit.checkpoint_every_entries", &e.audit_checkpoint_entries, 1,
                    int64_t{1} << 40),
            readInt(c, "audit.checkpoint_every_s", &e.audit_checkpoint_s, 1, 86400),
+           readInt(c, "console.idle_timeout_s", &e.console_idle_timeout_s, 60, 86400),
+           readInt(c, "console.absolute_timeout_s", &e.console_absolute_timeout_s, 300, 7 * 86400),
+           readInt(c, "console.max_failed_logins", &e.console_max_failed_logins, 1, 100),
+           readInt(c, "console.lockout_s", &e.console_lockout_s, 1, 86400),
        }) {
     if (!s) return s;
   }

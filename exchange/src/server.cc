@@ -174,10 +174,19 @@ class RefusalSampler {
 // Why an unauthenticated request was refused (metrics label). Refusals naming a key the registry
 // knows (a bad signature, a replay, a disabled key, a clock off) are audited in full: they are
 // about a real application. The others are sampled (RefusalSampler).
-enum class Refusal { kNone, kNoCredentials, kMalformed, kUnknownKey, kKnownKey, kHolderToken };
-constexpr size_t kRefusalKinds = 6;
+enum class Refusal {
+  kNone,
+  kNoCredentials,
+  kMalformed,
+  kUnknownKey,
+  kKnownKey,
+  kHolderToken,
+  kConsoleSession
+};
+constexpr size_t kRefusalKinds = 7;
 constexpr const char* kRefusalLabels[kRefusalKinds] = {
-    "", "no_credentials", "malformed", "unknown_key", "known_key", "holder_token"};
+    "",          "no_credentials", "malformed",      "unknown_key",
+    "known_key", "holder_token",   "console_session"};
 
 struct ServerState {
   ExchangeConfig config;
@@ -378,7 +387,9 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     if (route && route->access != Access::kPublic) {
       if (out.status == 401 && !req.caller && refusal == Refusal::kNone) {
         // Refused after the key was found (authenticate), or by a holder route's handler.
-        refusal = route->access == Access::kHolder ? Refusal::kHolderToken : Refusal::kKnownKey;
+        refusal = route->access == Access::kHolder    ? Refusal::kHolderToken
+                  : route->access == Access::kConsole ? Refusal::kConsoleSession
+                                                      : Refusal::kKnownKey;
       }
       if (refusal != Refusal::kNone) {
         state_.refusal_counts[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);
@@ -885,6 +896,7 @@ class ExchangeServerImpl : public ExchangeServer {
     addConsumerRoutes(r, state_.services);
     addCertificateRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
+    addConsoleRoutes(r, state_.services);
     for (auto& route : r.routes()) route.metrics_index = state_.metrics.addRoute(route.pattern);
     state_.unmatched_route = state_.metrics.addRoute("unmatched");
 

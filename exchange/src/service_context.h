@@ -79,6 +79,8 @@ void addConsumerRoutes(Router& router, ServiceContext& ctx);
 void addCertificateRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
+// Routes of console_handlers.cc: the administrators' console, /console/ and /console/api/.
+void addConsoleRoutes(Router& router, ServiceContext& ctx);
 
 // Sets the grant cache's lifetime from config.grant_cache_ms and starts hearing the catalog's
 // change notifications on a connection of its own (`conninfo`): a suspension or revocation made

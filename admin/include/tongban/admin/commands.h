@@ -41,4 +41,7 @@ int runPki(const Args& args, std::ostream& out, std::ostream& err);
 int runSeal(const Args& args, std::ostream& out, std::ostream& err);
 int runType(const Args& args, std::ostream& out, std::ostream& err);
 
+// user: the people who use the administrators' console (user_cmd.cc).
+int runUser(const Args& args, std::ostream& out, std::ostream& err);
+
 }  // namespace tongban::admin

@@ -53,6 +53,11 @@ struct ExchangeConfig {
   // [holders]
   std::string holder_idp_public_key_file;  // PEM; empty: holder endpoints answer 503
   std::string holder_audience = "tongban";
+  // [console] (docs/console.md)
+  int console_idle_timeout_s = 900;        // a session unused this long ends
+  int console_absolute_timeout_s = 28800;  // a session ends this long after login, used or not
+  int console_max_failed_logins = 5;       // wrong passwords in a row before the account locks
+  int console_lockout_s = 900;             // how long it stays locked
   // [log]
   std::string log_level = "info";
   std::string log_path;  // empty: stdout
