@@ -8,6 +8,10 @@ packages=(
   libpoco-dev libpqxx-dev libthrift-dev thrift-compiler libboost-dev libevent-dev
   rapidjson-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client curl wrk nginx
+  # The console: npm vendors Apache ECharts at build time (console/package-lock.json); the
+  # browser tests drive chromium with playwright-core; a CJK font so that screenshots show the
+  # Chinese interface.
+  nodejs npm chromium fonts-wqy-microhei
 )
 
 missing=()
