@@ -410,3 +410,50 @@ TEST_F(ConsoleApiTest, PagesCarryAStrictCspAndTheirContentTypes) {
 
 }  // namespace
 }  // namespace tongban::exchange
+
+namespace tongban::exchange {
+namespace {
+
+TEST_F(ConsoleApiTest, DisablingAUserEndsTheirSessions) {
+  ASSERT_TRUE(store_->addUser("shortlived", "短期用户", kPassword, false, "test", nullptr));
+  ASSERT_TRUE(store_->setRole("shortlived", console::Role::kAuditor, "", false, "test"));
+  Browser b(env_->port());
+  ASSERT_EQ(b.login("shortlived").status, 200);
+  ASSERT_EQ(b.call("GET", "/console/api/me").status, 200);
+  ASSERT_TRUE(store_->setStatus("shortlived", "disabled", "test"));
+  EXPECT_EQ(b.call("GET", "/console/api/me").status, 401);
+  EXPECT_EQ(b.login("shortlived").status, 401);
+}
+
+TEST_F(ConsoleApiTest, ARoleTakenAwayTakesEffectOnTheNextRequest) {
+  ASSERT_TRUE(store_->addUser("demoted", "降级用户", kPassword, false, "test", nullptr));
+  ASSERT_TRUE(store_->setRole("demoted", console::Role::kAuditor, "", false, "test"));
+  Browser b(env_->port());
+  ASSERT_EQ(b.login("demoted").status, 200);
+  EXPECT_EQ(b.call("GET", "/console/api/audit").status, 200);
+  ASSERT_TRUE(store_->setRole("demoted", console::Role::kAuditor, "", true, "test"));
+  EXPECT_EQ(b.call("GET", "/console/api/audit").status, 403);
+}
+
+// Behind the front door (a trusted proxy that says the browser came over TLS) the cookie is
+// Secure.
+void trustLoopback(ExchangeConfig& c) { c.trusted_proxies = "127.0.0.1"; }
+
+TEST(ConsoleTls, CookieIsSecureWhenTheTrustedFrontDoorSaysHttps) {
+  ExchangeEnv env("console_tls", trustLoopback);
+  db::ConnectionPool pool({env.conninfo(), 1, std::chrono::milliseconds(5000), nullptr});
+  console::ConsoleStore store(pool, {}, {});
+  ASSERT_TRUE(store.addUser("tls.user", "TLS", kPassword, false, "test", nullptr));
+  Browser b(env.port());
+  const std::string body =
+      std::string("{\"username\":\"tls.user\",\"password\":\"") + kPassword + "\"}";
+  Answer https = b.call("POST", "/console/api/login", body, {{"X-Forwarded-Proto", "https"}});
+  ASSERT_EQ(https.status, 200) << https.body;
+  EXPECT_NE(https.set_cookie.find("; Secure"), std::string::npos) << https.set_cookie;
+  Answer http = b.call("POST", "/console/api/login", body, {{"X-Forwarded-Proto", "http"}});
+  ASSERT_EQ(http.status, 200);
+  EXPECT_EQ(http.set_cookie.find("Secure"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tongban::exchange
