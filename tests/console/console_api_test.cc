@@ -457,3 +457,40 @@ TEST(ConsoleTls, CookieIsSecureWhenTheTrustedFrontDoorSaysHttps) {
 
 }  // namespace
 }  // namespace tongban::exchange
+
+namespace tongban::exchange {
+namespace {
+
+// 国发〔2016〕51号: 10 working days. A request made on Monday 2 November 2020 (Beijing time) is due
+// on Monday 16 November (weekends skipped); long past it, the queue shows it overdue and the
+// dashboard counts it.
+TEST_F(ConsoleApiTest, TheDeadlineIsTenWorkingDaysAndOverdueRequestsAreCounted) {
+  const int64_t id = pendingRequest();
+  env_->sql(
+      "UPDATE catalog.access_requests SET created_at = '2020-11-02T10:00:00+08:00' "
+      "WHERE id = " +
+      std::to_string(id));
+  Browser b(env_->port());
+  ASSERT_EQ(b.login("admin1").status, 200);
+  Answer q = b.call("GET", "/console/api/access-requests?limit=200");
+  ASSERT_EQ(q.status, 200) << q.body;
+  auto d = q.json();
+  bool found = false;
+  for (const auto& r : d["access_requests"].GetArray()) {
+    if (r["id"].GetInt64() != id) continue;
+    found = true;
+    EXPECT_EQ(std::string(r["deadline"].GetString()), "2020-11-16");
+    EXPECT_LT(r["working_days_left"].GetInt64(), 0);
+  }
+  EXPECT_TRUE(found) << q.body;
+  Answer dash = b.call("GET", "/console/api/dashboard");
+  ASSERT_EQ(dash.status, 200);
+  EXPECT_GE(dash.json()["requests"]["overdue"].GetInt64(), 1);
+  ASSERT_EQ(b.call("POST", "/console/api/access-requests/" + std::to_string(id) + "/reject",
+                   "{\"reason\":\"逾期清理\"}")
+                .status,
+            200);
+}
+
+}  // namespace
+}  // namespace tongban::exchange
