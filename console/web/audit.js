@@ -25,6 +25,10 @@
       d = await TB.busy(document.getElementById('search'), () => TB.api('GET', 'audit?' + q));
     } catch (err) { TB.showError(box, err); return; }
     anchor = d.to;
+    const csv = new URLSearchParams(q);
+    csv.delete('offset');
+    csv.delete('limit');
+    document.getElementById('export').href = '/console/api/audit.csv?' + csv;
     const tbody = document.querySelector('#entries tbody');
     tbody.textContent = '';
     if (d.entries.length === 0) {

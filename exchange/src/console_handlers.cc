@@ -7,10 +7,11 @@
 // token, then checks the person's console role, and then calls the same catalog and audit code
 // the /v1/admin/ API calls, as a catalog Actor ("console:<username>", admin or a provider of the
 // approver's department): the catalog's own permission checks apply on top of the console's.
-#include <Poco/Timestamp.h>
-
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 
 #include "handler_util.h"
@@ -515,23 +516,27 @@ Status requireAuditReader(const console::User& u) {
   return denied(u, "the audit log");
 }
 
-Result<HttpResponse> searchAudit(ConsoleState& st, ServiceContext& ctx, HttpRequest& req) {
-  auto session = authenticate(st, req);
-  if (!session) return session.status();
-  if (Status s = requireAuditReader(session->user); !s) return s;
-  auto params = queryParams(req);
-  if (!params) return params.status();
-  auto& q = *params;
-  AuditSearch search;
+// "2026-11-28T20:31:11.123456Z"
+std::string microsText(int64_t micros) {
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ",
+                static_cast<long long>(((micros % 1000000) + 1000000) % 1000000));
+  std::string text = catalog::formatTimestamp(catalog::TimePoint(
+      std::chrono::duration_cast<catalog::TimePoint::duration>(std::chrono::microseconds(micros))));
+  return text.substr(0, text.size() - 1) + frac;
+}
+
+// The filters of an audit search (app_id, subject, resource, from, to); `to` defaults to now.
+Status parseAuditSearch(std::map<std::string, std::string>& q, AuditSearch* search) {
   for (auto [name, out] :
-       {std::pair{"app_id", &search.app_id}, std::pair{"subject", &search.subject_key},
-        std::pair{"resource", &search.resource_code}}) {
+       {std::pair{"app_id", &search->app_id}, std::pair{"subject", &search->subject_key},
+        std::pair{"resource", &search->resource_code}}) {
     const std::string& v = q[name];
     if (v.size() > 64) return Status::invalid(name, "at most 64 characters");
     *out = v;
   }
   for (auto [name, out] :
-       {std::pair{"from", &search.from_micros}, std::pair{"to", &search.to_micros}}) {
+       {std::pair{"from", &search->from_micros}, std::pair{"to", &search->to_micros}}) {
     if (q[name].empty()) continue;
     auto t = catalog::parseTimestamp(q[name]);
     if (!t) return Status::invalid(name, "must be an RFC 3339 time with an offset");
@@ -540,11 +545,23 @@ Result<HttpResponse> searchAudit(ConsoleState& st, ServiceContext& ctx, HttpRequ
   // Pages of one search are cut from the log as it was at its first page: without `to`, the
   // search ends now, and the answer says where (pass it back with the next pages' offsets), so
   // entries appended meanwhile do not shift the pages.
-  if (!search.to_micros) {
-    search.to_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
+  if (!search->to_micros) {
+    search->to_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
   }
+  return Status::ok();
+}
+
+Result<HttpResponse> searchAudit(ConsoleState& st, ServiceContext& ctx, HttpRequest& req) {
+  auto session = authenticate(st, req);
+  if (!session) return session.status();
+  if (Status s = requireAuditReader(session->user); !s) return s;
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  auto& q = *params;
+  AuditSearch search;
+  if (Status s = parseAuditSearch(q, &search); !s) return s;
   auto limit = sizeParam(q, "limit", 50, 200);
   if (!limit) return limit.status();
   if (*limit == 0) return Status::invalid("limit", "must be 1 to 200");
@@ -562,16 +579,77 @@ Result<HttpResponse> searchAudit(ConsoleState& st, ServiceContext& ctx, HttpRequ
     body += (n ? "," : "") + auditRecordJson((*records)[i]);
   }
   const bool more = records->size() > *offset + *limit;
-  const int64_t to = *search.to_micros;
-  char frac[16];
-  std::snprintf(frac, sizeof frac, ".%06lldZ",
-                static_cast<long long>(((to % 1000000) + 1000000) % 1000000));
-  std::string to_text = catalog::formatTimestamp(catalog::TimePoint(
-      std::chrono::duration_cast<catalog::TimePoint::duration>(std::chrono::microseconds(to))));
-  to_text = to_text.substr(0, to_text.size() - 1) + frac;
   body += "],\"offset\":" + std::to_string(*offset) + ",\"limit\":" + std::to_string(*limit) +
-          ",\"more\":" + (more ? "true" : "false") + ",\"to\":\"" + to_text + "\"}";
+          ",\"more\":" + (more ? "true" : "false") + ",\"to\":\"" + microsText(*search.to_micros) +
+          "\"}";
   return apiJson(body);
+}
+
+// One CSV cell: quoted, quotes doubled; a value a spreadsheet would take for a formula (= + - @,
+// tab, carriage return first) gets a leading apostrophe (CSV injection).
+void csvCell(std::string& out, const std::string& v, bool last = false) {
+  out += '"';
+  if (!v.empty() &&
+      (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' || v[0] == '\t' || v[0] == '\r')) {
+    out += '\'';
+  }
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += last ? "\"\r\n" : "\",";
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ";" : "") + v[i];
+  return out;
+}
+
+// The search's entries (newest first, at most 10,000) as CSV, UTF-8 with a byte-order mark so
+// that spreadsheet programs read the Chinese text.
+Result<HttpResponse> exportAudit(ConsoleState& st, ServiceContext& ctx, HttpRequest& req) {
+  auto session = authenticate(st, req);
+  if (!session) return session.status();
+  if (Status s = requireAuditReader(session->user); !s) return s;
+  auto params = queryParams(req);
+  if (!params) return params.status();
+  AuditSearch search;
+  if (Status s = parseAuditSearch(*params, &search); !s) return s;
+  search.limit = 10000;
+  auto records =
+      db::withConnection(*ctx.pool, [&](pqxx::connection& c) { return searchAuditLog(c, search); });
+  if (!records) return records.status();
+  std::string body = "\xEF\xBB\xBF";
+  for (const char* h :
+       {"at", "node_id", "seq", "app_id", "department_code", "method", "path", "resource_code",
+        "subject_keys", "matter_code", "case_id", "result", "http_status", "reason"}) {
+    csvCell(body, h);
+  }
+  csvCell(body, "hash", true);
+  for (const auto& r : *records) {
+    csvCell(body, microsText(r.at_micros));
+    csvCell(body, r.node_id);
+    csvCell(body, std::to_string(r.seq));
+    for (const auto* v : {&r.app_id, &r.department_code, &r.method, &r.path, &r.resource_code}) {
+      csvCell(body, v->value_or(""));
+    }
+    csvCell(body, joined(r.subject_keys));
+    csvCell(body, r.matter_code.value_or(""));
+    csvCell(body, r.case_id.value_or(""));
+    csvCell(body, r.result);
+    csvCell(body, r.http_status ? std::to_string(*r.http_status) : "");
+    csvCell(body, r.reason.value_or(""));
+    csvCell(body, hexEncode(r.hash), true);
+  }
+  HttpResponse out;
+  out.content_type = "text/csv; charset=utf-8";
+  out.body = std::move(body);
+  out.headers.emplace_back("Content-Disposition", "attachment; filename=\"tongban-audit.csv\"");
+  out.headers.emplace_back("Cache-Control", "no-store");
+  secureHeaders(out);
+  req.audit.reason = "exported " + std::to_string(records->size()) + " audit entries as CSV";
+  return out;
 }
 
 Result<HttpResponse> verifyAudit(ConsoleState& st, ServiceContext& ctx, HttpRequest& req) {
@@ -803,6 +881,7 @@ void addConsoleRoutes(Router& r, ServiceContext& ctx) {
         return changeGrant(s, c, q, GrantChange::kRevoke);
       });
   api("GET", "/console/api/audit", searchAudit);
+  api("GET", "/console/api/audit.csv", exportAudit);
   api("POST", "/console/api/audit/verify", verifyAudit);
 }
 

@@ -378,6 +378,12 @@ TEST_F(ConsoleApiTest, AuditSearchPagesAndTheChainVerifies) {
   EXPECT_EQ(bad.field(), "limit");
   Answer bad_time = aud.call("GET", "/console/api/audit?from=yesterday");
   EXPECT_EQ(bad_time.field(), "from");
+  Answer csv = aud.call("GET", "/console/api/audit.csv?app_id=console:auditor1&to=" + to);
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.headers["Content-Type"], "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.rfind("\xEF\xBB\xBF\"at\",\"node_id\"", 0), 0u) << csv.body.substr(0, 80);
+  EXPECT_NE(csv.body.find(d1["entries"][0]["hash"].GetString()), std::string::npos);
+  EXPECT_EQ(aud.call("GET", "/console/api/audit.csv?from=bad").field(), "from");
   Answer v = aud.call("POST", "/console/api/audit/verify", "");
   ASSERT_EQ(v.status, 200) << v.body;
   EXPECT_TRUE(v.json()["intact"].GetBool()) << v.body;

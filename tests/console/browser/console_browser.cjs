@@ -164,6 +164,11 @@ const scenarios = {
     const rows = await page.locator('#entries tbody tr').count();
     assert.ok(rows >= 1, 'no audit rows for ' + process.env.TB_SEARCH_APP);
     assert.match(await page.textContent('#entries tbody'), new RegExp(process.env.TB_SEARCH_APP.replace('.', '\\.')));
+    // CSV export of the same search, downloaded by the browser with the session's cookie.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
+    assert.strictEqual(download.suggestedFilename(), 'tongban-audit.csv');
+    const csv = require('fs').readFileSync(await download.path(), 'utf8');
+    assert.match(csv, new RegExp(process.env.TB_SEARCH_APP.replace('.', '\\.')));
     // Bad input: the error names the field.
     await page.fill('#app_id', 'x'.repeat(80));
     await page.click('#search');
