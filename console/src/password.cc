@@ -1,6 +1,9 @@
 #include "tongban/console/password.h"
 
+#include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
+#include <mutex>
 #include <vector>
 
 #include <openssl/core_names.h>
@@ -17,8 +20,53 @@ namespace {
 constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 
+// At most kMaxConcurrentScrypt derivations run at once (each holds 32 MiB): a burst of logins
+// waits instead of taking the process's memory.
+class ScryptGate {
+ public:
+  void enter() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    free_.wait(lock, [this] { return running_ < kMaxConcurrentScrypt; });
+    ++running_;
+    high_water_ = std::max(high_water_, running_);
+  }
+  void leave() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      --running_;
+    }
+    free_.notify_one();
+  }
+  int highWater() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return high_water_;
+  }
+
+ private:
+  std::mutex mutex_;  // guards running_, high_water_
+  std::condition_variable free_;
+  int running_ = 0;
+  int high_water_ = 0;
+};
+
+ScryptGate& gate() {
+  static ScryptGate g;
+  return g;
+}
+
+bool deriveUngated(std::string_view password, std::string_view salt, const ScryptParams& p,
+                   unsigned char* out, size_t out_len);
+
 bool derive(std::string_view password, std::string_view salt, const ScryptParams& p,
             unsigned char* out, size_t out_len) {
+  gate().enter();
+  const bool ok = deriveUngated(password, salt, p, out, out_len);
+  gate().leave();
+  return ok;
+}
+
+bool deriveUngated(std::string_view password, std::string_view salt, const ScryptParams& p,
+                   unsigned char* out, size_t out_len) {
   EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "SCRYPT", nullptr);
   if (!kdf) return false;
   EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
@@ -57,6 +105,8 @@ bool parseInt(std::string_view s, int lo, int hi, int* out) {
 }
 
 }  // namespace
+
+int scryptHighWater() { return gate().highWater(); }
 
 ScryptParams defaultScryptParams() {
   ScryptParams p;

@@ -1,6 +1,10 @@
 // Passwords (scrypt) and TOTP (RFC 6238) of console users.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "tongban/console/password.h"
 #include "tongban/console/totp.h"
 
@@ -29,6 +33,20 @@ TEST(ConsolePassword, MalformedOrOutOfBoundsStoredFormsNeverVerify) {
         std::string("scrypt$10$8$1$!!$!!"), h->substr(0, h->size() - 4), *h + "$extra"}) {
     EXPECT_FALSE(verifyPassword("correct horse battery", bad)) << bad;
   }
+}
+
+TEST(ConsolePassword, AtMostFourDerivationsRunAtOnce) {
+  auto h = hashPassword("correct horse battery", ScryptParams{12, 8, 1});
+  ASSERT_TRUE(h);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] { ok += verifyPassword("correct horse battery", *h) ? 1 : 0; });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 16);
+  EXPECT_LE(scryptHighWater(), kMaxConcurrentScrypt);
+  EXPECT_GE(scryptHighWater(), 1);
 }
 
 TEST(ConsolePassword, PolicyNamesTheField) {

@@ -41,4 +41,10 @@ bool verifyPassword(std::string_view password, std::string_view stored);
 // names an unknown user, so that the answer takes as long as for a known one.
 const std::string& decoyPasswordHash();
 
+// At most this many scrypt derivations run at once in the process (each holds 128·N·r bytes,
+// 32 MiB by default); more wait their turn, so a burst of logins cannot exhaust memory.
+inline constexpr int kMaxConcurrentScrypt = 4;
+// The most derivations that have run at once so far (for tests).
+int scryptHighWater();
+
 }  // namespace tongban::console
