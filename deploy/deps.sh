@@ -9,7 +9,16 @@ packages=(
   rapidjson-dev libssl-dev openssl libgtest-dev libgmock-dev libbenchmark-dev
   postgresql postgresql-client curl wrk nginx
   python3-thrift  # tests/verification: the Thrift IDL used from Python
+  # The console: npm vendors Apache ECharts at build time (console/package-lock.json); the
+  # browser tests drive chromium with playwright-core; a CJK font so that screenshots show the
+  # Chinese interface.
+  chromium fonts-wqy-microhei
 )
+# Node and npm: Debian's packages unless a node with npm is installed already (NodeSource's
+# nodejs carries npm and conflicts with Debian's npm package).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -26,6 +26,7 @@ const char kUsage[] =
     "  pki init|show ...               the hub's root CA and signer (pki.dir, pki.passphrase)\n"
     "  seal create|list|suspend|resume|revoke ...    departments' electronic seals\n"
     "  type list|show|authorize ...    certificate types and who may issue them\n"
+    "  user add|role|disable|enable|reset-password|list ...   people of the web console\n"
     "  call METHOD PATH [BODY]         a signed request to the exchange\n"
     "  import population|legal_entity FILE ...      batch flow-back (CSV, JSON Lines) upserts\n"
     "Each command prints its own usage with --help.\n"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
       {"call", tongban::admin::runCall},       {"pki", tongban::admin::runPki},
       {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
       {"import", tongban::admin::runImport},
+      {"user", tongban::admin::runUser},
   };
   for (const auto& [name, fn] : kCommands) {
     if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);

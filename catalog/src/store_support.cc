@@ -111,7 +111,9 @@ Status validateRate(const std::string& field, int rate) {
 Status visibility(const Actor& actor, const std::string& filter_app_id, std::string* own_app,
                   std::string* own_department) {
   if (isAdmin(actor)) return Status::ok();
-  if (!actor.isApplication()) return denied(actor.id + " is not an application");
+  if (!actor.isApplication() && !actor.isPerson()) {
+    return denied(actor.id + " is neither an application nor a console user");
+  }
   if (actor.role == Role::kConsumer && !filter_app_id.empty() && filter_app_id != actor.id) {
     return denied("a consumer application sees only its own requests and grants, not " +
                   filter_app_id + "'s");

@@ -106,7 +106,9 @@ class DispatchHandler : public Poco::Net::HTTPRequestHandler {
     if (route && route->access != Access::kPublic && route->audited) {
       if (out.status == 401 && !req.caller && refusal == Refusal::kNone) {
         // Refused after the key was found (authenticate), or by a holder route's handler.
-        refusal = route->access == Access::kHolder ? Refusal::kHolderToken : Refusal::kKnownKey;
+        refusal = route->access == Access::kHolder    ? Refusal::kHolderToken
+                  : route->access == Access::kConsole ? Refusal::kConsoleSession
+                                                      : Refusal::kKnownKey;
       }
       if (refusal != Refusal::kNone) {
         state_.refusal_counts[static_cast<size_t>(refusal)].fetch_add(1, std::memory_order_relaxed);

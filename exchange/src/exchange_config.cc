@@ -79,6 +79,10 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readBool(c, "verification.audit", &e.verification_audit),
            readBool(c, "verification.enabled", &e.verification_enabled),
            readInt(c, "verification.stale_after_ms", &e.verification_stale_after_ms, 100, 3600000),
+           readInt(c, "console.idle_timeout_s", &e.console_idle_timeout_s, 60, 86400),
+           readInt(c, "console.absolute_timeout_s", &e.console_absolute_timeout_s, 300, 7 * 86400),
+           readInt(c, "console.max_failed_logins", &e.console_max_failed_logins, 1, 100),
+           readInt(c, "console.lockout_s", &e.console_lockout_s, 1, 86400),
        }) {
     if (!s) return s;
   }

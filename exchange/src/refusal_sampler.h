@@ -67,9 +67,18 @@ class RefusalSampler {
 // Why an unauthenticated request was refused (metrics label). Refusals naming a key the registry
 // knows (a bad signature, a replay, a disabled key, a clock off) are audited in full: they are
 // about a real application. The others are sampled (RefusalSampler).
-enum class Refusal { kNone, kNoCredentials, kMalformed, kUnknownKey, kKnownKey, kHolderToken };
-constexpr size_t kRefusalKinds = 6;
+enum class Refusal {
+  kNone,
+  kNoCredentials,
+  kMalformed,
+  kUnknownKey,
+  kKnownKey,
+  kHolderToken,
+  kConsoleSession
+};
+constexpr size_t kRefusalKinds = 7;
 constexpr const char* kRefusalLabels[kRefusalKinds] = {
-    "", "no_credentials", "malformed", "unknown_key", "known_key", "holder_token"};
+    "",          "no_credentials", "malformed",      "unknown_key",
+    "known_key", "holder_token",   "console_session"};
 
 }  // namespace tongban::exchange

@@ -89,6 +89,8 @@ void addCertificateRoutes(Router& router, ServiceContext& ctx);
 void addStatusFilterRoutes(Router& router, ServiceContext& ctx);
 // Routes of admin_handlers.cc: /v1/admin/...
 void addAdminRoutes(Router& router, ServiceContext& ctx);
+// Routes of console_handlers.cc: the administrators' console, /console/ and /console/api/.
+void addConsoleRoutes(Router& router, ServiceContext& ctx);
 
 // Routes of verify_handlers.cc: POST /v1/verify and /v1/verify/batch.
 void addVerificationRoutes(Router& router, ServiceContext& ctx);

@@ -44,5 +44,7 @@ int runType(const Args& args, std::ostream& out, std::ostream& err);
 // import population|legal_entity FILE [--format csv|jsonl] [--reject-file PATH] [--batch-rows N]
 //        [--again]: batch flow-back files into the registries  (import_cmd.cc)
 int runImport(const Args& args, std::ostream& out, std::ostream& err);
+// user: the people who use the administrators' console (user_cmd.cc).
+int runUser(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace tongban::admin

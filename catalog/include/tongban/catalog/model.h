@@ -192,6 +192,9 @@ struct Actor {
 
   static Actor cli(const std::string& user) { return Actor{"cli:" + user, "", Role::kAdmin}; }
   bool isApplication() const { return id.rfind("app_", 0) == 0; }
+  // A person using the administrators' console ("console:<username>", docs/console.md): an admin,
+  // or a provider of the one department they approve for.
+  bool isPerson() const { return id.rfind("console:", 0) == 0; }
 };
 
 }  // namespace tongban::catalog

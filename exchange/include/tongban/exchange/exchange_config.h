@@ -67,6 +67,11 @@ struct ExchangeConfig {
   int verification_thrift_max_connections = 256;          // more wait for one to close
   int verification_thrift_idle_timeout_s = 30;            // a connection silent this long is closed
   bool verification_audit = true;  // false: benchmarks only, checks are not audited
+  // [console] (docs/console.md)
+  int console_idle_timeout_s = 900;        // a session unused this long ends
+  int console_absolute_timeout_s = 28800;  // a session ends this long after login, used or not
+  int console_max_failed_logins = 5;       // wrong passwords in a row before the account locks
+  int console_lockout_s = 900;             // how long it stays locked
   // [log]
   std::string log_level = "info";
   std::string log_path;  // empty: stdout

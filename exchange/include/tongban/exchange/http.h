@@ -25,9 +25,11 @@ namespace tongban::exchange {
 // Who may call a route, and whether the call is written to the audit log. Deny by default: a
 // route is kSigned unless it is explicitly marked otherwise when it is added.
 enum class Access {
-  kSigned,  // an application's HMAC-signed request (request_signing.h); audited. The default.
-  kPublic,  // health, readiness, metrics, the public log: no authentication, not audited
-  kHolder,  // a holder's bearer token, checked by the handler; audited
+  kSigned,   // an application's HMAC-signed request (request_signing.h); audited. The default.
+  kPublic,   // health, readiness, metrics, the public log: no authentication, not audited
+  kHolder,   // a holder's bearer token, checked by the handler; audited
+  kConsole,  // a console user's session cookie (console_handlers.cc), checked by the handler;
+             // audited naming the person ("console:<username>" as the caller's app_id)
 };
 
 // What a handler tells the audit log about the request (the dispatcher adds who, when, the
