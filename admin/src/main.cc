@@ -26,6 +26,8 @@ const char kUsage[] =
     "  pki init|show ...               the hub's root CA and signer (pki.dir, pki.passphrase)\n"
     "  seal create|list|suspend|resume|revoke ...    departments' electronic seals\n"
     "  type list|show|authorize ...    certificate types and who may issue them\n"
+    "  matter list|show|put|remove ... service matters (政务服务事项) and their materials\n"
+    "  thing list|show|put|remove ...  one-thing bundles (一件事) of matters\n"
     "  call METHOD PATH [BODY]         a signed request to the exchange\n"
     "Each command prints its own usage with --help.\n"
     "\n"
@@ -51,6 +53,7 @@ int main(int argc, char** argv) {
       {"app", tongban::admin::runApp},         {"key", tongban::admin::runKey},
       {"call", tongban::admin::runCall},       {"pki", tongban::admin::runPki},
       {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
+      {"matter", tongban::admin::runMatter},   {"thing", tongban::admin::runThing},
   };
   for (const auto& [name, fn] : kCommands) {
     if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);

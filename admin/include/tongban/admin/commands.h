@@ -41,4 +41,8 @@ int runPki(const Args& args, std::ostream& out, std::ostream& err);
 int runSeal(const Args& args, std::ostream& out, std::ostream& err);
 int runType(const Args& args, std::ostream& out, std::ostream& err);
 
+// matter list|show|put|remove, thing list|show|put|remove   (matter_cmd.cc)
+int runMatter(const Args& args, std::ostream& out, std::ostream& err);
+int runThing(const Args& args, std::ostream& out, std::ostream& err);
+
 }  // namespace tongban::admin
