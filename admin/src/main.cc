@@ -27,6 +27,8 @@ const char kUsage[] =
     "  seal create|list|suspend|resume|revoke ...    departments' electronic seals\n"
     "  type list|show|authorize ...    certificate types and who may issue them\n"
     "  user add|role|disable|enable|reset-password|list ...   people of the web console\n"
+    "  matter list|show|put|remove ... service matters (政务服务事项) and their materials\n"
+    "  thing list|show|put|remove ...  one-thing bundles (一件事) of matters\n"
     "  call METHOD PATH [BODY]         a signed request to the exchange\n"
     "  import population|legal_entity FILE ...      batch flow-back (CSV, JSON Lines) upserts\n"
     "Each command prints its own usage with --help.\n"
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
       {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
       {"import", tongban::admin::runImport},
       {"user", tongban::admin::runUser},
+      {"matter", tongban::admin::runMatter},   {"thing", tongban::admin::runThing},
   };
   for (const auto& [name, fn] : kCommands) {
     if (cmd == name) return fn({args.begin() + 1, args.end()}, std::cout, std::cerr);

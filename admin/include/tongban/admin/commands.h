@@ -46,5 +46,8 @@ int runType(const Args& args, std::ostream& out, std::ostream& err);
 int runImport(const Args& args, std::ostream& out, std::ostream& err);
 // user: the people who use the administrators' console (user_cmd.cc).
 int runUser(const Args& args, std::ostream& out, std::ostream& err);
+// matter list|show|put|remove, thing list|show|put|remove   (matter_cmd.cc)
+int runMatter(const Args& args, std::ostream& out, std::ostream& err);
+int runThing(const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace tongban::admin
