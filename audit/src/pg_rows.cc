@@ -2,6 +2,7 @@
 #include "pg_rows_impl.h"
 
 #include "tongban/common/encoding.h"
+#include "tongban/common/pg_copy.h"
 
 namespace tongban::audit::internal {
 
@@ -26,26 +27,10 @@ Status dbError(const std::exception& e, const std::string& what) {
 bool readTextArray(const pqxx::field& f, std::vector<std::string>* out) {
   out->clear();
   if (f.is_null()) return false;
-  pqxx::array_parser parser = f.as_array();
-  int depth = 0;
-  for (;;) {
-    auto [kind, value] = parser.get_next();
-    switch (kind) {
-      case pqxx::array_parser::row_start:
-        if (++depth > 1) return false;
-        break;
-      case pqxx::array_parser::row_end:
-        --depth;
-        break;
-      case pqxx::array_parser::null_value:
-        return false;
-      case pqxx::array_parser::string_value:
-        out->push_back(std::move(value));
-        break;
-      case pqxx::array_parser::done:
-        return depth == 0;
-    }
-  }
+  auto items = db::parseTextArray(std::string_view(f.c_str(), f.size()));
+  if (!items) return false;
+  *out = std::move(*items);
+  return true;
 }
 
 std::optional<std::string> optField(const pqxx::field& f) {

@@ -27,6 +27,7 @@
 #include "pg_rows_impl.h"
 #include "tongban/common/db_pool.h"
 #include "tongban/common/pg_copy.h"
+#include "tongban/common/time_format.h"
 
 namespace tongban::audit {
 namespace {
@@ -102,40 +103,17 @@ std::vector<std::string> cleanArray(const std::vector<std::string>& items) {
 // COPY text format: backslash, newline, carriage return and tab escaped.
 void appendCopyEscaped(std::string* out, std::string_view s) { db::appendCopyText(out, s); }
 
-// A PostgreSQL array literal of text elements, each double-quoted.
-std::string arrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.push_back('"');
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
-  }
-  out.push_back('}');
-  return out;
-}
-
 // Array literal whose elements may be NULL (for the unnest parameters).
 std::string nullableArrayLiteral(const std::vector<const std::optional<std::string>*>& items) {
   std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    if (!*items[i]) {
-      out.append("NULL");
-      continue;
+  for (const std::optional<std::string>* item : items) {
+    if (*item) {
+      db::appendArrayElement(out, **item);
+    } else {
+      db::appendArrayNull(out);
     }
-    out.push_back('"');
-    for (char c : **items[i]) {
-      if (c == '"' || c == '\\') out.push_back('\\');
-      out.push_back(c);
-    }
-    out.push_back('"');
   }
-  out.push_back('}');
-  return out;
+  return out + "}";
 }
 
 void appendCopyOpt(std::string* out, const std::optional<std::string>& s) {
@@ -144,24 +122,6 @@ void appendCopyOpt(std::string* out, const std::optional<std::string>& s) {
   } else {
     out->append("\\N");
   }
-}
-
-// "2026-03-01 08:00:00.123456+00"
-std::string timestampText(int64_t micros) {
-  int64_t secs = micros / 1000000;
-  int64_t frac = micros % 1000000;
-  if (frac < 0) {
-    frac += 1000000;
-    secs -= 1;
-  }
-  const auto t = static_cast<time_t>(secs);
-  struct tm tm_utc;
-  gmtime_r(&t, &tm_utc);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06lld+00", tm_utc.tm_year + 1900,
-                tm_utc.tm_mon + 1, tm_utc.tm_mday, tm_utc.tm_hour, tm_utc.tm_min, tm_utc.tm_sec,
-                static_cast<long long>(frac));
-  return buf;
 }
 
 int64_t nowMicros() {
@@ -299,9 +259,9 @@ class AuditWriterImpl final : public AuditWriter {
       appendCopyOpt(out, *s);
     }
     out->push_back('\t');
-    appendCopyEscaped(out, arrayLiteral(r.fields));
+    appendCopyEscaped(out, db::arrayLiteral(r.fields));
     out->push_back('\t');
-    appendCopyEscaped(out, arrayLiteral(r.subject_keys));
+    appendCopyEscaped(out, db::arrayLiteral(r.subject_keys));
     for (const auto* s : {&r.matter_code, &r.case_id}) {
       out->push_back('\t');
       appendCopyOpt(out, *s);
@@ -558,7 +518,7 @@ class AuditWriterImpl final : public AuditWriter {
     buf.reserve(batch.size() * 400);
     std::string node_copy;
     appendCopyEscaped(&node_copy, options_.node_id);
-    const std::string at_text = timestampText(batch.front()->record.at_micros);
+    const std::string at_text = formatRfc3339Micros(batch.front()->record.at_micros);
     for (const auto& p : batch) {
       const AuditRecord& r = p->record;
       buf.append(node_copy);
@@ -612,8 +572,8 @@ class AuditWriterImpl final : public AuditWriter {
       ats.push_back(std::to_string(r.at_micros));
       prevs.push_back(toHex(r.prev_hash));
       hashes.push_back(toHex(r.hash));
-      fields.push_back(arrayLiteral(r.fields));
-      subjects.push_back(arrayLiteral(r.subject_keys));
+      fields.push_back(db::arrayLiteral(r.fields));
+      subjects.push_back(db::arrayLiteral(r.subject_keys));
       results.push_back(r.result);
       statuses.push_back(r.http_status ? std::to_string(*r.http_status) : "");
       const std::optional<std::string>* cols[] = {
@@ -637,13 +597,13 @@ class AuditWriterImpl final : public AuditWriter {
     } else {
       tx = std::make_unique<pqxx::nontransaction>(*conn_);
     }
-    tx->exec_prepared("audit_insert", options_.node_id, plain(seqs), plain(ats), plain(prevs),
-                      plain(hashes), nullableArrayLiteral(opt[0]), nullableArrayLiteral(opt[1]),
-                      nullableArrayLiteral(opt[2]), nullableArrayLiteral(opt[3]),
-                      nullableArrayLiteral(opt[4]), nullableArrayLiteral(opt[5]),
-                      nullableArrayLiteral(opt[6]), arrayLiteral(fields), arrayLiteral(subjects),
-                      nullableArrayLiteral(opt[7]), nullableArrayLiteral(opt[8]),
-                      arrayLiteral(results), plain(statuses), nullableArrayLiteral(opt[9]));
+    tx->exec_prepared(
+        "audit_insert", options_.node_id, plain(seqs), plain(ats), plain(prevs), plain(hashes),
+        nullableArrayLiteral(opt[0]), nullableArrayLiteral(opt[1]), nullableArrayLiteral(opt[2]),
+        nullableArrayLiteral(opt[3]), nullableArrayLiteral(opt[4]), nullableArrayLiteral(opt[5]),
+        nullableArrayLiteral(opt[6]), db::arrayLiteral(fields), db::arrayLiteral(subjects),
+        nullableArrayLiteral(opt[7]), nullableArrayLiteral(opt[8]), db::arrayLiteral(results),
+        plain(statuses), nullableArrayLiteral(opt[9]));
     if (checkpoint) insertCheckpoint(*tx, *checkpoint);
     tx->commit();
   }
