@@ -323,7 +323,9 @@ demo_parties() {
   local valid_to spec req id
   valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
   for spec in 'POP-PERSON-BASIC:"citizen_id","name","sex","birth_date","region_code","address","status"' \
-              'LE-ENTITY-BASIC:"credit_code","name","entity_type","legal_rep_citizen_id","registered_capital","established_on","status"'; do
+              'LE-ENTITY-BASIC:"credit_code","name","entity_type","legal_rep_citizen_id","registered_capital","established_on","status"' \
+              'VERIFY-PERSON:"status","region_code","birth_date"' \
+              'VERIFY-ENTITY:"status","legal_rep_citizen_id"'; do
     req=$(call --credentials "$var/consumer.json.tmp" POST /v1/access-requests 2>>"$step_err" \
       "{\"resource_code\":\"${spec%%:*}\",\"fields\":[${spec#*:}],\"purpose\":\"办理企业开办时核验经办人与企业信息\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
     id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
@@ -334,6 +336,21 @@ demo_parties() {
     fi
   done
   mv "$var/consumer.json.tmp" "$var/consumer.json"
+}
+
+# A hub administrator for the web console (/console/), password in var/console-admin.password.
+demo_console_user() {
+  if [ -s "$var/console-admin.password" ] &&
+    [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM console.users WHERE username = 'admin'")" = "1" ]; then
+    return 0
+  fi
+  step "console administrator"
+  local password
+  password=$(openssl rand -base64 18 | tr -d '/+=')
+  printf '%s\n' "$password" >"$var/console-admin.password"
+  "$admin" user add admin --name 演示管理员 --config "$var/admin.ini" \
+    <"$var/console-admin.password" >/dev/null 2>>"$step_err"
+  "$admin" user role admin hub_admin --config "$var/admin.ini" >/dev/null 2>>"$step_err"
 }
 
 # The market regulator issues business licences (营业执照) with an SM2 seal (first run only).
@@ -444,6 +461,9 @@ signs for you with the demo consumer's credentials in var/consumer.json. Try:
   \$A call --credentials var/consumer.json GET /v1/catalog/resources
   \$A call --credentials var/consumer.json POST /v1/query/HH-PERSON-LIVE \\
       '{"keys":{"citizen_id":"11010519491231002X"},"fields":["name","address"],"purpose":{"matter_code":"$matter","case_id":"DEMO-0004"}}'   # live, from the household simulator
+  \$A call --credentials var/consumer.json POST /v1/verify/batch \\
+      '{"purpose":{"matter_code":"$matter","case_id":"DEMO-0005"},"checks":[{"kind":"person_alive","subject":"$person"},{"kind":"person_age_at_least","subject":"$person","min_age":18},{"kind":"entity_in_business","subject":"$entity"}]}'   # 免证办: yes/no only
+  \$A matter show 210000-SCJG-0002 --config var/admin.ini      # a matter's materials and what the hub stands in for
   \$A call --credentials var/admin.json GET '/v1/admin/audit?limit=5'
   \$A audit verify --config var/admin.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
@@ -455,6 +475,9 @@ Electronic certificates (the demo issuer's request is in var/licence.json):
   \$A call --credentials var/consumer.json GET '/v1/certificates/CERTIFICATE_ID?$purpose' > bundle.json   # granted $cert_resource
   $build/certs/tongban-verify bundle.json --root var/pki/root.pem
   curl -s http://127.0.0.1:$port/v1/transparency/sth
+
+The administrators' console: http://127.0.0.1:$port/console/ (user admin, password in
+var/console-admin.password; docs/console.md).
 
 Stop it all with: deploy/demo.sh stop     Start over from nothing: deploy/demo.sh reset
 MSG
@@ -483,6 +506,7 @@ main() {
   step "front door (nginx) on 127.0.0.1:$front_port and https://127.0.0.1:$tls_port"
   start_front_door
   demo_parties
+  demo_console_user
   demo_issuer
   demo_cert_reader
   demo_adapter
