@@ -106,6 +106,12 @@ class MattersApiTest : public ::testing::Test {
     for (const char* t : {kLicenceType, kIdCardType, kPremisesType}) {
       env_->grant(*portal_, std::string("CERT-") + t, {"holder_code"}, {kRestaurant});
     }
+    // The portal of another county: everything but the premises certificate.
+    partial_ = new App(env_->makeApp(testenv::kTaxBureau, "部分授权门户", "consumer"));
+    env_->grant(*partial_, "VERIFY-ENTITY", {"status", "legal_rep_citizen_id"}, {kRestaurant});
+    for (const char* t : {kLicenceType, kIdCardType}) {
+      env_->grant(*partial_, std::string("CERT-") + t, {"holder_code"}, {kRestaurant});
+    }
     civil_ = new App(env_->makeApp(testenv::kCivilAffairs, "高龄津贴", "consumer"));
     env_->grant(*civil_, "VERIFY-PERSON", {"status", "region_code", "birth_date"}, {kOldAge});
     narrow_ = new App(env_->makeApp(testenv::kCivilAffairs, "窄授权", "consumer"));
@@ -134,16 +140,18 @@ class MattersApiTest : public ::testing::Test {
     delete narrow_;
     delete civil_;
     delete portal_;
+    delete partial_;
     delete officer_;
     delete env_;
   }
   static ExchangeEnv* env_;
-  static App *officer_, *portal_, *civil_, *narrow_;
+  static App *officer_, *portal_, *partial_, *civil_, *narrow_;
   static People p_;
 };
 ExchangeEnv* MattersApiTest::env_ = nullptr;
 App* MattersApiTest::officer_ = nullptr;
 App* MattersApiTest::portal_ = nullptr;
+App* MattersApiTest::partial_ = nullptr;
 App* MattersApiTest::civil_ = nullptr;
 App* MattersApiTest::narrow_ = nullptr;
 People MattersApiTest::p_;
@@ -226,6 +234,22 @@ TEST_F(MattersApiTest, OneThingRunsEachDistinctCheckOnceAndAnswersPerMatter) {
   EXPECT_EQ(rows[0][0].as<int>(), 5);
   EXPECT_EQ(rows[0][1].as<int>(), 5);
   EXPECT_EQ(rows[0][2].as<std::string>(), kRestaurant);
+}
+
+TEST_F(MattersApiTest, OneThingRefusalNamesTheMatterAndMaterialAndIsAudited) {
+  Client c = env_->client(*partial_);
+  Reply r = c.call("POST", std::string("/v1/things/") + kRestaurant + "/precheck",
+                   precheckBody(kRestaurant, p_.rep_ok, p_.entity_ok));
+  ASSERT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(r.str("field"), "matters[0].materials[3].type_code") << r.body;
+  EXPECT_EQ(r.body.find(p_.rep_ok), std::string::npos);
+  auto rows = env_->sql(
+      "SELECT result, cardinality(subject_keys) FROM exchange.audit_log "
+      "WHERE app_id = '" +
+      partial_->app_id + "' AND http_status = 403");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), "denied");
+  EXPECT_EQ(rows[0][1].as<int>(), 5);
 }
 
 TEST_F(MattersApiTest, PrecheckRefusalsNameTheirField) {
