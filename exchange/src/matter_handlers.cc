@@ -118,8 +118,7 @@ Result<HttpResponse> thingOf(ServiceContext& ctx, HttpRequest& req) {
 
 // A refusal runChecks names by the plan's check ("checks[3].kind") renamed after the first
 // material that needs the check ("materials[1].type_code", "matters[0].materials[1].kind").
-Status renameField(const Status& s, const verification::PrecheckPlan& plan,
-                   const std::vector<const Matter*>& matters, bool thing) {
+Status renameField(const Status& s, const verification::PrecheckPlan& plan, bool thing) {
   const std::string& f = s.field();
   if (f.rfind("checks[", 0) != 0) return s;
   const size_t close = f.find(']');
@@ -130,7 +129,6 @@ Status renameField(const Status& s, const verification::PrecheckPlan& plan,
     if (item.check != index) continue;
     std::string path = "materials[" + std::to_string(item.material) + "]" + member;
     if (thing) path = "matters[" + std::to_string(item.matter) + "]." + path;
-    (void)matters;
     return Status(s.code(), s.message(), path);
   }
   return s;
@@ -182,7 +180,7 @@ Result<HttpResponse> precheck(ServiceContext& ctx, HttpRequest& req, AuditFacts&
   auto out = runChecks(ctx, *req.caller, *purpose, plan->checks, "checks", &audit, &retry_after);
   if (!out) {
     if (retry_after > 0) req.retry_after = std::to_string(retry_after);
-    return renameField(out.status(), *plan, matters, thing);
+    return renameField(out.status(), *plan, thing);
   }
   ctx.verified_http.fetch_add(plan->checks.size(), std::memory_order_relaxed);
 
