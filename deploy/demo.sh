@@ -468,6 +468,12 @@ signs for you with the demo consumer's credentials in var/consumer.json. Try:
   \$A audit verify --config var/admin.ini --checkpoint-key var/audit-checkpoint.pub.pem
   \$A id check credit-code 91350100M000100Y43
 
+Service matters (docs/matters.md): what an applicant need not submit, and a precheck:
+
+  \$A call --credentials var/consumer.json GET /v1/matters/210000-SCJG-0002/certificate-free
+  \$A call --credentials var/consumer.json POST /v1/matters/210000-SCJG-0002/precheck \\
+      '{"purpose":{"matter_code":"210000-SCJG-0002","case_id":"DEMO-0005"},"applicant":{"credit_code":"$entity"}}'   # 400 naming applicant.citizen_id; with it, 403 until granted CERT-11100000MB0143028R001 and VERIFY-ENTITY for the matter
+
 Electronic certificates (the demo issuer's request is in var/licence.json):
 
   \$A call --credentials var/issuer.json --header 'Idempotency-Key: demo-licence-1' \\

@@ -249,6 +249,7 @@ class ExchangeServerImpl : public ExchangeServer {
     addStatusFilterRoutes(r, state_.services);
     addAdminRoutes(r, state_.services);
     addVerificationRoutes(r, state_.services);
+    addMatterRoutes(r, state_.services);
     addConsoleRoutes(r, state_.services);
     registerServerMetrics(state_);
   }

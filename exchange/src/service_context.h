@@ -94,6 +94,9 @@ void addConsoleRoutes(Router& router, ServiceContext& ctx);
 
 // Routes of verify_handlers.cc: POST /v1/verify and /v1/verify/batch.
 void addVerificationRoutes(Router& router, ServiceContext& ctx);
+// Routes of matter_handlers.cc: /v1/matters/{code}/certificate-free|precheck|eligible,
+// /v1/things/{code}(/precheck) (docs/matters.md).
+void addMatterRoutes(Router& router, ServiceContext& ctx);
 
 // The index the verification routes and the Thrift service answer from, as configured
 // (verification_index.cc): the one place that chooses the implementation. Null when none is

@@ -37,6 +37,17 @@ void Seeder::exec(const std::string& sql) {
   tx.commit();
 }
 
+void Seeder::continueAfterExisting() {
+  pqxx::work tx(conn_);
+  const auto r = tx.exec1(
+      "SELECT (SELECT count(*) FROM certs.seals)::int, "
+      "(SELECT coalesce(max(leaf_index) + 1, 0) FROM certs.log_leaves)::bigint, "
+      "(SELECT coalesce(max(serial::bigint) + 1, 2026000001) FROM certs.certificates)::bigint");
+  seals_ = r[0].as<int>();
+  next_leaf_ = r[1].as<uint64_t>();
+  next_serial_ = r[2].as<uint64_t>();
+}
+
 void Seeder::department(const std::string& code, const std::string& region) {
   pqxx::work tx(conn_);
   tx.exec_params(

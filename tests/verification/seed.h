@@ -44,6 +44,9 @@ class Seeder {
   // transaction.
   void setStatus(const std::string& certificate_id, const std::string& status);
   void exec(const std::string& sql);
+  // Continues after what another Seeder wrote (seals, serials, log leaves), for seeding a
+  // database that already holds seeded certificates.
+  void continueAfterExisting();
 
  private:
   pqxx::connection conn_;
