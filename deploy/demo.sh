@@ -327,7 +327,7 @@ demo_parties() {
               'VERIFY-PERSON:"status","region_code","birth_date"' \
               'VERIFY-ENTITY:"status","legal_rep_citizen_id"'; do
     req=$(call --credentials "$var/consumer.json.tmp" POST /v1/access-requests 2>>"$step_err" \
-      "{\"resource_code\":\"${spec%%:*}\",\"fields\":[${spec#*:}],\"purpose\":\"办理企业开办时核验经办人与企业信息\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
+      "{\"resource_code\":\"${spec%%:*}\",\"fields\":[${spec#*:}],\"purpose\":\"办理企业开办时核验经办人与企业信息\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\",\"$precheck_matter\"],\"valid_to\":\"$valid_to\"}")
     id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
     [ -n "$id" ] || die "the access request for ${spec%%:*} was refused: $req"
     if grep -q '"state":"pending"' <<<"$req"; then
@@ -355,6 +355,9 @@ demo_console_user() {
 
 # The market regulator issues business licences (营业执照) with an SM2 seal (first run only).
 licence=11100000MB0143028R001
+# The matter whose precheck the demo shows (食品经营许可: docs/matters.md); the consumer's grants
+# name it beside $matter.
+precheck_matter=210000-SCJG-0002
 demo_issuer() {
   if [ ! -s "$var/issuer.json" ]; then
     step "demo issuer: seal and certificate type"
@@ -394,13 +397,13 @@ demo_cert_reader() {
   step "demo certificate reader: $cert_resource and the consumer's grant"
   if [ "$(psql "$owner_db" -qtAc "SELECT count(*) FROM catalog.resources WHERE code = '$cert_resource' AND status = 'published'")" = "0" ]; then
     call --credentials "$var/issuer.json" POST /v1/admin/catalog/resources 2>>"$step_err" \
-      "{\"code\":\"$cert_resource\",\"name\":\"营业执照（电子证照）\",\"provider_department\":\"11110000000010022N\",\"source\":\"certs:$licence\",\"key_fields\":[\"certificate_id\"],\"sharing_type\":\"conditional\",\"update_cycle\":\"realtime\",\"fields\":[{\"name\":\"certificate_id\",\"type\":\"string\"},{\"name\":\"certificate\",\"type\":\"string\",\"sensitivity\":\"sensitive\"}]}" >/dev/null
+      "{\"code\":\"$cert_resource\",\"name\":\"营业执照（电子证照）\",\"provider_department\":\"11110000000010022N\",\"source\":\"certs:$licence\",\"key_fields\":[\"certificate_id\"],\"sharing_type\":\"conditional\",\"update_cycle\":\"realtime\",\"fields\":[{\"name\":\"certificate_id\",\"type\":\"string\"},{\"name\":\"holder_code\",\"type\":\"string\",\"sensitivity\":\"sensitive\"},{\"name\":\"certificate\",\"type\":\"string\",\"sensitivity\":\"sensitive\"}]}" >/dev/null
     call --credentials "$var/issuer.json" POST "/v1/admin/catalog/resources/$cert_resource/versions/1/publish" \
       >/dev/null 2>>"$step_err"
   fi
   valid_to=$(date -u -d '+365 days' +%Y-%m-%dT%H:%M:%SZ)
   req=$(call --credentials "$var/consumer.json" POST /v1/access-requests 2>>"$step_err" \
-    "{\"resource_code\":\"$cert_resource\",\"fields\":[\"certificate_id\",\"certificate\"],\"purpose\":\"办理企业开办时核验营业执照\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\"],\"valid_to\":\"$valid_to\"}")
+    "{\"resource_code\":\"$cert_resource\",\"fields\":[\"certificate_id\",\"holder_code\",\"certificate\"],\"purpose\":\"办理企业开办时核验营业执照\",\"legal_basis\":\"《优化营商环境条例》\",\"matter_codes\":[\"$matter\",\"$precheck_matter\"],\"valid_to\":\"$valid_to\"}")
   id=$(grep -o '"id":[0-9]*' <<<"$req" | head -1 | cut -d: -f2)
   [ -n "$id" ] || die "the access request for $cert_resource was refused: $req"
   call --credentials "$var/admin.json" POST "/v1/admin/access-requests/$id/approve" \
@@ -436,10 +439,12 @@ demo_adapter() {
 }
 
 print_usage() {
-  local person entity purpose
+  local person entity purpose licensee licensee_rep
   person=$(psql "$owner_db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY citizen_id LIMIT 1")
   entity=$(psql "$owner_db" -qtAc "SELECT credit_code FROM legal_entity.entities ORDER BY credit_code LIMIT 1")
   purpose="matter_code=$matter&case_id=DEMO-0001"
+  IFS='|' read -r licensee licensee_rep <<<"$(psql "$owner_db" -qtAc "SELECT credit_code || '|' || legal_rep_citizen_id
+    FROM legal_entity.entities WHERE entity_type = 'llc' AND status = 'in_business' ORDER BY credit_code LIMIT 1")"
   cat <<MSG
 
 Tongban exchange is running on http://127.0.0.1:$port (log: var/exchange.log; restarted if it
@@ -471,8 +476,9 @@ signs for you with the demo consumer's credentials in var/consumer.json. Try:
 Service matters (docs/matters.md): what an applicant need not submit, and a precheck:
 
   \$A call --credentials var/consumer.json GET /v1/matters/210000-SCJG-0002/certificate-free
-  \$A call --credentials var/consumer.json POST /v1/matters/210000-SCJG-0002/precheck \\
-      '{"purpose":{"matter_code":"210000-SCJG-0002","case_id":"DEMO-0005"},"applicant":{"credit_code":"$entity"}}'   # 400 naming applicant.citizen_id; with it, 403 until granted CERT-11100000MB0143028R001 and VERIFY-ENTITY for the matter
+  \$A call --credentials var/consumer.json POST /v1/matters/$precheck_matter/precheck \\
+      '{"purpose":{"matter_code":"$precheck_matter","case_id":"DEMO-0006"},"applicant":{"credit_code":"$licensee","citizen_id":"$licensee_rep"}}'
+      # 营业执照 not_satisfied until the licence below is issued to this company; run it again after
 
 Electronic certificates (the demo issuer's request is in var/licence.json):
 
