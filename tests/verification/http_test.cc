@@ -160,7 +160,8 @@ TEST_F(VerifyHttpTest, BatchAnswersEveryKindInOrder) {
     const auto& a = d["answers"][static_cast<rapidjson::SizeType>(i)];
     EXPECT_STREQ(a["verdict"].GetString(), want[i].first) << "check " << i;
     EXPECT_STREQ(a["reason"].GetString(), want[i].second) << "check " << i;
-    EXPECT_EQ(a.MemberCount(), 2u) << "check " << i;
+    EXPECT_EQ(a.MemberCount(), 3u) << "check " << i;  // verdict, reason, receipt
+    EXPECT_EQ(a["receipt"]["leaf_index"].GetUint64(), i) << "check " << i;
   }
 }
 
