@@ -256,19 +256,21 @@ Result<VerifyOutcome> runChecks(ServiceContext& ctx, const Caller& caller, const
   out.answers.resize(checks.size());
   ctx.verification->evaluate(checks.data(), checks.size(), out.answers.data(), &out.as_of,
                              todayInChina());
-  for (size_t i = 0; i < checks.size(); ++i) {
-    std::string& f = audit->fields[i];
-    f += " -> ";
-    f += verification::verdictName(out.answers[i].verdict);
-    f += " ";
-    f += verification::reasonName(out.answers[i].reason);
-  }
+  // Sealed before the answers enter the audit record: a call whose receipts cannot be made answers
+  // nothing (500), and its record says so without the answers.
   if (ctx.receipt_signer) {
     if (Status s = seal(ctx, caller, purpose, checks, batch, out); !s) return s;
     const verification::SignedRoot& root = out.receipts->root();
     audit->reason = "receipt root=" + certs::toHex(root.root) +
                     " tree_size=" + std::to_string(root.tree_size) +
                     " leaf=" + std::to_string(out.first_leaf);
+  }
+  for (size_t i = 0; i < checks.size(); ++i) {
+    std::string& f = audit->fields[i];
+    f += " -> ";
+    f += verification::verdictName(out.answers[i].verdict);
+    f += " ";
+    f += verification::reasonName(out.answers[i].reason);
   }
   return out;
 }
