@@ -161,6 +161,7 @@ TEST_F(VerifyHttpTest, BatchAnswersEveryKindInOrder) {
     EXPECT_STREQ(a["verdict"].GetString(), want[i].first) << "check " << i;
     EXPECT_STREQ(a["reason"].GetString(), want[i].second) << "check " << i;
     EXPECT_EQ(a.MemberCount(), 3u) << "check " << i;  // verdict, reason, receipt
+    ASSERT_TRUE(a.HasMember("receipt")) << "check " << i;
     EXPECT_EQ(a["receipt"]["leaf_index"].GetUint64(), i) << "check " << i;
   }
 }
