@@ -5,6 +5,9 @@
 #   2. HTTP batch (POST /v1/verify/batch) and Thrift batch (verifyBatch) checks/s with audit on,
 #      beside pgbench running the equivalent point query (a person's status by citizen id);
 #   3. the same three with audit off (verification.audit=false, a benchmark-only switch).
+#   4. HTTP single and batch with audit on and receipts off (verification.receipts=false): the
+#      cost of receipts (the runs of 1 and 2 seal every answer with the hub's verification key,
+#      docs/receipts.md).
 # The index is the verification core's own (verification/index.h), loaded with COPY from the
 # database's registries at start; the database runs with fsync on, so the audit log's group commit
 # is real.
@@ -28,6 +31,9 @@ psql "$db" -qtAc "SELECT citizen_id FROM population.persons ORDER BY md5(citizen
 export TONGBAN_DATABASE_URL="$db"
 export TONGBAN_SECURITY_MASTER_KEY=$(openssl rand -base64 32)
 admin="$build/admin/tongban-admin"
+# The hub's PKI, so that answers carry receipts (verification.receipts, default on).
+export TONGBAN_PKI_DIR="$work/pki" TONGBAN_PKI_PASSPHRASE=$(openssl rand -hex 16)
+$admin pki init >/dev/null
 $admin department add --code 1133010000002001XU --name 杭州市税务局 --region 330100 >/dev/null
 $admin app add --department 1133010000002001XU --name 数据管理平台 --role admin >"$work/admin.json" 2>/dev/null
 for i in $(seq 1 $apps); do
@@ -41,8 +47,8 @@ pids=()
 ex_pid=""
 cleanup() { kill "${pids[@]}" $ex_pid 2>/dev/null || true; wait 2>/dev/null || true; }
 trap cleanup EXIT
-start_exchange() {  # audit: true|false
-  TONGBAN_SERVER_PORT=$port_ex TONGBAN_SERVER_MAX_THREADS=$((conns + 16)) \
+start_exchange() {  # audit: true|false; receipts: true (default)|false
+  TONGBAN_VERIFICATION_RECEIPTS=${2:-true} TONGBAN_SERVER_PORT=$port_ex TONGBAN_SERVER_MAX_THREADS=$((conns + 16)) \
     TONGBAN_DATABASE_POOL_SIZE=16 TONGBAN_LOG_PATH="$work/exchange.log" \
     TONGBAN_VERIFICATION_THRIFT_PORT=$port_thrift \
     TONGBAN_VERIFICATION_AUDIT=$1 TONGBAN_AUDIT_MAX_BATCH=4096 TONGBAN_AUDIT_COMMIT_DELAY_US=1000 \
@@ -75,7 +81,7 @@ while read -r line; do
 done <"$work/apps.jsonl"
 
 count=$((duration * 40000))
-for run in on off; do
+for run in on off norcpt; do
   "$build/bench/sign_requests" --apps "$work/apps.jsonl" --ids "$work/ids.txt" --count $count \
     --kind verify --matter $matter --host "127.0.0.1:$port_ex" >"$work/single-$run.txt"
 done
@@ -127,6 +133,10 @@ single_off=$(summary "HTTP single check, audit off" "$(wrk_run "http://127.0.0.1
 http_off=$(load "HTTP batch, audit off" http 4)
 thrift_off=$(load "Thrift batch, audit off" thrift 4)
 stop_exchange
+start_exchange true false
+single_norcpt=$(summary "HTTP single check, audit on, receipts off" "$(wrk_run "http://127.0.0.1:$port_ex" "$work/single-norcpt.txt")")
+http_norcpt=$(load "HTTP batch, audit on, receipts off" http 4)
+stop_exchange
 
 psql "$db" -qc "CREATE TABLE IF NOT EXISTS bench_ids (n serial PRIMARY KEY, citizen_id char(18))" >/dev/null
 psql "$db" -qc "TRUNCATE bench_ids" >/dev/null
@@ -142,7 +152,9 @@ printf "%-44s %10s tps  (16 clients, prepared)\n" "pgbench point query (status b
 
 echo "audit records written with audit on: $((a1 - a0)) (one per call); group-commit batches in total: ${batches%.*}"
 awk -v b="$bare" -v s1="$single_on" -v s0="$single_off" -v h1="$http_on" -v h0="$http_off" \
-    -v t1="$thrift_on" -v t0="$thrift_off" -v p="$pgtps" 'BEGIN {
+    -v t1="$thrift_on" -v t0="$thrift_off" -v p="$pgtps" -v sn="$single_norcpt" \
+    -v hn="$http_norcpt" 'BEGIN {
   printf "ratios: single/bare %.2f   HTTP batch/pgbench %.1f   Thrift batch/pgbench %.1f\n",
          s1 / b, h1 / p, t1 / p
-  printf "audit on/off: single %.2f   HTTP batch %.2f   Thrift batch %.2f\n", s1 / s0, h1 / h0, t1 / t0 }'
+  printf "audit on/off: single %.2f   HTTP batch %.2f   Thrift batch %.2f\n", s1 / s0, h1 / h0, t1 / t0
+  printf "receipts on/off (audit on): single %.2f   HTTP batch %.2f\n", s1 / sn, h1 / hn }'

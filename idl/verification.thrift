@@ -51,9 +51,19 @@ struct SignedBatch {
   2: required binary batch,
 }
 
+// An answer's receipt (docs/receipts.md): its leaf in the call's Merkle tree and the audit path
+// to the root, nearest sibling first (32-byte SHA-256 hashes). Verify it with the call's
+// SignedRoot, e.g. by writing the tongban-receipt/1 JSON document `tongban-verify receipt` reads.
+struct Receipt {
+  1: required i64 leaf_index,
+  2: required binary leaf,
+  3: required list<binary> path,
+}
+
 struct Answer {
   1: required Verdict verdict,
   2: required string reason,   // reason wire name: ok, not_found, revoked, ...
+  3: optional Receipt receipt,  // set when the hub seals receipts (verification.receipts, a PKI)
 }
 
 // Where the index stood: change-feed positions, RFC 3339 time of the newest change applied, and
@@ -66,10 +76,21 @@ struct AsOf {
   5: required bool stale,
 }
 
+// The signed root of the tree over one call's answers (docs/receipts.md "Signed root"):
+// signed_bytes (86 bytes: tree size, root hash, signing time, as_of) is what `signature` (DER)
+// covers, with the verification key of `signer_certificate` (PEM).
+struct SignedRoot {
+  1: required binary signed_bytes,
+  2: required binary signature,
+  3: required string algorithm,          // e.g. ECDSA-P256-SHA256
+  4: required string signer_certificate,
+}
+
 struct BatchResult {
   1: required list<Answer> answers,   // in the order of the checks
   2: required AsOf as_of,
   3: required string request_id,      // the audit record's request id
+  4: optional SignedRoot signed_root,  // with receipts: the tree of all the answers, signed once
 }
 
 // 400: `field` names what is wrong ("batch", "checks[12].subject", "matter_code").

@@ -77,6 +77,7 @@ Result<ExchangeConfig> loadExchangeConfig(const Config& c) {
            readInt(c, "verification.thrift_idle_timeout_s", &e.verification_thrift_idle_timeout_s,
                    1, 3600),
            readBool(c, "verification.audit", &e.verification_audit),
+           readBool(c, "verification.receipts", &e.verification_receipts),
            readBool(c, "verification.enabled", &e.verification_enabled),
            readInt(c, "verification.stale_after_ms", &e.verification_stale_after_ms, 100, 3600000),
            readInt(c, "console.idle_timeout_s", &e.console_idle_timeout_s, 60, 86400),

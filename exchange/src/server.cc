@@ -30,6 +30,7 @@
 #include "tongban/common/db_pool.h"
 #include "tongban/common/log.h"
 #include "tongban/directory/secret_box.h"
+#include "verify_service.h"
 #include "verify_thrift.h"
 
 namespace tongban::exchange {
@@ -159,6 +160,9 @@ class ExchangeServerImpl : public ExchangeServer {
     c->seals = std::make_unique<certs::SealRegistry>(*state_.pool, *c->keys, c->hub);
     c->certificates = std::make_unique<certs::CertificateRegistry>(*state_.pool, *c->types,
                                                                    *c->seals, *c->log, c->hub);
+    if (config.verification_receipts && c->hub.verification_signer) {
+      enableReceipts(state_.services, c->hub.verification_signer);
+    }
     state_.services.certs = std::move(c);
     return Status::ok();
   }

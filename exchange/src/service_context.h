@@ -29,6 +29,7 @@
 #include "tongban/exchange/http.h"
 #include "tongban/exchange/rate_limiter.h"
 #include "tongban/verification/index.h"
+#include "tongban/verification/receipt.h"
 
 namespace tongban::exchange {
 
@@ -62,6 +63,10 @@ struct ServiceContext {
   std::unique_ptr<CertsServices> certs;  // null: certificate endpoints answer 503
   // The verification core's index (verification_index.cc); null: /v1/verify* answer 503.
   std::unique_ptr<verification::Index> verification;
+  // Receipts for verification answers (enableReceipts, verify_service.cc; docs/receipts.md): set
+  // when verification.receipts is on and the PKI has a verification key. Null: no receipts.
+  std::shared_ptr<const verification::ReceiptSigner> receipt_signer;
+  std::unique_ptr<verification::ReceiptWindow> receipt_window;  // POST /v1/verify's singles
   // Checks answered, by transport (metrics: tongban_verification_checks_total).
   std::atomic<uint64_t> verified_http{0};
   std::atomic<uint64_t> verified_thrift{0};

@@ -86,6 +86,23 @@ void writeAnswer(json::Writer& w, const verification::Answer& a) {
   w.String(verification::reasonName(a.reason));
 }
 
+// Answer i's receipt ({"leaf_index","leaf","path"}) as member "receipt", when sealed.
+void writeReceipt(json::Writer& w, const VerifyOutcome& out, size_t i, std::string& scratch) {
+  if (!out.receipts) return;
+  scratch.clear();
+  out.receipts->appendProofJson(out.first_leaf + i, scratch);
+  w.Key("receipt");
+  w.RawValue(scratch.data(), scratch.size(), rapidjson::kObjectType);
+}
+
+// The signed root of the tree that covers the answers, once per response.
+void writeSignedRoot(json::Writer& w, const VerifyOutcome& out) {
+  if (!out.receipts) return;
+  const std::string root = out.receipts->signedRootJson();
+  w.Key("signed_root");
+  w.RawValue(root.data(), root.size(), rapidjson::kObjectType);
+}
+
 Result<VerifyOutcome> run(ServiceContext& ctx, HttpRequest& req, const Purpose& purpose,
                           const std::vector<Check>& checks, const std::string& prefix,
                           AuditFacts& audit) {
@@ -128,6 +145,9 @@ Result<HttpResponse> verifyOne(ServiceContext& ctx, HttpRequest& req, AuditFacts
   w.StartObject();
   writeAnswer(w, out->answers[0]);
   writeAsOf(w, out->as_of);
+  std::string scratch;
+  writeReceipt(w, *out, 0, scratch);
+  writeSignedRoot(w, *out);
   json::str(w, "request_id", req.request_id);
   w.EndObject();
   return HttpResponse::json(json::done(buf));
@@ -172,13 +192,16 @@ Result<HttpResponse> verifyBatch(ServiceContext& ctx, HttpRequest& req, AuditFac
   w.StartObject();
   w.Key("answers");
   w.StartArray();
-  for (const auto& a : out->answers) {
+  std::string scratch;
+  for (size_t i = 0; i < out->answers.size(); ++i) {
     w.StartObject();
-    writeAnswer(w, a);
+    writeAnswer(w, out->answers[i]);
+    writeReceipt(w, *out, i, scratch);
     w.EndObject();
   }
   w.EndArray();
   writeAsOf(w, out->as_of);
+  writeSignedRoot(w, *out);
   json::str(w, "request_id", req.request_id);
   w.EndObject();
   return HttpResponse::json(json::done(buf));

@@ -18,7 +18,9 @@
 // application verify certificates of the type without ever reading one.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,7 +37,18 @@ inline constexpr const char* kVerifyEntityResource = "VERIFY-ENTITY";
 struct VerifyOutcome {
   std::vector<verification::Answer> answers;  // in check order
   verification::AsOf as_of;
+  // With receipts on (ctx.receipt_signer): the sealed tree whose leaf first_leaf + i is answer
+  // i's receipt. A batch is its own tree (first_leaf 0); a single check is one leaf of the
+  // window's tree. Null: receipts are off or this node has no verification key.
+  std::shared_ptr<const verification::SealedBatch> receipts;
+  size_t first_leaf = 0;
 };
+
+// Turns receipts on: batches are sealed with `signer` (the hub's verification key), singles
+// through a ReceiptWindow of kReceiptWindowDelay (or kReceiptWindowLeaves leaves).
+inline constexpr std::chrono::microseconds kReceiptWindowDelay{2000};
+inline constexpr size_t kReceiptWindowLeaves = 4096;
+void enableReceipts(ServiceContext& ctx, std::shared_ptr<const certs::Signer> signer);
 
 // A YYYY-MM-DD date that exists, as days since 1970-01-01 (from 1970-01-02 on, since 0 means
 // "not asked" in a Check). kInvalidArgument naming `field`.
@@ -68,6 +81,9 @@ std::string describeCheck(const verification::Check& check);
 // reading grants), kPermissionDenied naming `checks[i].kind`, `checks[i].type_code`,
 // `checks[i].subject` (a certificate's type) or `purpose.matter_code`; kResourceExhausted with
 // *retry_after_s set. `field_prefix` is "checks" for batches and "check" for single calls.
+// With receipts on, the answers are sealed (a batch at once, a single through the window) and
+// audit->reason names the tree: "receipt root=<hex> tree_size=<n> leaf=<first leaf index>";
+// kInternal if sealing fails (nothing is answered).
 Result<VerifyOutcome> runChecks(ServiceContext& ctx, const Caller& caller, const Purpose& purpose,
                                 const std::vector<verification::Check>& checks,
                                 const std::string& field_prefix, AuditFacts* audit,

@@ -104,7 +104,7 @@ class Handler : public vt::VerificationIf {
     entry.key_id = caller->key_id;
     if (!caller->nonce.empty()) {
       entry.nonce_claim = audit::AuditEntry::NonceClaim{caller->key_id, caller->nonce,
-                                                 caller->nonce_expires_at, unixSeconds()};
+                                                        caller->nonce_expires_at, unixSeconds()};
     }
 
     AuditFacts info;
@@ -131,7 +131,7 @@ class Handler : public vt::VerificationIf {
     entry.result = status < 400                                        ? "allowed"
                    : (status == 401 || status == 403 || status == 429) ? "denied"
                                                                        : "error";
-    if (!out) entry.reason = out.status().message();
+    entry.reason = out ? std::move(info.reason) : out.status().message();  // the receipt root
     if (audited) {
       auto appended = ctx_.audit->append(std::move(entry));
       if (!appended && appended.status().code() == ErrorCode::kUnauthenticated) {
@@ -150,6 +150,22 @@ class Handler : public vt::VerificationIf {
     for (size_t i = 0; i < out->answers.size(); ++i) {
       result.answers[i].verdict = static_cast<vt::Verdict::type>(out->answers[i].verdict);
       result.answers[i].reason = verification::reasonName(out->answers[i].reason);
+      if (out->receipts) {
+        const size_t leaf = out->first_leaf + i;
+        vt::Receipt& r = result.answers[i].receipt;
+        r.leaf_index = static_cast<int64_t>(leaf);
+        r.leaf = out->receipts->leaf(leaf);
+        for (const auto& h : out->receipts->path(leaf)) r.path.emplace_back(h.begin(), h.end());
+        result.answers[i].__isset.receipt = true;
+      }
+    }
+    if (out->receipts) {
+      const verification::SignedRoot& root = out->receipts->root();
+      result.signed_root.signed_bytes = root.signed_bytes;
+      result.signed_root.signature = root.signature;
+      result.signed_root.algorithm = certs::algorithmName(root.algorithm);
+      result.signed_root.signer_certificate = root.signer_certificate;
+      result.__isset.signed_root = true;
     }
     const verification::AsOf& a = out->as_of;
     result.as_of.certs_seq = static_cast<int64_t>(a.certs_seq);

@@ -97,7 +97,10 @@ TEST_F(VerifyHttpTest, SingleCheckAnswersVerdictReasonAndAsOfOnly) {
   EXPECT_STREQ(d["reason"].GetString(), "ok");
   std::set<std::string> members;
   for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it) members.insert(it->name.GetString());
-  EXPECT_EQ(members, (std::set<std::string>{"verdict", "reason", "as_of", "request_id"}));
+  // With the hub's PKI (the fixture's), the answer's receipt and the signed root of its window
+  // (receipt_serve_test.cc verifies them).
+  EXPECT_EQ(members, (std::set<std::string>{"verdict", "reason", "as_of", "receipt", "signed_root",
+                                            "request_id"}));
   const auto& a = d["as_of"];
   // The fixture wrote 5 certificate changes, 3 persons and 1 entity before the index loaded.
   EXPECT_EQ(a["certs_seq"].GetUint64(), 5u);
@@ -157,7 +160,9 @@ TEST_F(VerifyHttpTest, BatchAnswersEveryKindInOrder) {
     const auto& a = d["answers"][static_cast<rapidjson::SizeType>(i)];
     EXPECT_STREQ(a["verdict"].GetString(), want[i].first) << "check " << i;
     EXPECT_STREQ(a["reason"].GetString(), want[i].second) << "check " << i;
-    EXPECT_EQ(a.MemberCount(), 2u) << "check " << i;
+    EXPECT_EQ(a.MemberCount(), 3u) << "check " << i;  // verdict, reason, receipt
+    ASSERT_TRUE(a.HasMember("receipt")) << "check " << i;
+    EXPECT_EQ(a["receipt"]["leaf_index"].GetUint64(), i) << "check " << i;
   }
 }
 

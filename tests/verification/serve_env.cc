@@ -1,7 +1,10 @@
 #include "verification/serve_env.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include "support/test_env.h"
+#include "tongban/certs/hub_pki.h"
 #include "tongban/common/identifiers.h"
 #include "verification/seed.h"
 
@@ -31,6 +34,18 @@ const Seeded& seeded() {
     return x;
   }();
   return s;
+}
+
+const std::string& pkiDir() {
+  static const std::string dir = [] {
+    const std::string d =
+        tongban::testing::binaryDir() + "/verify-serve-pki-" + std::to_string(::getpid());
+    tongban::testing::runCommand("rm -rf " + d);
+    const Status made = certs::initHubPki(d, kPkiPassphrase, {});
+    EXPECT_TRUE(made) << made.toString();
+    return d;
+  }();
+  return dir;
 }
 
 namespace {
@@ -83,6 +98,9 @@ void configure(ExchangeConfig& c) {
   c.verification_max_body_bytes = 256 * 1024;
   c.verification_thrift_max_frame_bytes = 256 * 1024;
   c.verification_thrift_idle_timeout_s = 5;
+  // The hub's PKI, so that answers carry receipts signed by its verification key.
+  c.pki_dir = pkiDir();
+  c.pki_passphrase = kPkiPassphrase;
 }
 
 }  // namespace

@@ -22,6 +22,11 @@ std::string certificateId(const std::string& serial, const std::string& type = k
 // A citizen id with a correct check character: 17 digits given.
 std::string citizenId(const std::string& first17);
 
+// The hub PKI the env's exchange loads (certs::initHubPki, made once per process): its root.pem
+// verifies the receipts the answers carry.
+inline constexpr const char* kPkiPassphrase = "verify-serve-pki";
+const std::string& pkiDir();
+
 // The certificates the seed holds.
 struct Seeded {
   std::string valid, revoked, suspended, expired, superseded, unknown;

@@ -16,7 +16,11 @@
 
 #include "gen-cpp/Verification.h"
 #include "support/test_env.h"
+#include "tongban/certs/merkle.h"
+#include "tongban/certs/pki.h"
+#include "tongban/certs/verification.h"
 #include "tongban/exchange/request_signing.h"
+#include "tongban/verification/receipt.h"
 #include "verification/serve_env.h"
 
 namespace tongban::exchange {
@@ -191,6 +195,71 @@ TEST_F(VerifyThriftTest, SignedBatchFromTheCppClientIsAnsweredAndAudited) {
       << metrics;
   EXPECT_EQ(metrics.find("tongban_verification_checks_total{transport=\"thrift\"} 0\n"),
             std::string::npos);
+}
+
+// Each answer carries its receipt (leaf, index, path) and the result the signed root once: the
+// signature verifies with the hub's verification certificate, which chains to the hub's root,
+// every leaf is in the signed tree and says what the answer says; the audit record names the root.
+TEST_F(VerifyThriftTest, AnswersCarryReceiptsUnderOneSignedRoot) {
+  ThriftClient c(env_->server().thriftPort());
+  const Seeded& s = seeded();
+  vt::BatchResult r;
+  c->verifyBatch(r, sign(verifier_->credentials,
+                         serializeBatch(batchOf({check("person_alive", kLiving),
+                                                 check("certificate_valid", s.revoked),
+                                                 check("certificate_valid", s.valid)}))));
+  ASSERT_EQ(r.answers.size(), 3u);
+  ASSERT_TRUE(r.__isset.signed_root);
+  auto root = verification::parseSignedRootBytes(r.signed_root.signed_bytes);
+  ASSERT_TRUE(root) << root.status().toString();
+  EXPECT_EQ(root->tree_size, 3u);
+  EXPECT_EQ(root->as_of.certs_seq, static_cast<uint64_t>(r.as_of.certs_seq));
+  auto algorithm = certs::parseAlgorithm(r.signed_root.algorithm);
+  ASSERT_TRUE(algorithm);
+  EXPECT_TRUE(certs::verifySignature(r.signed_root.signer_certificate, *algorithm,
+                                     r.signed_root.signed_bytes, r.signed_root.signature));
+  {
+    std::string forged = r.signed_root.signed_bytes;
+    forged[12] = static_cast<char>(forged[12] ^ 1);
+    EXPECT_FALSE(certs::verifySignature(r.signed_root.signer_certificate, *algorithm, forged,
+                                        r.signed_root.signature));
+  }
+  auto signer = certs::parseCertificatePem(r.signed_root.signer_certificate);
+  ASSERT_TRUE(signer);
+  std::vector<certs::X509Ptr> roots;
+  roots.push_back(std::move(*certs::parseCertificatePem(
+      tongban::testing::runCommand("cat " + pkiDir() + "/root.pem").output)));
+  EXPECT_TRUE(certs::verifyChain(signer->get(), {}, roots, root->signed_at_micros / 1000000,
+                                 certs::KeyRole::kVerificationReceipt));
+  for (size_t i = 0; i < r.answers.size(); ++i) {
+    const vt::Answer& a = r.answers[i];
+    ASSERT_TRUE(a.__isset.receipt) << "answer " << i;
+    EXPECT_EQ(a.receipt.leaf_index, static_cast<int64_t>(i));
+    std::vector<certs::MerkleHash> path;
+    for (const auto& h : a.receipt.path) {
+      ASSERT_EQ(h.size(), 32u);
+      certs::MerkleHash hash;
+      std::memcpy(hash.data(), h.data(), 32);
+      path.push_back(hash);
+    }
+    EXPECT_TRUE(certs::verifyInclusion(i, root->tree_size, certs::hashLeaf(a.receipt.leaf), path,
+                                       root->root))
+        << "answer " << i;
+    auto leaf = verification::parseReceiptLeaf(a.receipt.leaf);
+    ASSERT_TRUE(leaf);
+    EXPECT_EQ(static_cast<int>(leaf->answer.verdict), static_cast<int>(a.verdict));
+    EXPECT_EQ(verification::reasonName(leaf->answer.reason), a.reason);
+    EXPECT_EQ(leaf->requester, verifier_->app_id);
+    // Another answer's leaf at this index does not lead to the root.
+    const std::string& other = r.answers[(i + 1) % 3].receipt.leaf;
+    EXPECT_FALSE(
+        certs::verifyInclusion(i, root->tree_size, certs::hashLeaf(other), path, root->root));
+  }
+  auto rows =
+      env_->sql("SELECT reason FROM exchange.audit_log WHERE request_id = '" + r.request_id + "'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].as<std::string>(),
+            "receipt root=" + certs::toHex(root->root) + " tree_size=3 leaf=0");
 }
 
 TEST_F(VerifyThriftTest, ALongLivedConnectionCarriesManyFullBatches) {

@@ -67,6 +67,8 @@ struct ExchangeConfig {
   int verification_thrift_max_connections = 256;          // more wait for one to close
   int verification_thrift_idle_timeout_s = 30;            // a connection silent this long is closed
   bool verification_audit = true;  // false: benchmarks only, checks are not audited
+  // false: answers carry no receipt (benchmarks); receipts need pki.dir (docs/receipts.md)
+  bool verification_receipts = true;
   // [console] (docs/console.md)
   int console_idle_timeout_s = 900;        // a session unused this long ends
   int console_absolute_timeout_s = 28800;  // a session ends this long after login, used or not
