@@ -55,8 +55,7 @@ int main(int argc, char** argv) {
       {"app", tongban::admin::runApp},         {"key", tongban::admin::runKey},
       {"call", tongban::admin::runCall},       {"pki", tongban::admin::runPki},
       {"seal", tongban::admin::runSeal},       {"type", tongban::admin::runType},
-      {"import", tongban::admin::runImport},
-      {"user", tongban::admin::runUser},
+      {"import", tongban::admin::runImport},   {"user", tongban::admin::runUser},
       {"matter", tongban::admin::runMatter},   {"thing", tongban::admin::runThing},
   };
   for (const auto& [name, fn] : kCommands) {

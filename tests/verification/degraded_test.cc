@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "tongban/verification/civil_date.h"
 #include "support/test_db.h"
 #include "support/test_env.h"
+#include "tongban/verification/civil_date.h"
 #include "tongban/verification/index.h"
 #include "verification/seed.h"
 

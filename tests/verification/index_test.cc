@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "tongban/verification/civil_date.h"
 #include "support/test_db.h"
+#include "tongban/verification/civil_date.h"
 #include "verification/seed.h"
 
 namespace tongban::verification {

@@ -57,10 +57,10 @@ struct ExchangeConfig {
   std::string holder_idp_public_key_file;  // PEM; empty: holder endpoints answer 503
   std::string holder_audience = "tongban";
   // [verification] (docs/verification-serving.md)
-  bool verification_enabled = true;    // false: no index is loaded, /v1/verify* answer 503
+  bool verification_enabled = true;        // false: no index is loaded, /v1/verify* answer 503
   int verification_stale_after_ms = 5000;  // answers are marked stale past this database silence
-  int verification_thrift_port = -1;   // -1 (unset): no Thrift server; 0: any free port (tests)
-  int verification_max_batch = 10000;  // checks per batch call (HTTP and Thrift)
+  int verification_thrift_port = -1;       // -1 (unset): no Thrift server; 0: any free port (tests)
+  int verification_max_batch = 10000;      // checks per batch call (HTTP and Thrift)
   int64_t verification_max_body_bytes = 4 << 20;          // POST /v1/verify/batch body limit
   int64_t verification_thrift_max_frame_bytes = 4 << 20;  // larger Thrift frames close the
                                                           // connection

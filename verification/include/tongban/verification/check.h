@@ -24,42 +24,43 @@ namespace tongban::verification {
 // The check kinds. The wire names (kindName) are stable API; fact predicates are separate kinds
 // so a grant can name exactly the facts an application may ask about.
 enum class CheckKind : uint8_t {
-  kCertificateValid = 1,    // "certificate_valid": subject = certificate id
-  kHoldsCertificate = 2,    // "holds_certificate": subject = citizen id or credit code,
-                            //   type_code required; region and valid_until optional
-  kPersonAlive = 3,         // "person_alive": subject = citizen id
-  kPersonRegisteredIn = 4,  // "person_registered_in": subject = citizen id, region required
-                            //   (GB/T 2260 prefix: "33" province, "3301" city, "330106" county)
-  kPersonAgeAtLeast = 5,    // "person_age_at_least": subject = citizen id, min_age required,
-                            //   on_date optional (default: evaluation date)
-  kEntityInBusiness = 6,    // "entity_in_business": subject = credit code
-  kLegalRepresentative = 7, // "legal_representative": subject = citizen id, entity required
+  kCertificateValid = 1,     // "certificate_valid": subject = certificate id
+  kHoldsCertificate = 2,     // "holds_certificate": subject = citizen id or credit code,
+                             //   type_code required; region and valid_until optional
+  kPersonAlive = 3,          // "person_alive": subject = citizen id
+  kPersonRegisteredIn = 4,   // "person_registered_in": subject = citizen id, region required
+                             //   (GB/T 2260 prefix: "33" province, "3301" city, "330106" county)
+  kPersonAgeAtLeast = 5,     // "person_age_at_least": subject = citizen id, min_age required,
+                             //   on_date optional (default: evaluation date)
+  kEntityInBusiness = 6,     // "entity_in_business": subject = credit code
+  kLegalRepresentative = 7,  // "legal_representative": subject = citizen id, entity required
 };
 
 enum class Verdict : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
 
-// Why an answer is what it is. Wire names (reasonName) are stable API and listed in docs/verification.md.
+// Why an answer is what it is. Wire names (reasonName) are stable API and listed in
+// docs/verification.md.
 enum class Reason : uint8_t {
-  kOk = 0,                 // "ok": the predicate holds
-  kNotFound,               // "not_found": subject unknown at as_of (verdict unknown)
-  kSuspended,              // "suspended"
-  kRevoked,                // "revoked" (吊销)
-  kCancelled,              // "cancelled" (撤销)
-  kDeregistered,           // "deregistered" (注销): certificate or entity
-  kSuperseded,             // "superseded": a newer version replaced it
-  kExpired,                // "expired": past valid_to, or status expired
-  kNotYetValid,            // "not_yet_valid": before valid_from
-  kSealInactive,           // "seal_inactive": the sealing seal is suspended or revoked
-  kNoValidCertificate,     // "no_valid_certificate": holder has none of the type (matching
-                           //   region and valid_until)
-  kDeceased,               // "deceased"
-  kEmigrated,              // "emigrated"
-  kRegionMismatch,         // "region_mismatch"
-  kUnderAge,               // "under_age"
-  kAbnormalOperation,      // "abnormal_operation": on the abnormal-operation list (经营异常名录)
-  kEntityRevoked,          // "entity_revoked": business licence revoked (吊销)
-  kNotRepresentative,      // "not_representative"
-  kEntityNotFound,         // "entity_not_found": legal_representative's entity unknown (unknown)
+  kOk = 0,              // "ok": the predicate holds
+  kNotFound,            // "not_found": subject unknown at as_of (verdict unknown)
+  kSuspended,           // "suspended"
+  kRevoked,             // "revoked" (吊销)
+  kCancelled,           // "cancelled" (撤销)
+  kDeregistered,        // "deregistered" (注销): certificate or entity
+  kSuperseded,          // "superseded": a newer version replaced it
+  kExpired,             // "expired": past valid_to, or status expired
+  kNotYetValid,         // "not_yet_valid": before valid_from
+  kSealInactive,        // "seal_inactive": the sealing seal is suspended or revoked
+  kNoValidCertificate,  // "no_valid_certificate": holder has none of the type (matching
+                        //   region and valid_until)
+  kDeceased,            // "deceased"
+  kEmigrated,           // "emigrated"
+  kRegionMismatch,      // "region_mismatch"
+  kUnderAge,            // "under_age"
+  kAbnormalOperation,   // "abnormal_operation": on the abnormal-operation list (经营异常名录)
+  kEntityRevoked,       // "entity_revoked": business licence revoked (吊销)
+  kNotRepresentative,   // "not_representative"
+  kEntityNotFound,      // "entity_not_found": legal_representative's entity unknown (unknown)
 };
 
 // One question. Strings are the caller's, validated by parseCheck/validateCheck before they reach
@@ -86,7 +87,7 @@ struct AsOf {
   uint64_t population_seq = 0;
   uint64_t legal_entity_seq = 0;
   uint64_t seals_seq = 0;  // certs.seal_changes (0014): seal status, read by certificate checks
-  int64_t at_micros = 0;  // Unix microseconds, UTC
+  int64_t at_micros = 0;   // Unix microseconds, UTC
   bool stale = false;
 };
 

@@ -38,19 +38,19 @@ struct IndexOptions {
 
 // Health for /readyz and /metrics.
 struct IndexHealth {
-  bool loaded = false;          // initial load finished
-  bool connected = false;       // the feed listener holds a live connection
-  bool stale = false;           // last contact older than stale_after
-  int64_t lag_micros = 0;       // now - last contact with the database
+  bool loaded = false;     // initial load finished
+  bool connected = false;  // the feed listener holds a live connection
+  bool stale = false;      // last contact older than stale_after
+  int64_t lag_micros = 0;  // now - last contact with the database
   uint64_t certificates = 0;
   uint64_t persons = 0;
   uint64_t entities = 0;
-  uint64_t bytes = 0;           // memory held by the index structures
+  uint64_t bytes = 0;              // memory held by the index structures
   uint64_t certificate_bytes = 0;  // of which certificates (records, slots, holders, codes)
-  uint64_t person_bytes = 0;    // of which persons (records, slots)
-  uint64_t unindexed = 0;       // certificates the index cannot hold (serial over 19 digits)
-  uint64_t reconnects = 0;      // feed connections made (1 after a clean start)
-  uint64_t feed_gaps = 0;       // sequence gaps being waited on (commits out of seq order)
+  uint64_t person_bytes = 0;       // of which persons (records, slots)
+  uint64_t unindexed = 0;          // certificates the index cannot hold (serial over 19 digits)
+  uint64_t reconnects = 0;         // feed connections made (1 after a clean start)
+  uint64_t feed_gaps = 0;          // sequence gaps being waited on (commits out of seq order)
   AsOf as_of;
 };
 
@@ -69,9 +69,9 @@ class Index {
   // `predicate` (kinds over persons; subject left empty) is true, in citizen-id order, starting
   // after `after` (exclusive; "" from the start), until `emit` returns false. Returns as_of of
   // the snapshot scanned.
-  virtual AsOf scanPersons(const Check* predicate, size_t n, int32_t today,
-                           const std::string& after,
-                           const std::function<bool(const std::string& citizen_id)>& emit) const = 0;
+  virtual AsOf scanPersons(
+      const Check* predicate, size_t n, int32_t today, const std::string& after,
+      const std::function<bool(const std::string& citizen_id)>& emit) const = 0;
 
   virtual IndexHealth health() const = 0;
 };
