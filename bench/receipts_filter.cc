@@ -53,7 +53,7 @@ struct Probe {
   }
 };
 
-const char* verdictText(Verdict v) { return receiptVerdictName(v); }
+const char* verdictText(Verdict v) { return verdictName(v); }
 
 // One batch of `n` checks; mode 0 = bare probe, 1 = probe + JSON answers, 2 = probe + JSON +
 // receipts. Returns the checks answered.
@@ -97,7 +97,7 @@ size_t runBatch(const Probe& probe, const std::vector<std::string>& ids, size_t 
     out += "{\"verdict\":\"";
     out += verdictText(answers[i].verdict);
     out += "\",\"reason\":\"";
-    out += receiptReasonName(answers[i].reason);
+    out += reasonName(answers[i].reason);
     out += '"';
     if (batch) {
       out += ",\"receipt\":";

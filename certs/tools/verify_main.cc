@@ -307,9 +307,9 @@ int receipt(const std::string& path, const std::map<std::string, std::string>& o
   }
   using namespace tongban::verification;
   std::cout << "OK: " << v.message << ", signed at " << v.root.signed_at_micros
-            << " us by the verification key; " << receiptKindName(v.leaf.check.kind) << " "
-            << v.leaf.check.subject << " -> " << receiptVerdictName(v.leaf.answer.verdict) << " ("
-            << receiptReasonName(v.leaf.answer.reason) << "), asked by " << v.leaf.requester
+            << " us by the verification key; " << kindName(v.leaf.check.kind) << " "
+            << v.leaf.check.subject << " -> " << verdictName(v.leaf.answer.verdict) << " ("
+            << reasonName(v.leaf.answer.reason) << "), asked by " << v.leaf.requester
             << " for matter " << v.leaf.matter << ", as of certs seq " << v.leaf.as_of.certs_seq
             << (v.leaf.as_of.stale ? " (stale)" : "") << "\n";
   return 0;

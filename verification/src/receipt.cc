@@ -201,62 +201,6 @@ void writeString(Writer& w, std::string_view s) {
 
 }  // namespace
 
-const char* receiptKindName(CheckKind kind) {
-  switch (kind) {
-    case CheckKind::kCertificateValid:
-      return "certificate_valid";
-    case CheckKind::kHoldsCertificate:
-      return "holds_certificate";
-    case CheckKind::kPersonAlive:
-      return "person_alive";
-    case CheckKind::kPersonRegisteredIn:
-      return "person_registered_in";
-    case CheckKind::kPersonAgeAtLeast:
-      return "person_age_at_least";
-    case CheckKind::kEntityInBusiness:
-      return "entity_in_business";
-    case CheckKind::kLegalRepresentative:
-      return "legal_representative";
-  }
-  return "";
-}
-
-const char* receiptVerdictName(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kFalse:
-      return "false";
-    case Verdict::kTrue:
-      return "true";
-    case Verdict::kUnknown:
-      return "unknown";
-  }
-  return "";
-}
-
-const char* receiptReasonName(Reason reason) {
-  static const char* const kNames[] = {"ok",
-                                       "not_found",
-                                       "suspended",
-                                       "revoked",
-                                       "cancelled",
-                                       "deregistered",
-                                       "superseded",
-                                       "expired",
-                                       "not_yet_valid",
-                                       "seal_inactive",
-                                       "no_valid_certificate",
-                                       "deceased",
-                                       "emigrated",
-                                       "region_mismatch",
-                                       "under_age",
-                                       "abnormal_operation",
-                                       "entity_revoked",
-                                       "not_representative",
-                                       "entity_not_found"};
-  const auto i = static_cast<size_t>(reason);
-  return i < sizeof kNames / sizeof kNames[0] ? kNames[i] : "";
-}
-
 std::string receiptLeaf(const Check& check, const Answer& answer, const AsOf& as_of,
                         std::string_view requester, std::string_view matter,
                         const ReceiptSalt& salt) {
@@ -443,13 +387,13 @@ std::string SealedBatch::receiptJson(size_t index) const {
     Writer w(buffer);
     w.StartObject();
     w.Key("kind");
-    w.String(receiptKindName(leaf->check.kind));
+    w.String(kindName(leaf->check.kind));
     w.Key("subject");
     writeString(w, leaf->check.subject);
     w.Key("verdict");
-    w.String(receiptVerdictName(leaf->answer.verdict));
+    w.String(verdictName(leaf->answer.verdict));
     w.Key("reason");
-    w.String(receiptReasonName(leaf->answer.reason));
+    w.String(reasonName(leaf->answer.reason));
     w.EndObject();
     readable = std::string(",\"answer\":") + buffer.GetString();
   }
@@ -747,10 +691,10 @@ void verifyOrThrow(std::string_view text, const std::vector<certs::X509Ptr>& roo
                       std::string("answer.") + name + " is not the leaf's (" + expected + ")"};
       }
     };
-    field("kind", receiptKindName(leaf->check.kind));
+    field("kind", kindName(leaf->check.kind));
     field("subject", leaf->check.subject.c_str());
-    field("verdict", receiptVerdictName(leaf->answer.verdict));
-    field("reason", receiptReasonName(leaf->answer.reason));
+    field("verdict", verdictName(leaf->answer.verdict));
+    field("reason", reasonName(leaf->answer.reason));
   }
 }
 

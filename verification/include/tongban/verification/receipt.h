@@ -232,9 +232,6 @@ ReceiptVerification verifyReceipt(std::string_view receipt_json,
                                   const std::vector<certs::X509Ptr>& roots,
                                   std::string_view intermediates_pem = {});
 
-// Stable wire names used in the receipt's readable members (the same as check.h's).
-const char* receiptKindName(CheckKind kind);
-const char* receiptVerdictName(Verdict verdict);
-const char* receiptReasonName(Reason reason);
+// The receipt's readable members use check.h's wire names (kindName, verdictName, reasonName).
 
 }  // namespace tongban::verification
